@@ -1,0 +1,46 @@
+/** The platform's default timeout for functions created from devtools (CONTRACT, facts file). */
+export const DEFAULT_TIME_LIMIT_MS = 3000
+
+export interface Clock {
+  now(): number
+  /** resolves after `ms`, or at once when `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const t = setTimeout(done, Math.max(0, ms))
+      function done() {
+        clearTimeout(t)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, { once: true })
+    }),
+}
+
+/**
+ * Time left for our own work: what the platform allows (`time_limit_in_ms`) minus a margin to
+ * answer and log before it kills the function.
+ */
+export interface Budget {
+  readonly startedAt: number
+  readonly deadline: number
+  remaining(): number
+}
+
+export function budgetFor(context: { time_limit_in_ms?: unknown } | undefined, clock: Clock): Budget {
+  const raw = context?.time_limit_in_ms
+  const limit = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS
+  const startedAt = clock.now()
+  const deadline = startedAt + limit - marginFor(limit)
+  return { startedAt, deadline, remaining: () => Math.max(0, deadline - clock.now()) }
+}
+
+/** 10% of the limit, at least 100 ms and at most 500 ms: 300 ms of the default 3 s. */
+export function marginFor(limitMs: number): number {
+  return Math.min(500, Math.max(100, Math.round(limitMs * 0.1)))
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'crypto'
+import { callerOpenid, readAccessConfig } from '../access/policy'
+import { DEFAULT_TIME_LIMIT_MS } from '../clock/budget'
+import { createGetOrderHandler, type GetOrderHandler } from '../core/handler'
+import { build, internalError } from '../errors/toOrderError'
+import { cloudStorage, type CloudStorageLike } from '../label/storage'
+import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
+import { cloudTransport, type CloudLike } from '../transport/cloud'
+import type { Transport } from '../transport/types'
+import type { InvocationContext, Result } from '../types'
+
+/** The parts of wx-server-sdk the cloud function uses. */
+export type WxServerSdk = CloudLike &
+  CloudStorageLike & {
+    DYNAMIC_CURRENT_ENV: unknown
+    init(options: { env: unknown; timeout?: number }): void
+    getWXContext(): unknown
+    logger(): { info(o: object): void; error(o: object): void }
+  }
+
+export interface EntryOptions {
+  /** builds the HTTPS transport when WX_TRANSPORT=https; absent: only the cloud call */
+  httpsTransport?: (env: NodeJS.ProcessEnv) => Transport | { error: string; hint: string }
+}
+
+/**
+ * The cloud function's `main`, wired to a wx-server-sdk (the real one in the bundle, the
+ * in-process fake in unit tests). Everything per invocation comes from the event, the context
+ * and the environment the platform sets; nothing here throws to the platform.
+ */
+export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env, options: EntryOptions = {}) {
+  // The CloudBase logger takes flat string records and warns on every use off the cloud.
+  const logger: Logger = env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger
+  let initializedFor: number | undefined
+  let cloudHandler: GetOrderHandler | undefined
+  let httpsHandler: GetOrderHandler | undefined
+
+  const common = {
+    caller: () => callerOpenid(sdk.getWXContext()),
+    access: () => readAccessConfig(env),
+    logger,
+  }
+
+  return async function main(event: unknown, context?: InvocationContext): Promise<Result> {
+    const requestId = typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : undefined
+    try {
+      const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
+      if (transportName === 'https') {
+        if (!httpsHandler) {
+          const built = options.httpsTransport?.(env) ?? { error: 'This build has no HTTPS transport.', hint: 'Set WX_TRANSPORT=cloud.' }
+          if ('error' in built) return refuse(built.error, built.hint, requestId)
+          httpsHandler = createGetOrderHandler({ ...common, transport: built })
+        }
+        return await httpsHandler(event, context)
+      }
+      if (transportName !== 'cloud') {
+        return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId)
+      }
+      if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
+        // Off the cloud the SDK would reject and also raise an unhandled rejection that ends the process.
+        return refuse(
+          'No CloudBase credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set, so the cloud call cannot be made.',
+          'Deploy the function to CloudBase (the platform sets them), set them for a local run, or use WX_TRANSPORT=https.',
+          requestId,
+        )
+      }
+      // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
+      // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
+      const limit = timeLimit(context)
+      if (initializedFor !== limit || !cloudHandler) {
+        sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit })
+        initializedFor = limit
+        cloudHandler = createGetOrderHandler({ ...common, transport: cloudTransport(sdk), storage: cloudStorage(sdk) })
+      }
+      return await cloudHandler(event, context)
+    } catch (err) {
+      logger.error({ msg: 'getOrder internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })
+      return { ok: false, error: internalError(), requestId: requestId ?? randomUUID() }
+    }
+  }
+
+  function refuse(message: string, hint: string, requestId: string | undefined): Result {
+    const result: Result = { ok: false, error: build('CONFIG_ERROR', message, hint), requestId: requestId ?? randomUUID() }
+    logger.info({ msg: 'getOrder', requestId: result.requestId, outcome: 'error', code: 'CONFIG_ERROR' })
+    return result
+  }
+}
+
+function timeLimit(context: InvocationContext | undefined): number {
+  const raw = context?.time_limit_in_ms
+  return typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS
+}

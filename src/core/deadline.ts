@@ -1,0 +1,29 @@
+import type { Budget } from '../clock/budget'
+import { UpstreamError } from '../errors/upstream'
+import type { CallOptions } from '../transport/types'
+
+/**
+ * Runs one upstream call under the invocation's deadline. When time runs out the call's signal
+ * is aborted and a `timeout` UpstreamError wins the race, whatever the transport does.
+ */
+export async function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>): Promise<T> {
+  const remaining = budget.remaining()
+  if (remaining <= 0) throw timeoutError()
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(timeoutError())
+    }, remaining)
+  })
+  try {
+    return await Promise.race([call({ deadline: budget.deadline, signal: controller.signal }), expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function timeoutError(): UpstreamError {
+  return new UpstreamError('timeout', 'WeChat did not answer inside the function\'s time budget.')
+}

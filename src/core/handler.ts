@@ -1,0 +1,255 @@
+import { randomUUID } from 'crypto'
+import { type AccessConfigResult, decideAccess } from '../access/policy'
+import { budgetFor, type Clock, systemClock } from '../clock/budget'
+import type { RetryPolicy } from '../clock/retry'
+import { validateEvent } from '../event/validate'
+import { build, internalError, toOrderError } from '../errors/toOrderError'
+import { UpstreamError } from '../errors/upstream'
+import { deliverLabels, type Labelled, NoStorageError, type SaveLabel } from '../label/deliver'
+import type { LabelStorage } from '../label/storage'
+import { type Logger, type LogRecord, silentLogger } from '../log/logger'
+import { maskOpenid } from '../log/mask'
+import type { Transport } from '../transport/types'
+import type {
+  BatchEvent,
+  BatchItem,
+  BatchOrderInput,
+  Failure,
+  InvocationContext,
+  OrderError,
+  Result,
+  SingleEvent,
+} from '../types'
+import { normalizeOrder } from '../upstream/normalize'
+import { toWireBatchRequest, toWireRequest } from '../upstream/request'
+import { callBefore } from './deadline'
+import { mapPool } from './pool'
+import { type CallContext, upstreamCall } from './upstreamCall'
+
+/** WeChat's limit for one batchGetOrder call. */
+export const BATCH_CHUNK = 100
+export const DEFAULT_BATCH_CONCURRENCY = 3
+
+export interface GetOrderDeps {
+  transport: Transport
+  /** the caller's OPENID as the platform gives it (undefined: no caller) */
+  caller: () => string | undefined
+  /** the access settings of CONTRACT §5, read per invocation */
+  access: () => AccessConfigResult
+  storage?: LabelStorage
+  logger?: Logger
+  clock?: Clock
+  random?: () => number
+  retry?: RetryPolicy
+  batchConcurrency?: number
+}
+
+export type GetOrderHandler = (event: unknown, context?: InvocationContext) => Promise<Result>
+
+/**
+ * Builds the getOrder handler around a transport. It answers every event with a `Result` and
+ * never throws; it logs exactly one line per invocation.
+ *
+ * @example
+ * const handler = createGetOrderHandler({
+ *   transport: httpsTransport({ tokens: stableTokenProvider({ appid, secret }) }),
+ *   caller: () => undefined,
+ *   access: () => ({ ok: true, config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true } }),
+ * })
+ * const result = await handler({ orderId: '01234567890123456789', deliveryId: 'SF' })
+ */
+export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
+  const clock = deps.clock ?? systemClock
+  const random = deps.random ?? Math.random
+  const logger = deps.logger ?? silentLogger
+  const concurrency = Math.max(1, deps.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY)
+
+  return async function getOrder(event, context) {
+    const requestId =
+      typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : randomUUID()
+    const budget = budgetFor(context, clock)
+    const attempts = { count: 0 }
+    const line: LogRecord = { msg: 'getOrder', requestId, transport: deps.transport.name }
+    let result: Result
+    try {
+      result = await run()
+    } catch (err) {
+      logger.error({ msg: 'getOrder internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })
+      result = { ok: false, error: internalError(), requestId }
+    }
+    line.outcome = result.ok ? 'ok' : 'error'
+    if (!result.ok) {
+      line.code = result.error.code
+      line.wxErrCode = result.error.wxErrCode
+      line.field = result.error.field
+    } else {
+      const warnings = 'order' in result ? result.warnings : result.orders.flatMap((o) => (o.ok ? o.warnings : []))
+      if (warnings.length) line.warnings = [...new Set(warnings.map((w) => w.code))].join(',')
+      if ('orders' in result) line.failedItems = result.orders.filter((o) => !o.ok).length
+    }
+    line.attempts = attempts.count
+    line.ms = clock.now() - budget.startedAt
+    logger.info(line)
+    return result
+
+    async function run(): Promise<Result> {
+      const fail = (error: OrderError): Failure => ({ ok: false, error, requestId })
+      const valid = validateEvent(event)
+      if (!valid.ok) return fail(valid.error)
+
+      const settings = deps.access()
+      if (!settings.ok) return fail(settings.error)
+      const caller = deps.caller()
+      line.caller = maskOpenid(caller)
+      const decision = decideAccess(
+        caller,
+        { ...(valid.kind === 'single' && valid.event.openid !== undefined ? { openid: valid.event.openid } : {}), batch: valid.kind === 'batch' },
+        settings.config,
+      )
+      if (!decision.ok) return fail(decision.error)
+      line.role = decision.role
+
+      const calls: CallContext = { budget, clock, random, attempts, ...(deps.retry ? { retry: deps.retry } : {}) }
+      if (valid.kind === 'single') {
+        line.mode = 'single'
+        line.orderId = valid.event.orderId
+        line.deliveryId = valid.event.deliveryId
+        return single(valid.event, decision.openid, calls)
+      }
+      line.mode = 'batch'
+      line.orders = valid.event.orders.length
+      return batch(valid.event, calls)
+    }
+
+    async function single(event: SingleEvent, openid: string | undefined, calls: CallContext): Promise<Result> {
+      const mode = event.printHtmlAs ?? 'text'
+      let raw: unknown
+      try {
+        raw = await upstreamCall(calls, (o) => deps.transport.getOrder(toWireRequest(event, openid), o))
+      } catch (err) {
+        return { ok: false, error: upstreamError(err), requestId }
+      }
+      const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== 'none' })
+      if (!normalized.ok) return { ok: false, error: toOrderError(normalized.error), requestId }
+      const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId }
+      try {
+        await deliver([result], mode, () => resultBytes(result))
+      } catch (err) {
+        return { ok: false, error: storageFailure(err), requestId }
+      }
+      return result
+    }
+
+    async function batch(event: BatchEvent, calls: CallContext): Promise<Result> {
+      const mode = event.printHtmlAs ?? 'text'
+      // Identical orders are fetched once; every input position still gets its own item.
+      const keyOf = (o: BatchOrderInput) => `${o.orderId}\u0000${o.deliveryId}\u0000${o.waybillId ?? ''}`
+      const unique = new Map<string, BatchOrderInput>()
+      for (const o of event.orders) if (!unique.has(keyOf(o))) unique.set(keyOf(o), o)
+      const uniqueOrders = [...unique.values()]
+      const chunks: BatchOrderInput[][] = []
+      for (let i = 0; i < uniqueOrders.length; i += BATCH_CHUNK) chunks.push(uniqueOrders.slice(i, i + BATCH_CHUNK))
+      line.upstreamChunks = chunks.length
+
+      const byKey = new Map<string, BatchItem>()
+      const chunkErrors: OrderError[] = []
+      await mapPool(chunks, concurrency, async (chunk) => {
+        let raw: unknown
+        try {
+          raw = await upstreamCall(calls, (o) => deps.transport.batchGetOrder(toWireBatchRequest(chunk), o))
+        } catch (err) {
+          const error = upstreamError(err)
+          chunkErrors.push(error)
+          for (const o of chunk) byKey.set(keyOf(o), itemFailure(o, error))
+          return
+        }
+        const answers = batchAnswers(raw)
+        for (const o of chunk) {
+          const answer = answers?.get(`${o.orderId}\u0000${o.deliveryId}`)
+          if (answer === undefined) {
+            const why = answers === undefined ? 'the batch answer has no order_list' : 'the batch answer has no entry for this order'
+            byKey.set(keyOf(o), itemFailure(o, toOrderError(new UpstreamError('bad-json', `The upstream answer is unusable: ${why}.`))))
+            continue
+          }
+          const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== 'none' })
+          byKey.set(
+            keyOf(o),
+            normalized.ok
+              ? { ok: true, order: normalized.order, warnings: normalized.warnings }
+              : itemFailure(o, toOrderError(normalized.error)),
+          )
+        }
+      })
+      if (chunkErrors.length === chunks.length) return { ok: false, error: chunkErrors[0]!, requestId }
+
+      // Each input position gets its own copy, so offloading one label never touches another.
+      const items: BatchItem[] = event.orders.map((o) => {
+        const item = byKey.get(keyOf(o))!
+        return item.ok ? { ok: true, order: { ...item.order }, warnings: [...item.warnings] } : { ...item, orderId: o.orderId, deliveryId: o.deliveryId }
+      })
+      const result = { ok: true as const, orders: items, warnings: [], requestId }
+      const labelled = items.filter((i): i is Extract<BatchItem, { ok: true }> => i.ok)
+      try {
+        await deliver(labelled, mode, () => resultBytes(result))
+      } catch (err) {
+        return { ok: false, error: storageFailure(err), requestId }
+      }
+      return result
+    }
+
+    function deliver(items: Labelled[], mode: 'text' | 'file' | 'none', measure: () => number) {
+      const storage = deps.storage
+      // Uploads are upstream calls too: each one runs under the invocation's deadline.
+      const save: SaveLabel | undefined = storage && ((html, name) => callBefore(budget, (o) => storage.save(html, name, o)))
+      return deliverLabels(items, mode, { save, requestId, measure })
+    }
+
+    function upstreamError(err: unknown): OrderError {
+      if (err instanceof UpstreamError) {
+        line.upstreamKind = err.kind
+        return toOrderError(err)
+      }
+      throw err
+    }
+
+    function storageFailure(err: unknown): OrderError {
+      if (err instanceof NoStorageError) {
+        return build('CONFIG_ERROR', err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".')
+      }
+      if (err instanceof UpstreamError) {
+        const error = toOrderError(err)
+        error.hint = 'Check that cloud storage is enabled for the environment and that the function may write under waybills/.'
+        return error
+      }
+      throw err
+    }
+  }
+
+  function itemFailure(o: BatchOrderInput, error: OrderError): BatchItem {
+    return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error }
+  }
+}
+
+/** order_list entries keyed by order_id and delivery_id; undefined when there is no list. */
+function batchAnswers(raw: unknown): Map<string, unknown> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  const list = Object.prototype.hasOwnProperty.call(r, 'order_list') ? r.order_list : r.orderList
+  if (!Array.isArray(list)) return undefined
+  const map = new Map<string, unknown>()
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null) continue
+    const e = entry as Record<string, unknown>
+    const id = e.order_id ?? e.orderId
+    const delivery = e.delivery_id ?? e.deliveryId
+    if (id === undefined || delivery === undefined) continue
+    const key = `${String(id)}\u0000${String(delivery)}`
+    if (!map.has(key)) map.set(key, entry)
+  }
+  return map
+}
+
+function resultBytes(result: object): number {
+  return Buffer.byteLength(JSON.stringify(result), 'utf8')
+}
+

@@ -1,0 +1,150 @@
+import type { BatchEvent, BatchOrderInput, GetOrderEvent, OrderError, SingleEvent } from '../types'
+import {
+  ALL_EVENT_FIELDS,
+  BATCH_FIELDS,
+  BATCH_ITEM_FIELDS,
+  FIELD_RULES,
+  type FieldName,
+  IGNORED_FIELDS,
+  LIMITS,
+  SINGLE_FIELDS,
+} from './schema'
+import { suggestField } from './suggest'
+
+export type Validation =
+  | { ok: true; kind: 'single'; event: SingleEvent }
+  | { ok: true; kind: 'batch'; event: BatchEvent }
+  | { ok: false; error: OrderError }
+
+/**
+ * Checks an event against CONTRACT §2. Nothing is trimmed or repaired: the first problem found
+ * is returned as an `INVALID_ARGUMENT` naming the field. Keys whose value is `undefined` count
+ * as absent, since JSON (and so `wx.cloud.callFunction`) cannot carry them.
+ */
+export function validateEvent(input: unknown): Validation {
+  if (!isPlainObject(input)) {
+    return invalid(undefined, `The event must be an object, not ${describeType(input)}.`)
+  }
+  const present = Object.keys(input).filter(
+    (k) => input[k] !== undefined && !(IGNORED_FIELDS as readonly string[]).includes(k),
+  )
+
+  for (const key of present) {
+    if (!ALL_EVENT_FIELDS.includes(key)) return unknownField(key, key, ALL_EVENT_FIELDS)
+  }
+
+  if (present.includes('orders')) {
+    const stray = present.find((k) => !(BATCH_FIELDS as readonly string[]).includes(k))
+    if (stray !== undefined) {
+      return invalid(stray, `${stray} cannot be combined with orders: a batch takes only orders and printHtmlAs.`)
+    }
+    return validateBatch(input)
+  }
+  return validateSingle(input, present)
+}
+
+function validateSingle(input: Record<string, unknown>, present: string[]): Validation {
+  for (const required of ['orderId', 'deliveryId'] as const) {
+    if (!present.includes(required)) {
+      const alt = required === 'orderId' ? ' (or pass orders for a batch)' : ''
+      return invalid(required, `${required} is required${alt}.`)
+    }
+  }
+  const event: Record<string, unknown> = {}
+  for (const field of SINGLE_FIELDS) {
+    if (!present.includes(field)) continue
+    const problem = checkField(field, input[field], field)
+    if (problem) return problem
+    event[field] = input[field]
+  }
+  return { ok: true, kind: 'single', event: event as unknown as SingleEvent }
+}
+
+function validateBatch(input: Record<string, unknown>): Validation {
+  const orders = input.orders
+  if (!Array.isArray(orders) || orders.length < 1 || orders.length > LIMITS.batchMaxOrders) {
+    const got = Array.isArray(orders) ? `${orders.length} items` : describeType(orders)
+    return invalid('orders', `orders must be an array of 1–${LIMITS.batchMaxOrders} orders (got ${got}).`)
+  }
+  const items: BatchOrderInput[] = []
+  for (let i = 0; i < orders.length; i++) {
+    const item: unknown = orders[i]
+    const at = `orders[${i}]`
+    if (!isPlainObject(item)) {
+      return invalid(at, `${at} must be an object with orderId and deliveryId, not ${describeType(item)}.`)
+    }
+    const keys = Object.keys(item).filter((k) => item[k] !== undefined)
+    for (const key of keys) {
+      if (!(BATCH_ITEM_FIELDS as readonly string[]).includes(key)) {
+        return unknownField(key, `${at}.${key}`, BATCH_ITEM_FIELDS)
+      }
+    }
+    const out: Record<string, unknown> = {}
+    for (const field of BATCH_ITEM_FIELDS) {
+      if (!keys.includes(field)) {
+        if (field === 'waybillId') continue
+        return invalid(`${at}.${field}`, `${at}.${field} is required.`)
+      }
+      const problem = checkField(field, item[field], `${at}.${field}`)
+      if (problem) return problem
+      out[field] = item[field]
+    }
+    items.push(out as unknown as BatchOrderInput)
+  }
+  const event: BatchEvent = { orders: items }
+  if (input.printHtmlAs !== undefined) {
+    const problem = checkField('printHtmlAs', input.printHtmlAs, 'printHtmlAs')
+    if (problem) return problem
+    event.printHtmlAs = input.printHtmlAs as BatchEvent['printHtmlAs']
+  }
+  return { ok: true, kind: 'batch', event }
+}
+
+function checkField(field: FieldName, value: unknown, path: string): Validation | undefined {
+  const rule = FIELD_RULES[field]
+  if (rule.schema.safeParse(value).success) return undefined
+  return invalid(path, `${path} must be ${rule.describe} (got ${describeValue(value)}).`)
+}
+
+function unknownField(key: string, path: string, known: readonly string[]): Validation {
+  const meant = suggestField(key, known)
+  const error = errorOf(path, `Unknown field "${key}"${meant ? `: did you mean "${meant}"?` : '.'}`)
+  error.hint = meant
+    ? `Rename "${key}" to "${meant}"; the event uses camelCase field names.`
+    : `Accepted fields: ${known.join(', ')}.`
+  return { ok: false, error }
+}
+
+function invalid(field: string | undefined, message: string): Validation {
+  return { ok: false, error: errorOf(field, message) }
+}
+
+function errorOf(field: string | undefined, message: string): OrderError {
+  const error: OrderError = { code: 'INVALID_ARGUMENT', message, retryable: false }
+  if (field !== undefined) error.field = field
+  return error
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  return `a ${typeof v}`
+}
+
+/** Short and safe to echo back: never more than a few characters of what the caller sent. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') {
+    if (v.length === 0) return 'an empty string'
+    return `a string of ${v.length} characters`
+  }
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`
+  return describeType(v)
+}
+
+export type { GetOrderEvent }

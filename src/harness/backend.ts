@@ -1,0 +1,239 @@
+import { labelBase64, type LabelSpec } from './labels'
+
+/** What the fake upstream does with one call. Every tier (in-process SDK, gateway, HTTPS) renders these. */
+export type Outcome =
+  /** a WeChat JSON body (possibly with a non-zero errcode) */
+  | { kind: 'json'; body: string }
+  /** a CloudBase platform failure (`errorCode` in CommOpenApiResp) */
+  | { kind: 'platform'; errorCode: number }
+  /** an HTTP error status with no usable body */
+  | { kind: 'http'; status: number }
+  /** no answer at all */
+  | { kind: 'silence' }
+
+export interface DemoOrder {
+  order_id: string
+  delivery_id: string
+  waybill_id: string
+  order_status: number
+  /** absent: the answer has no print_html */
+  label?: LabelSpec
+  /** a literal print_html, used as it is */
+  printHtml?: string
+  waybill_data: { key: string; value: string }[]
+}
+
+export const DOC_EXAMPLE_PRINT_HTML = 'jh7DjipP4ul4CQYUh69cniskrQZuOPwa1inAbXIqKbU0t71c0s65Au54cdWBZW0QJY4LYeofdM'
+
+const SENDER = { name: '王小店', phone: '020-8888****', address: '广东省广州市天河区体育西路 100 号 12 楼' }
+
+function spec(orderId: string, deliveryId: string, waybillId: string, carrier: string, extra: Partial<LabelSpec> = {}): LabelSpec {
+  return {
+    orderId,
+    deliveryId,
+    waybillId,
+    carrier,
+    sender: SENDER,
+    receiver: { name: '李先生', phone: '138****5678', address: '北京市朝阳区建国路 88 号 SOHO 现代城 5 号楼 1201' },
+    goods: '图书 ×2（《物流管理》）',
+    printType: 1,
+    ...extra,
+  }
+}
+
+/** The demo store: several carriers, normal and cancelled, a GBK label, a large one, odd cases. */
+export function demoOrders(): DemoOrder[] {
+  return [
+    {
+      order_id: '01234567890123456789', delivery_id: 'SF', waybill_id: '123456789', order_status: 0,
+      label: spec('01234567890123456789', 'SF', '123456789', '顺丰速运'),
+      waybill_data: [{ key: 'SF_bagAddr', value: '广州' }, { key: 'SF_mark', value: '101- 07-03 509' }],
+    },
+    {
+      order_id: 'DEMO-YTO-0001', delivery_id: 'YTO', waybill_id: 'YT1234567890123', order_status: 0,
+      label: spec('DEMO-YTO-0001', 'YTO', 'YT1234567890123', '圆通速递', { printType: 0 }),
+      waybill_data: [{ key: 'YTO_mark', value: '上海 200-012' }, { key: 'YTO_package', value: '上海转运中心' }],
+    },
+    {
+      order_id: 'DEMO-ZTO-0001', delivery_id: 'ZTO', waybill_id: '73100012345678', order_status: 1,
+      label: spec('DEMO-ZTO-0001', 'ZTO', '73100012345678', '中通快递'),
+      waybill_data: [{ key: 'ZTO_mark', value: '杭州 A01' }],
+    },
+    {
+      order_id: 'DEMO-GBK-0001', delivery_id: 'STO', waybill_id: '773012345678901', order_status: 0,
+      label: spec('DEMO-GBK-0001', 'STO', '773012345678901', '申通快递', { charset: 'gbk' }),
+      waybill_data: [{ key: 'STO_mark', value: '成都 西南 028' }],
+    },
+    {
+      order_id: 'DEMO-LARGE-0001', delivery_id: 'SF', waybill_id: 'SF1500000000001', order_status: 0,
+      label: spec('DEMO-LARGE-0001', 'SF', 'SF1500000000001', '顺丰速运', { padRows: 13000 }),
+      waybill_data: [{ key: 'SF_bagAddr', value: '深圳' }],
+    },
+    {
+      order_id: 'DEMO-NOLABEL-0001', delivery_id: 'JD', waybill_id: 'JD0001234567', order_status: 0,
+      waybill_data: [{ key: 'JD_mark', value: '' }],
+    },
+    {
+      order_id: 'DEMO-ODDSTATUS-0001', delivery_id: 'EMS', waybill_id: 'EE123456789CN', order_status: 2,
+      label: spec('DEMO-ODDSTATUS-0001', 'EMS', 'EE123456789CN', '中国邮政EMS'),
+      waybill_data: [],
+    },
+    {
+      order_id: 'DEMO-DOCEXAMPLE-0001', delivery_id: 'SF', waybill_id: '123456', order_status: 0,
+      printHtml: DOC_EXAMPLE_PRINT_HTML,
+      waybill_data: [{ key: 'SF_bagAddr', value: '广州' }, { key: 'SF_mark', value: '101- 07-03 509' }],
+    },
+  ]
+}
+
+/**
+ * Named faults; each applies to every call until another is set. `flaky` fails the first call
+ * with -1 and then serves normally.
+ */
+export const SCENARIOS = {
+  normal: 'serve orders from the demo store',
+  'errcode-40001': 'errcode 40001, invalid credential',
+  'errcode-47001': 'errcode 47001, data format error',
+  'errcode-9300507': 'errcode 9300507 for every order (as for an unknown order)',
+  'errcode-45009': 'errcode 45009, daily quota used up',
+  'errcode-40164': 'errcode 40164, IP not in the whitelist',
+  'platform--604101': 'platform errorCode -604101: the function lacks permissions.openapi',
+  'bad-json': 'a body that is not JSON',
+  'http-502': 'HTTP 502 from the gateway',
+  silence: 'no answer at all',
+  flaky: 'errcode -1 once, then normal',
+  'doc-example': "the API documentation's own example response",
+} as const
+export type ScenarioName = keyof typeof SCENARIOS
+
+export interface BackendCall {
+  api: string
+  request: Record<string, unknown>
+}
+
+export interface FakeBackend {
+  /** every call made, in order */
+  readonly calls: BackendCall[]
+  scenario: ScenarioName
+  /** what the upstream does with this call */
+  answer(api: string, request: Record<string, unknown>): Outcome
+  /** adds or replaces an order in the store */
+  put(order: DemoOrder): void
+  find(orderId: string, deliveryId: string): DemoOrder | undefined
+}
+
+export function isScenario(name: string): name is ScenarioName {
+  return Object.prototype.hasOwnProperty.call(SCENARIOS, name)
+}
+
+/**
+ * The fake logistics backend behind every fake tier. `api` is `logistics.getOrder` or
+ * `logistics.batchGetOrder`; `request` is the snake_case request as WeChat would receive it.
+ */
+export function createBackend(options: { orders?: DemoOrder[]; scenario?: ScenarioName } = {}): FakeBackend {
+  const store = new Map<string, DemoOrder>()
+  const labels = new Map<DemoOrder, string>()
+  const keyOf = (orderId: string, deliveryId: string) => `${orderId}\u0000${deliveryId}`
+  for (const o of options.orders ?? demoOrders()) store.set(keyOf(o.order_id, o.delivery_id), o)
+  let flakyFailed = false
+
+  const backend: FakeBackend = {
+    calls: [],
+    scenario: options.scenario ?? 'normal',
+    put: (o) => {
+      store.set(keyOf(o.order_id, o.delivery_id), o)
+    },
+    find: (orderId, deliveryId) => store.get(keyOf(orderId, deliveryId)),
+    answer(api, request) {
+      backend.calls.push({ api, request })
+      const s = backend.scenario
+      if (s.startsWith('errcode-')) {
+        const code = Number(s.slice('errcode-'.length))
+        return json({ errcode: code, errmsg: ERRMSG[code] ?? 'error' })
+      }
+      if (s.startsWith('platform-')) return { kind: 'platform', errorCode: Number(s.slice('platform-'.length)) }
+      if (s === 'bad-json') return { kind: 'json', body: '<html><body>502 upstream went away</body></html>' }
+      if (s === 'http-502') return { kind: 'http', status: 502 }
+      if (s === 'silence') return { kind: 'silence' }
+      if (s === 'flaky' && !flakyFailed) {
+        flakyFailed = true
+        return json({ errcode: -1, errmsg: 'system error' })
+      }
+      if (s === 'doc-example') return json(DOC_EXAMPLE_ANSWER)
+      if (api === 'logistics.batchGetOrder') return json(batchAnswer(request))
+      if (api === 'logistics.getOrder') return json(singleAnswer(request))
+      return json({ errcode: 48001, errmsg: 'api unauthorized' })
+    },
+  }
+
+  function labelOf(o: DemoOrder): string | undefined {
+    if (o.printHtml !== undefined) return o.printHtml
+    if (!o.label) return undefined
+    let b64 = labels.get(o)
+    if (b64 === undefined) {
+      b64 = labelBase64(o.label)
+      labels.set(o, b64)
+    }
+    return b64
+  }
+
+  function orderAnswer(o: DemoOrder): Record<string, unknown> {
+    const answer: Record<string, unknown> = {}
+    const label = labelOf(o)
+    if (label !== undefined) answer.print_html = label
+    answer.waybill_data = o.waybill_data
+    answer.delivery_id = o.delivery_id
+    answer.waybill_id = o.waybill_id
+    answer.order_id = o.order_id
+    answer.order_status = o.order_status
+    return answer
+  }
+
+  function singleAnswer(req: Record<string, unknown>): Record<string, unknown> {
+    if (typeof req.order_id !== 'string' || typeof req.delivery_id !== 'string') {
+      return { errcode: 47001, errmsg: 'data format error' }
+    }
+    const o = store.get(keyOf(req.order_id, req.delivery_id))
+    if (!o) return { errcode: 9300507, errmsg: 'order not exists' }
+    return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
+  }
+
+  function batchAnswer(req: Record<string, unknown>): Record<string, unknown> {
+    const list = req.order_list
+    if (!Array.isArray(list) || list.length === 0 || list.length > 100) return { errcode: 47001, errmsg: 'data format error' }
+    const order_list = list.map((item: Record<string, unknown>) => {
+      const o = store.get(keyOf(String(item.order_id), String(item.delivery_id)))
+      if (!o) return { errcode: 9300507, errmsg: 'order not exists', order_id: item.order_id, delivery_id: item.delivery_id }
+      return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
+    })
+    return { errcode: 0, errmsg: 'ok', order_list }
+  }
+
+  return backend
+}
+
+const ERRMSG: Record<number, string> = {
+  40001: 'invalid credential, access_token is invalid or not latest',
+  47001: 'data format error',
+  9300507: 'order not exists',
+  45009: 'reach max api daily quota limit',
+  40164: 'invalid ip 192.0.2.10, not in whitelist',
+  [-1]: 'system error',
+}
+
+/** The response example of shared/api/getOrder.md, verbatim. */
+export const DOC_EXAMPLE_ANSWER = {
+  print_html: DOC_EXAMPLE_PRINT_HTML,
+  waybill_data: [
+    { key: 'SF_bagAddr', value: '广州' },
+    { key: 'SF_mark', value: '101- 07-03 509' },
+  ],
+  delivery_id: 'SF',
+  waybill_id: '123456',
+  order_id: '123456',
+  order_status: 0,
+}
+
+function json(body: unknown): Outcome {
+  return { kind: 'json', body: JSON.stringify(body) }
+}

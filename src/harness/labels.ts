@@ -1,0 +1,64 @@
+import * as iconv from 'iconv-lite'
+
+export interface LabelSpec {
+  orderId: string
+  deliveryId: string
+  waybillId: string
+  carrier: string
+  sender: { name: string; phone: string; address: string }
+  receiver: { name: string; phone: string; address: string }
+  goods: string
+  /** 1: one-part label (100×150 mm), 0: two-part (100×180 mm) */
+  printType: 0 | 1
+  charset?: 'utf-8' | 'gbk'
+  /** extra rows of goods detail, to make a large label */
+  padRows?: number
+}
+
+/**
+ * A label shaped like the ones carriers return: a fixed-size page, a barcode block, sender and
+ * receiver, with Chinese text. Deterministic for a given spec.
+ */
+export function labelHtml(spec: LabelSpec): string {
+  const height = spec.printType === 1 ? 150 : 180
+  const rows: string[] = []
+  for (let i = 0; i < (spec.padRows ?? 0); i++) {
+    rows.push(`<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`)
+  }
+  const bars = Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
+  return `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="${spec.charset ?? 'utf-8'}">
+<title>${spec.carrier}电子面单 ${spec.waybillId}</title>
+<style>
+@page { size: 100mm ${height}mm; margin: 0; }
+html, body { margin: 0; padding: 0; }
+body { width: 100mm; height: ${height}mm; font-family: "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", sans-serif; font-size: 11pt; color: #000; }
+.box { border: 1px solid #000; margin: 2mm; padding: 2mm; }
+.carrier { font-size: 20pt; font-weight: bold; }
+.barcode { display: flex; height: 14mm; gap: 1px; margin: 2mm 0; }
+.barcode i { display: block; background: #000; height: 100%; }
+.big { font-size: 16pt; font-weight: bold; }
+table { width: 100%; border-collapse: collapse; font-size: 8pt; }
+td { border: 1px solid #000; padding: 1px 2px; }
+</style>
+</head>
+<body>
+<div class="box"><span class="carrier">${spec.carrier}</span> 标准快递 <span class="big">${spec.deliveryId}</span></div>
+<div class="box"><div class="barcode">${bars}</div><div>运单号：${spec.waybillId}</div></div>
+<div class="box"><div class="big">收 ${spec.receiver.name} ${spec.receiver.phone}</div><div>${spec.receiver.address}</div></div>
+<div class="box"><div>寄 ${spec.sender.name} ${spec.sender.phone}</div><div>${spec.sender.address}</div></div>
+<div class="box"><div>订单号：${spec.orderId}</div><div>物品：${spec.goods}</div>${rows.length ? `<table>${rows.join('')}</table>` : ''}</div>
+<div class="box">签收人：__________ 时间：____年__月__日</div>
+</body>
+</html>
+`
+}
+
+/** The label as the API sends it: base64 of its bytes in the declared charset. */
+export function labelBase64(spec: LabelSpec): string {
+  const html = labelHtml(spec)
+  const bytes = spec.charset === 'gbk' ? iconv.encode(html, 'gb18030') : Buffer.from(html, 'utf8')
+  return bytes.toString('base64')
+}

@@ -1,0 +1,78 @@
+import * as buffer from 'buffer'
+import type { Warning } from '../types'
+import { decodeBase64 } from './base64'
+
+export type LabelResult = { html: string; warning?: undefined } | { html: null; warning: Warning }
+
+const GB_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?\s*(?:gbk|gb2312|gb18030)\b/i
+// The HTML spec's prescan reads 1024 bytes; labels put a <style> first often enough to look further.
+const SNIFF_BYTES = 4096
+// Controls other than tab, LF and CR; C1 controls; and U+FFFD, the mark of a failed decode.
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const gb18030 = new TextDecoder('gb18030')
+const isUtf8: (b: Uint8Array) => boolean =
+  typeof (buffer as { isUtf8?: unknown }).isUtf8 === 'function'
+    ? (buffer as unknown as { isUtf8: (b: Uint8Array) => boolean }).isUtf8
+    : (b) => {
+        try {
+          utf8Strict.decode(b)
+          return true
+        } catch {
+          return false
+        }
+      }
+
+/**
+ * Turns `print_html` (base64 of the label HTML) into text, as CONTRACT §4 says. Never throws:
+ * anything that is not a label gives `html: null` and the warning that says why.
+ *
+ * @example
+ * decodePrintHtml(Buffer.from('<p>顺丰</p>').toString('base64')) // { html: '<p>顺丰</p>' }
+ */
+export function decodePrintHtml(printHtml: unknown): LabelResult {
+  if (printHtml === undefined || printHtml === null || printHtml === '') {
+    return warn('PRINT_HTML_MISSING', 'The upstream answer has no print_html, so there is no label.')
+  }
+  if (typeof printHtml !== 'string') {
+    return warn('PRINT_HTML_INVALID_BASE64', `print_html is a ${typeof printHtml}, not base64 text.`)
+  }
+  const decoded = decodeBase64(printHtml)
+  if (!decoded.ok) {
+    return warn('PRINT_HTML_INVALID_BASE64', `print_html is not valid base64: ${decoded.reason}.`)
+  }
+  const text = bytesToText(decoded.bytes)
+  const problem = notHtml(text)
+  if (problem !== undefined) {
+    return warn(
+      'PRINT_HTML_NOT_HTML',
+      `print_html decodes to ${decoded.bytes.length} bytes that are not label HTML: ${problem}.`,
+    )
+  }
+  return { html: text }
+}
+
+/** UTF-8 BOM dropped; a GB charset in a meta tag means GB18030; else strict UTF-8, then GB18030. */
+export function bytesToText(bytes: Buffer): string {
+  let body = bytes
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3)
+  if (GB_CHARSET.test(body.subarray(0, SNIFF_BYTES).toString('latin1'))) return gb18030.decode(body)
+  if (isUtf8(body)) return body.toString('utf8')
+  return gb18030.decode(body)
+}
+
+function notHtml(text: string): string | undefined {
+  if (!text.includes('<')) return 'there is no "<" in it'
+  const bad = NOT_TEXT.exec(text)
+  if (bad) {
+    return bad[0] === '\ufffd'
+      ? 'it is neither UTF-8 nor GB18030 text'
+      : `it has the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`
+  }
+  return undefined
+}
+
+function warn(code: Warning['code'], message: string): LabelResult {
+  return { html: null, warning: { code, message } }
+}

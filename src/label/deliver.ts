@@ -1,0 +1,58 @@
+import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
+import type { LabelName } from './storage'
+
+export type SaveLabel = (html: string, name: LabelName) => Promise<PrintHtmlFile>
+
+/** callFunction refuses results over 1 MB (-604001); keep a margin for the envelope. */
+export const RESULT_LIMIT_BYTES = 1024 * 1024 - 16 * 1024
+
+export interface Labelled {
+  order: Order
+  warnings: Warning[]
+}
+
+/**
+ * Turns decoded labels into what the caller asked for: files for `'file'`, and for `'text'`
+ * files only for the largest labels, until the whole result fits under the callFunction limit.
+ * `measure` gives the result's size in bytes as it would be sent.
+ */
+export async function deliverLabels(
+  items: Labelled[],
+  mode: PrintHtmlAs,
+  deps: { save: SaveLabel | undefined; requestId: string; measure: () => number },
+): Promise<void> {
+  if (mode === 'none') return
+  const withLabel = items.filter((i) => i.order.printHtml !== null)
+  if (mode === 'file') {
+    for (const item of withLabel) await toFile(item, deps)
+    return
+  }
+  if (withLabel.length === 0 || deps.measure() <= RESULT_LIMIT_BYTES) return
+  const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)
+  for (const item of largestFirst) {
+    await toFile(item, deps)
+    item.warnings.push({
+      code: 'PRINT_HTML_OFFLOADED',
+      message: 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.',
+    })
+    if (deps.measure() <= RESULT_LIMIT_BYTES) return
+  }
+}
+
+async function toFile(item: Labelled, deps: { save: SaveLabel | undefined; requestId: string }): Promise<void> {
+  if (deps.save === undefined) throw new NoStorageError()
+  const { order } = item
+  order.printHtmlFile = await deps.save(order.printHtml!, {
+    orderId: order.orderId,
+    deliveryId: order.deliveryId,
+    requestId: deps.requestId,
+  })
+  order.printHtml = null
+}
+
+export class NoStorageError extends Error {
+  override readonly name = 'NoStorageError'
+  constructor() {
+    super('No label storage is configured, so the label cannot be returned as a file.')
+  }
+}

@@ -1,0 +1,56 @@
+import { UpstreamError } from '../errors/upstream'
+import type { WireBatchRequest, WireGetOrderRequest } from '../upstream/wire'
+import type { Transport } from './types'
+
+/** The slice of `cloud.openapi` this transport uses (the SDK types it as `any`). */
+export interface OpenapiLike {
+  logistics: {
+    getOrder(data: WireGetOrderRequest): Promise<unknown>
+    batchGetOrder(data: WireBatchRequest): Promise<unknown>
+  }
+}
+
+/** The slice of wx-server-sdk that makes a cloud call. */
+export interface CloudLike {
+  openapi: ((options: { convertCase?: boolean }) => unknown) & Record<string, unknown>
+}
+
+/**
+ * The cloud call (`cloud.openapi.logistics.*`) through wx-server-sdk. It asks the SDK not to
+ * convert case, so requests go out exactly as the API documents them (the SDK's camelCase
+ * conversion would turn `waybillID` into `waybill_i_d`) and answers come back snake_case.
+ *
+ * @example
+ * import cloud = require('wx-server-sdk')
+ * cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV as unknown as string })
+ * const transport = cloudTransport(cloud)
+ */
+export function cloudTransport(cloud: CloudLike): Transport {
+  const api = cloud.openapi({ convertCase: false }) as OpenapiLike
+  return {
+    name: 'cloud',
+    getOrder: (request) => api.logistics.getOrder(request).catch(fromSdkError),
+    batchGetOrder: (request) => api.logistics.batchGetOrder(request).catch(fromSdkError),
+  }
+}
+
+const INVALID_JSON = /response body is invalid json/i
+const FAIL_PREFIX = /^(?:openapi\.)?[\w.]+:fail\s*/
+
+/** The SDK throws `{ errCode, errMsg }` (CloudSDKError or Error); see the facts file's table. */
+export function fromSdkError(err: unknown): never {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
+  const code = typeof e.errCode === 'number' ? e.errCode : -1
+  const rawMsg = typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : String(err)
+  if (INVALID_JSON.test(rawMsg)) {
+    // The SDK quotes the whole body after this text; the body may hold anything, so it stays out.
+    throw new UpstreamError('bad-json', 'The upstream answer is not JSON.', {
+      wxErrCode: code,
+      wxErrMsg: 'wechat server internal error, response body is invalid json',
+    })
+  }
+  throw new UpstreamError('errcode', `The cloud call failed with code ${code}.`, {
+    wxErrCode: code,
+    wxErrMsg: rawMsg.replace(FAIL_PREFIX, ''),
+  })
+}

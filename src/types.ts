@@ -1,0 +1,117 @@
+/**
+ * The public shapes of CONTRACT.md §2–§7. Field names here are the interface: rename nothing.
+ */
+
+export type PrintType = 0 | 1
+export type PrintHtmlAs = 'text' | 'file' | 'none'
+
+/** One order of a batch event (CONTRACT §6). */
+export interface BatchOrderInput {
+  orderId: string
+  deliveryId: string
+  waybillId?: string
+}
+
+/** A valid single-order event, after validation (`userInfo` dropped). */
+export interface SingleEvent {
+  orderId: string
+  deliveryId: string
+  waybillId?: string
+  openid?: string
+  printType?: PrintType
+  customRemark?: string
+  printHtmlAs?: PrintHtmlAs
+}
+
+/** A valid batch event, after validation. */
+export interface BatchEvent {
+  orders: BatchOrderInput[]
+  customRemark?: string
+  printHtmlAs?: PrintHtmlAs
+}
+
+export type GetOrderEvent = SingleEvent | BatchEvent
+
+export type OrderStatus = 'normal' | 'cancelled' | 'unknown'
+
+export interface PrintHtmlFile {
+  fileID: string
+  tempFileURL: string
+  bytes: number
+}
+
+export interface Order {
+  orderId: string
+  deliveryId: string
+  waybillId: string | null
+  /** order_status 0 / 1 / anything else */
+  status: OrderStatus
+  /** the raw order_status */
+  statusCode: number | null
+  /** the decoded label HTML (CONTRACT §4) */
+  printHtml: string | null
+  printHtmlFile?: PrintHtmlFile
+  /** waybill_data as key → value (the last value wins for a repeated key) */
+  waybillData: Record<string, string>
+  /** the same, in upstream order */
+  waybillDataList: { key: string; value: string }[]
+}
+
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'PERMISSION_DENIED',
+  'CONFIG_ERROR',
+  'AUTH_ERROR',
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+  'TIMEOUT',
+  'BAD_RESPONSE',
+  'WECHAT_ERROR',
+  'INTERNAL',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface OrderError {
+  code: ErrorCode
+  /** one readable English sentence */
+  message: string
+  /** what to do about it */
+  hint?: string
+  retryable: boolean
+  /** INVALID_ARGUMENT: the offending field */
+  field?: string
+  /** the upstream errcode / platform code, when there was one */
+  wxErrCode?: number
+  wxErrMsg?: string
+}
+
+export const WARNING_CODES = [
+  'PRINT_HTML_MISSING',
+  'PRINT_HTML_INVALID_BASE64',
+  'PRINT_HTML_NOT_HTML',
+  'PRINT_HTML_OFFLOADED',
+  'UNKNOWN_ORDER_STATUS',
+] as const
+export type WarningCode = (typeof WARNING_CODES)[number]
+
+export interface Warning {
+  code: WarningCode
+  message: string
+}
+
+export type BatchItem =
+  | { ok: true; order: Order; warnings: Warning[] }
+  | { ok: false; orderId: string; deliveryId: string; error: OrderError }
+
+export type SingleSuccess = { ok: true; order: Order; warnings: Warning[]; requestId: string }
+export type BatchSuccess = { ok: true; orders: BatchItem[]; warnings: Warning[]; requestId: string }
+export type Failure = { ok: false; error: OrderError; requestId: string }
+
+export type Result = SingleSuccess | BatchSuccess | Failure
+
+/** What the platform passes as the second argument of `main`. */
+export interface InvocationContext {
+  request_id?: string
+  time_limit_in_ms?: number
+  [key: string]: unknown
+}
