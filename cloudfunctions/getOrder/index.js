@@ -192,14 +192,22 @@ var systemClock = {
   })
 };
 function budgetFor(context, clock) {
-  const raw = context == null ? void 0 : context.time_limit_in_ms;
-  const limit = typeof raw === "number" && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS;
+  const limit = timeLimitMs(context);
   const startedAt = clock.now();
   const deadline = startedAt + limit - marginFor(limit);
   return { startedAt, deadline, remaining: () => Math.max(0, deadline - clock.now()) };
 }
 function marginFor(limitMs) {
   return Math.min(500, Math.max(100, Math.round(limitMs * 0.1)));
+}
+function timeLimitMs(context) {
+  const raw = context == null ? void 0 : context.time_limit_in_ms;
+  if (typeof raw === "number" && Number.isFinite(raw) && raw > 0) return raw;
+  if (typeof raw === "string" && /^\d+(\.\d+)?$/.test(raw)) {
+    const n = Number(raw);
+    if (n > 0) return n < 1e3 ? n * 1e3 : n;
+  }
+  return DEFAULT_TIME_LIMIT_MS;
 }
 
 // src/core/handler.ts
@@ -1548,7 +1556,6 @@ function isBigNumber(v) {
 function statusNumber(v) {
   if (typeof v === "number") return Number.isInteger(v) ? v : null;
   if (typeof v === "string" && /^-?\d{1,15}$/.test(v)) return Number(v);
-  if (isBigNumber(v)) return null;
   return null;
 }
 function waybillList(v) {
@@ -1902,6 +1909,7 @@ function cloudTransport(cloud2) {
 }
 var INVALID_JSON = /response body is invalid json/i;
 var FAIL_PREFIX = /^(?:openapi\.)?[\w.]+:fail\s*/;
+var URL_SUFFIX = /\s*\|\s*\[[^\]]*\]\s*$/;
 function fromSdkError(err) {
   const e = typeof err === "object" && err !== null ? err : {};
   const code = typeof e.errCode === "number" ? e.errCode : -1;
@@ -1914,7 +1922,7 @@ function fromSdkError(err) {
   }
   throw new UpstreamError("errcode", `The cloud call failed with code ${code}.`, {
     wxErrCode: code,
-    wxErrMsg: rawMsg.replace(FAIL_PREFIX, "")
+    wxErrMsg: rawMsg.replace(FAIL_PREFIX, "").replace(URL_SUFFIX, "")
   });
 }
 
@@ -1952,7 +1960,7 @@ function createCloudMain(sdk, env = process.env, options = {}) {
           requestId
         );
       }
-      const limit = timeLimit(context);
+      const limit = timeLimitMs(context);
       if (initializedFor !== limit || !cloudHandler) {
         sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit });
         initializedFor = limit;
@@ -1969,10 +1977,6 @@ function createCloudMain(sdk, env = process.env, options = {}) {
     logger.info({ msg: "getOrder", requestId: result.requestId, outcome: "error", code: "CONFIG_ERROR" });
     return result;
   }
-}
-function timeLimit(context) {
-  const raw = context == null ? void 0 : context.time_limit_in_ms;
-  return typeof raw === "number" && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS;
 }
 
 // src/cloud/main.ts

@@ -33,8 +33,7 @@ export interface Budget {
 }
 
 export function budgetFor(context: { time_limit_in_ms?: unknown } | undefined, clock: Clock): Budget {
-  const raw = context?.time_limit_in_ms
-  const limit = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS
+  const limit = timeLimitMs(context)
   const startedAt = clock.now()
   const deadline = startedAt + limit - marginFor(limit)
   return { startedAt, deadline, remaining: () => Math.max(0, deadline - clock.now()) }
@@ -43,4 +42,19 @@ export function budgetFor(context: { time_limit_in_ms?: unknown } | undefined, c
 /** 10% of the limit, at least 100 ms and at most 500 ms: 300 ms of the default 3 s. */
 export function marginFor(limitMs: number): number {
   return Math.min(500, Math.max(100, Math.round(limitMs * 0.1)))
+}
+
+/**
+ * The platform's time limit for this invocation. SCF passes `time_limit_in_ms` as a number of
+ * milliseconds; the CloudBase CLI's local runtime passes its timeout in seconds, as a string
+ * ("3"), so a numeric string under 1000 is read as seconds.
+ */
+export function timeLimitMs(context: { time_limit_in_ms?: unknown } | undefined): number {
+  const raw = context?.time_limit_in_ms
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw > 0) return raw
+  if (typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw)) {
+    const n = Number(raw)
+    if (n > 0) return n < 1000 ? n * 1000 : n
+  }
+  return DEFAULT_TIME_LIMIT_MS
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto'
 import { callerOpenid, readAccessConfig } from '../access/policy'
-import { DEFAULT_TIME_LIMIT_MS } from '../clock/budget'
+import { timeLimitMs } from '../clock/budget'
 import { createGetOrderHandler, type GetOrderHandler } from '../core/handler'
 import { build, internalError } from '../errors/toOrderError'
 import { cloudStorage, type CloudStorageLike } from '../label/storage'
@@ -66,7 +66,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
       }
       // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
       // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
-      const limit = timeLimit(context)
+      const limit = timeLimitMs(context)
       if (initializedFor !== limit || !cloudHandler) {
         sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit })
         initializedFor = limit
@@ -86,7 +86,3 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   }
 }
 
-function timeLimit(context: InvocationContext | undefined): number {
-  const raw = context?.time_limit_in_ms
-  return typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_TIME_LIMIT_MS
-}

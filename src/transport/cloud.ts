@@ -36,6 +36,8 @@ export function cloudTransport(cloud: CloudLike): Transport {
 
 const INVALID_JSON = /response body is invalid json/i
 const FAIL_PREFIX = /^(?:openapi\.)?[\w.]+:fail\s*/
+// The SDK appends the gateway URL (with a per-call seqId) to HTTP failures: noise, and it varies.
+const URL_SUFFIX = /\s*\|\s*\[[^\]]*\]\s*$/
 
 /** The SDK throws `{ errCode, errMsg }` (CloudSDKError or Error); see the facts file's table. */
 export function fromSdkError(err: unknown): never {
@@ -51,6 +53,6 @@ export function fromSdkError(err: unknown): never {
   }
   throw new UpstreamError('errcode', `The cloud call failed with code ${code}.`, {
     wxErrCode: code,
-    wxErrMsg: rawMsg.replace(FAIL_PREFIX, ''),
+    wxErrMsg: rawMsg.replace(FAIL_PREFIX, '').replace(URL_SUFFIX, ''),
   })
 }

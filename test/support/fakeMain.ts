@@ -1,0 +1,35 @@
+import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
+import { createBackend, type ScenarioName } from '../../src/harness/backend'
+import { createFakeCloud } from '../../src/harness/fakeSdk'
+
+export const USER = 'oUSER-abcdefghijklmnop'
+export const ADMIN = 'oADMIN-abcdefghijklmno'
+
+/** The cloud function wired to the in-process fake SDK, with the platform's identity variables. */
+export function fakeMain(options: { scenario?: ScenarioName; openid?: string | null; env?: Record<string, string> } = {}) {
+  const backend = createBackend({ scenario: options.scenario ?? 'normal' })
+  const env: NodeJS.ProcessEnv = {
+    TENCENTCLOUD_SECRETID: 'fake-id',
+    TENCENTCLOUD_SECRETKEY: 'fake-key',
+    ADMIN_OPENIDS: ADMIN,
+    ...(options.openid === null ? {} : { WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID', WX_OPENID: options.openid ?? USER, WX_APPID: 'wx0000000000000000' }),
+    ...options.env,
+  }
+  const fake = createFakeCloud({ backend, env })
+  const main = createCloudMain(fake as unknown as WxServerSdk, env)
+  return { main, fake, backend, env }
+}
+
+/** Everything written to stdout and stderr while `fn` runs. */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; output: string }> {
+  const chunks: string[] = []
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true))
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true))
+  try {
+    const value = await fn()
+    return { value, output: chunks.join('') }
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+}
