@@ -47,7 +47,8 @@ export interface GatewayRequest {
 export interface FakeGateway {
   /** `http://127.0.0.1:PORT/admin`, for `TCB_CONTEXT_CNFG` */
   readonly url: string
-  readonly backend: FakeBackend
+  /** what answers; replace it to start a scenario from a clean state */
+  backend: FakeBackend
   /** every cloud call received, decoded */
   readonly requests: GatewayRequest[]
   /** the environment that points the real wx-server-sdk at this gateway */
@@ -65,7 +66,6 @@ export interface FakeGateway {
  * Object.assign(process.env, gw.sdkEnv())  // before the first cloud.init()
  */
 export async function startGateway(options: { backend?: FakeBackend; port?: number; latencyMs?: number } = {}): Promise<FakeGateway> {
-  const backend = options.backend ?? createBackend()
   const requests: GatewayRequest[] = []
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -101,7 +101,7 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
     requests.push({ action, apiName, data })
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs))
 
-    const outcome = backend.answer(apiName, data)
+    const outcome = gateway.backend.answer(apiName, data)
     switch (outcome.kind) {
       case 'silence':
         return // the socket stays open until the client gives up or the gateway closes
@@ -119,9 +119,9 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}/admin`
-  return {
+  const gateway: FakeGateway = {
     url,
-    backend,
+    backend: options.backend ?? createBackend(),
     requests,
     sdkEnv: () => ({
       TCB_CONTEXT_CNFG: JSON.stringify({ URL: url }),
@@ -135,6 +135,7 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
         server.close(() => resolve())
       }),
   }
+  return gateway
 }
 
 function sendResp(res: http.ServerResponse, msg: Record<string, unknown>) {

@@ -1,9 +1,11 @@
+import { ADMIN, USER } from './scenarios'
+export { ADMIN, USER }
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
 import { createBackend, type ScenarioName } from '../../src/harness/backend'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
 
-export const USER = 'oUSER-abcdefghijklmnop'
-export const ADMIN = 'oADMIN-abcdefghijklmno'
+
+
 
 /** The cloud function wired to the in-process fake SDK, with the platform's identity variables. */
 export function fakeMain(options: { scenario?: ScenarioName; openid?: string | null; env?: Record<string, string> } = {}) {

@@ -1,0 +1,64 @@
+/**
+ * The contract test: one table of scenarios through the in-process fake SDK and through the
+ * real wx-server-sdk against the loopback gateway. Results must be identical but for request
+ * ids. When they differ, the fake is wrong: fix the fake.
+ */
+import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
+import { createBackend } from '../src/harness/backend'
+import { createFakeCloud } from '../src/harness/fakeSdk'
+import { type FakeGateway, startGateway } from '../src/harness/gateway'
+import type { Result } from '../src/types'
+import { captureOutput } from './support/fakeMain'
+import { ADMIN, checkExpectation, comparable, type Scenario, SCENARIO_TABLE } from './support/scenarios'
+
+let gateway: FakeGateway
+const saved = { ...process.env }
+
+beforeAll(async () => {
+  gateway = await startGateway()
+  Object.assign(process.env, gateway.sdkEnv())
+})
+afterAll(async () => {
+  await gateway.close()
+  process.env = saved
+})
+
+/** Identity the way the platform sets it: in the environment, one event at a time. */
+function setCaller(s: Scenario) {
+  for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TRUST_SERVER_CALLERS', 'ACCESS_POLICY']) delete process.env[k]
+  process.env.ADMIN_OPENIDS = ADMIN
+  if (s.caller !== null) Object.assign(process.env, { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: s.caller })
+  Object.assign(process.env, s.env)
+}
+
+async function viaFake(s: Scenario): Promise<{ result: Result; calls: number }> {
+  setCaller(s)
+  const backend = createBackend({ scenario: s.backend })
+  const fake = createFakeCloud({ backend, env: process.env })
+  const main = createCloudMain(fake as unknown as WxServerSdk, process.env)
+  const { value } = await captureOutput(() => main(s.event, { request_id: 'fake', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
+  return { result: value, calls: backend.calls.length }
+}
+
+async function viaRealSdk(s: Scenario): Promise<{ result: Result; calls: number }> {
+  setCaller(s)
+  const backend = createBackend({ scenario: s.backend })
+  gateway.backend = backend
+  const before = gateway.requests.length
+  const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
+  const { value } = await captureOutput(() => main(s.event, { request_id: 'real', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
+  return { result: value, calls: gateway.requests.length - before }
+}
+
+describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+  test('the fake SDK and the real SDK give the same result, and it is the expected one', async () => {
+    const fake = await viaFake(s)
+    const real = await viaRealSdk(s)
+    expect(checkExpectation(s, fake.result)).toEqual([])
+    expect(comparable(fake.result)).toEqual(comparable(real.result))
+    if (s.calls !== undefined) {
+      expect(fake.calls).toBe(s.calls)
+      expect(real.calls).toBe(s.calls)
+    }
+  })
+})
