@@ -1,0 +1,237 @@
+// npm start: the main job. Starts the fake CloudBase gateway on loopback, runs the committed
+// cloudfunctions/getOrder under the CloudBase CLI's own runtime with the real wx-server-sdk,
+// prints a readable summary and writes the decoded label to out/<orderId>.html.
+import * as fs from 'fs'
+import * as path from 'path'
+import { parseArgs } from 'util'
+import { createBackend, demoOrders, isScenario, SCENARIOS } from '../src/harness/backend'
+import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
+import { startGateway } from '../src/harness/gateway'
+import type { BatchItem, Order, Result, Warning } from '../src/types'
+
+const ROOT = path.resolve(__dirname, '..')
+const DEMO_USER = 'oDEMO-user-0000000000001'
+const DEMO_ADMIN = 'oDEMO-admin-000000000001'
+
+const HELP = `npm start -- [options]
+
+Runs cloudfunctions/getOrder as the cloud would (the CloudBase CLI's runtime, the real
+wx-server-sdk) against a fake CloudBase gateway on 127.0.0.1, and shows what it returns.
+
+Order
+  --order <id>            order id (default: the demo SF order 01234567890123456789)
+  --carrier <id>          delivery id, e.g. SF, YTO, ZTO (default: the demo order's)
+  --waybill <id>          waybill id (default: the demo order's)
+  --print-type <0|1>      1 = one-part label, 0 = two-part
+  --print-html-as <mode>  text | file | none (default text)
+  --batch <file.json>     a batch: a JSON array of {orderId, deliveryId, waybillId?}
+Caller
+  --caller <openid>       the caller's OPENID (default: a demo user)
+  --admin                 make the caller an admin (ADMIN_OPENIDS)
+  --openid <openid>       the event's openid (read for someone else; admins only)
+  --server                call with no OPENID, as a trusted server (TRUST_SERVER_CALLERS=1)
+Upstream
+  --scenario <name>       a fault to play (see --list)
+  --timeout <seconds>     the function's timeout (default 3)
+  --live --env <envId>    call a real CloudBase environment instead of the fake gateway;
+                          needs TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY
+Output
+  --json                  print the raw result as JSON
+  --out <dir>             where labels are written (default out/)
+  --list                  list the demo orders and scenarios
+  --help                  this text
+`
+
+async function main(): Promise<number> {
+  const { values: o } = parseArgs({
+    options: {
+      order: { type: 'string' },
+      carrier: { type: 'string' },
+      waybill: { type: 'string' },
+      'print-type': { type: 'string' },
+      'print-html-as': { type: 'string' },
+      batch: { type: 'string' },
+      caller: { type: 'string' },
+      admin: { type: 'boolean' },
+      openid: { type: 'string' },
+      server: { type: 'boolean' },
+      scenario: { type: 'string' },
+      timeout: { type: 'string' },
+      live: { type: 'boolean' },
+      env: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (o.help) return print(HELP), 0
+  if (o.list) return printList(), 0
+
+  const event = buildEvent(o)
+  if (typeof event === 'string') return fail(event)
+  const batch = 'orders' in event
+  const callerOpenid = o.server ? undefined : (o.caller ?? (o.admin || batch ? DEMO_ADMIN : DEMO_USER))
+  const env: Record<string, string> = {
+    ...identityEnv({ ...(callerOpenid !== undefined ? { openid: callerOpenid } : {}), appid: 'wxDEMO0000000000' }),
+  }
+  if (callerOpenid !== undefined && (o.admin || batch)) env.ADMIN_OPENIDS = callerOpenid
+  if (o.server) env.TRUST_SERVER_CALLERS = '1'
+  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'TRUST_SERVER_CALLERS', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
+    if (process.env[k] !== undefined && env[k] === undefined) env[k] = process.env[k]!
+  }
+  const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
+  if (!(timeoutSec > 0)) return fail('--timeout takes a number of seconds.')
+
+  let close = async () => {}
+  let where: string
+  if (o.live) {
+    if (!o.env) return fail('--live needs --env <envId>: the CloudBase environment to call.')
+    const missing = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY'].filter((k) => !process.env[k])
+    if (missing.length) {
+      return fail(`--live needs ${missing.join(' and ')} in the environment (an API key of the Tencent Cloud account that owns env ${o.env}).`)
+    }
+    if (o.scenario) return fail('--scenario plays faults on the fake gateway; it does not apply with --live.')
+    Object.assign(env, {
+      TCB_ENV: o.env,
+      SCF_NAMESPACE: o.env,
+      TENCENTCLOUD_SECRETID: process.env.TENCENTCLOUD_SECRETID!,
+      TENCENTCLOUD_SECRETKEY: process.env.TENCENTCLOUD_SECRETKEY!,
+      ...(process.env.TENCENTCLOUD_SESSIONTOKEN ? { TENCENTCLOUD_SESSIONTOKEN: process.env.TENCENTCLOUD_SESSIONTOKEN } : {}),
+    })
+    where = `live environment ${o.env}`
+  } else {
+    const scenario = o.scenario ?? 'normal'
+    if (!isScenario(scenario)) return fail(`Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.`)
+    const gateway = await startGateway({ backend: createBackend({ scenario }) })
+    close = () => gateway.close()
+    Object.assign(env, gateway.sdkEnv())
+    where = `fake gateway ${gateway.url}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
+  }
+
+  try {
+    const run = await runUnderBootstrap({ functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'), event, env, timeoutSec })
+    if (!run.result) {
+      process.stderr.write(run.stdout + run.stderr)
+      return fail('The function printed no result (its output is above).')
+    }
+    const result = run.result
+    if (o.json) {
+      print(JSON.stringify(result, null, 2))
+      return result.ok ? 0 : 1
+    }
+    const log = run.logs.find((l) => l.msg === 'getOrder')
+    print(`getOrder via the cloud call on the ${where}`)
+    print(`  ${result.ok ? 'ok' : 'failed'} in ${run.ms} ms (function ${String(log?.ms ?? '?')} ms, ${String(log?.attempts ?? '?')} upstream attempt(s)), request ${result.requestId}`)
+    if (!result.ok) {
+      printError(result.error)
+      return 1
+    }
+    const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
+    if ('order' in result) {
+      printOrder(result.order, result.warnings, outDir)
+    } else {
+      result.orders.forEach((item, i) => printItem(item, i, outDir))
+    }
+    return 0
+  } finally {
+    await close()
+  }
+}
+
+type Opts = Record<string, string | boolean | undefined>
+
+function buildEvent(o: Opts): Record<string, unknown> | string {
+  const printHtmlAs = o['print-html-as']
+  if (printHtmlAs !== undefined && !['text', 'file', 'none'].includes(String(printHtmlAs))) {
+    return '--print-html-as takes text, file or none.'
+  }
+  if (o.batch) {
+    let orders: unknown
+    try {
+      const parsed = JSON.parse(fs.readFileSync(String(o.batch), 'utf8'))
+      orders = Array.isArray(parsed) ? parsed : parsed.orders
+    } catch (err) {
+      return `Cannot read the batch file ${String(o.batch)}: ${(err as Error).message}`
+    }
+    return { orders, ...(printHtmlAs ? { printHtmlAs } : {}) }
+  }
+  const orderId = String(o.order ?? '01234567890123456789')
+  const demo = demoOrders().find((d) => d.order_id === orderId && (o.carrier === undefined || d.delivery_id === o.carrier))
+  const event: Record<string, unknown> = { orderId, deliveryId: o.carrier ?? demo?.delivery_id ?? 'SF' }
+  const waybill = o.waybill ?? demo?.waybill_id
+  if (waybill !== undefined) event.waybillId = waybill
+  if (o['print-type'] !== undefined) event.printType = Number(o['print-type'])
+  if (o.openid !== undefined) event.openid = o.openid
+  if (printHtmlAs) event.printHtmlAs = printHtmlAs
+  return event
+}
+
+function printOrder(order: Order, warnings: Warning[], outDir: string) {
+  print(`  order      ${order.orderId} (${order.deliveryId}), waybill ${order.waybillId ?? '(none)'}`)
+  print(`  status     ${order.status}${order.statusCode === null ? '' : ` (order_status ${order.statusCode})`}`)
+  if (order.waybillDataList.length) {
+    print('  waybill data')
+    const width = Math.max(...order.waybillDataList.map((e) => e.key.length))
+    for (const e of order.waybillDataList) print(`    ${e.key.padEnd(width)}  ${e.value}`)
+  } else {
+    print('  waybill data  (none)')
+  }
+  if (order.printHtml !== null) {
+    fs.mkdirSync(outDir, { recursive: true })
+    const file = path.join(outDir, `${order.orderId.replace(/[^A-Za-z0-9_-]/g, '_')}.html`)
+    fs.writeFileSync(file, order.printHtml)
+    print(`  label      ${Buffer.byteLength(order.printHtml)} bytes of HTML, written to ${path.relative(process.cwd(), file) || file}`)
+  } else if (order.printHtmlFile) {
+    print(`  label      stored as a file: ${order.printHtmlFile.fileID} (${order.printHtmlFile.bytes} bytes)`)
+    print(`             ${order.printHtmlFile.tempFileURL}`)
+  } else {
+    print('  label      (none)')
+  }
+  print(`  warnings   ${warnings.length ? '' : 'none'}`)
+  for (const w of warnings) print(`    ${w.code}: ${w.message}`)
+}
+
+function printItem(item: BatchItem, i: number, outDir: string) {
+  if (!item.ok) {
+    print(`  [${i}] ${item.orderId} (${item.deliveryId}) failed: ${item.error.code}: ${item.error.message}`)
+    return
+  }
+  print(`  [${i}]`)
+  printOrder(item.order, item.warnings, outDir)
+}
+
+function printError(error: Extract<Result, { ok: false }>['error']) {
+  print(`  ${error.code}${error.field ? ` (${error.field})` : ''}: ${error.message}`)
+  if (error.hint) print(`  hint: ${error.hint}`)
+  if (error.wxErrCode !== undefined) print(`  upstream: errcode ${error.wxErrCode}${error.wxErrMsg ? `, ${error.wxErrMsg}` : ''}`)
+  print(`  retryable: ${error.retryable}`)
+}
+
+function printList() {
+  print('Demo orders (--order, --carrier):')
+  for (const d of demoOrders()) {
+    const label = d.label ? `${d.label.charset === 'gbk' ? 'GBK' : 'UTF-8'} label${d.label.padRows ? ', large' : ''}` : d.printHtml ? 'not a label' : 'no label'
+    print(`  ${d.order_id.padEnd(22)} ${d.delivery_id.padEnd(4)} status ${d.order_status}  ${label}`)
+  }
+  print('\nScenarios (--scenario):')
+  for (const [name, what] of Object.entries(SCENARIOS)) print(`  ${name.padEnd(18)} ${what}`)
+}
+
+function print(s: string) {
+  process.stdout.write(`${s}\n`)
+}
+
+function fail(message: string): number {
+  process.stderr.write(`${message}\nSee npm start -- --help.\n`)
+  return 2
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(2)
+  },
+)

@@ -1,0 +1,86 @@
+/**
+ * The committed cloudfunctions/getOrder/index.js, run by the CloudBase CLI's own runtime
+ * bootstrap in a child process, with the real wx-server-sdk against the loopback gateway.
+ */
+import { execFile } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { promisify } from 'util'
+import { createBackend, demoOrders } from '../src/harness/backend'
+import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
+import { type FakeGateway, startGateway } from '../src/harness/gateway'
+import { labelHtml } from '../src/harness/labels'
+import { ADMIN, checkExpectation, SCENARIO_TABLE } from './support/scenarios'
+
+const ROOT = path.resolve(__dirname, '..')
+const FUNCTION_DIR = path.join(ROOT, 'cloudfunctions', 'getOrder')
+let gateway: FakeGateway
+
+beforeAll(async () => {
+  gateway = await startGateway()
+})
+afterAll(() => gateway.close())
+
+describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('under the CLI bootstrap: %s', (_name, s) => {
+  test('the artifact answers as the scenario says, and logs one clean line', async () => {
+    gateway.backend = createBackend({ scenario: s.backend })
+    const before = gateway.requests.length
+    const env = {
+      ...gateway.sdkEnv(),
+      ...identityEnv(s.caller === null ? {} : { openid: s.caller }),
+      ADMIN_OPENIDS: ADMIN,
+      ...s.env,
+    }
+    const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: s.event, env, timeoutSec: s.timeLimitMs ? s.timeLimitMs / 1000 : 3 })
+    expect(checkExpectation(s, run.result)).toEqual([])
+    if (s.calls !== undefined) expect(gateway.requests.length - before).toBe(s.calls)
+    expect(run.exitCode).toBe(0)
+    const lines = run.logs.filter((l) => l.msg === 'getOrder')
+    expect(lines).toHaveLength(1)
+    if (s.caller !== null) expect(run.stdout + run.stderr).not.toContain(s.caller)
+    expect(run.stdout.split('返回结果：')[0]).not.toMatch(/<html|顺丰速运/)
+  })
+})
+
+test('the silence scenario is answered before the platform would kill the function', async () => {
+  gateway.backend = createBackend({ scenario: 'silence' })
+  const run = await runUnderBootstrap({
+    functionDir: FUNCTION_DIR,
+    event: { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
+    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: 'oUSER-000000000000' }) },
+    timeoutSec: 1,
+  })
+  expect(run.result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } })
+  expect(Number(run.logs[0]?.ms)).toBeLessThan(1000)
+})
+
+test('npm start, as a user runs it, prints the summary and writes the label with its Chinese intact', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-start-'))
+  const { stdout } = await promisify(execFile)('npm', ['start', '-s', '--', '--order', 'DEMO-GBK-0001', '--out', out], { cwd: ROOT, env: { ...process.env } })
+  expect(stdout).toContain('status     normal')
+  expect(stdout).toContain('STO_mark  成都 西南 028')
+  const file = path.join(out, 'DEMO-GBK-0001.html')
+  expect(stdout).toContain('DEMO-GBK-0001.html')
+  const html = fs.readFileSync(file, 'utf8')
+  expect(html).toBe(labelHtml(demoOrders().find((d) => d.order_id === 'DEMO-GBK-0001')!.label!))
+  expect(html).toContain('申通快递')
+  expect(html.startsWith('<!DOCTYPE html>')).toBe(true)
+})
+
+test('npm start -- --help lists the options', async () => {
+  const { stdout } = await promisify(execFile)('npm', ['start', '-s', '--', '--help'], { cwd: ROOT })
+  for (const opt of ['--order', '--carrier', '--waybill', '--print-type', '--caller', '--admin', '--scenario', '--batch', '--json', '--live', '--env', '--print-html-as']) {
+    expect(stdout).toContain(opt)
+  }
+})
+
+test('npm start -- --live without credentials says what is missing and exits 2', async () => {
+  const env = { ...process.env }
+  delete env.TENCENTCLOUD_SECRETID
+  delete env.TENCENTCLOUD_SECRETKEY
+  await expect(promisify(execFile)('npm', ['start', '-s', '--', '--live', '--env', 'some-env'], { cwd: ROOT, env })).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY'),
+  })
+})
