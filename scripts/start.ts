@@ -7,6 +7,7 @@ import { parseArgs } from 'util'
 import { createBackend, demoOrders, isScenario, SCENARIOS } from '../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
 import { startGateway } from '../src/harness/gateway'
+import { startWechatServer } from '../src/harness/wechatServer'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -33,6 +34,9 @@ Caller
 Upstream
   --scenario <name>       a fault to play (see --list)
   --timeout <seconds>     the function's timeout (default 3)
+  --transport <t>         cloud (default: the cloud call, through the fake CloudBase gateway)
+                          or https (the HTTPS API with a stable_token, against a fake
+                          WeChat API server on 127.0.0.1)
   --live --env <envId>    call a real CloudBase environment instead of the fake gateway;
                           needs TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY
 Output
@@ -58,6 +62,7 @@ async function main(): Promise<number> {
       scenario: { type: 'string' },
       timeout: { type: 'string' },
       live: { type: 'boolean' },
+      transport: { type: 'string' },
       env: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
@@ -86,6 +91,7 @@ async function main(): Promise<number> {
 
   let close = async () => {}
   let where: string
+  let via = 'the cloud call'
   if (o.live) {
     if (!o.env) return fail('--live needs --env <envId>: the CloudBase environment to call.')
     const missing = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY'].filter((k) => !process.env[k])
@@ -104,10 +110,21 @@ async function main(): Promise<number> {
   } else {
     const scenario = o.scenario ?? 'normal'
     if (!isScenario(scenario)) return fail(`Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.`)
-    const gateway = await startGateway({ backend: createBackend({ scenario }) })
-    close = () => gateway.close()
-    Object.assign(env, gateway.sdkEnv())
-    where = `fake gateway ${gateway.url}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
+    const transport = o.transport ?? 'cloud'
+    if (transport === 'https') {
+      const server = await startWechatServer({ backend: createBackend({ scenario }) })
+      close = () => server.close()
+      Object.assign(env, server.httpsEnv())
+      via = 'the HTTPS API'
+      where = `fake WeChat API server ${server.baseUrl}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
+    } else if (transport === 'cloud') {
+      const gateway = await startGateway({ backend: createBackend({ scenario }) })
+      close = () => gateway.close()
+      Object.assign(env, gateway.sdkEnv())
+      where = `fake gateway ${gateway.url}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
+    } else {
+      return fail('--transport takes cloud or https.')
+    }
   }
 
   try {
@@ -122,7 +139,7 @@ async function main(): Promise<number> {
       return result.ok ? 0 : 1
     }
     const log = run.logs.find((l) => l.msg === 'getOrder')
-    print(`getOrder via the cloud call on the ${where}`)
+    print(`getOrder via ${via} on the ${where}`)
     print(`  ${result.ok ? 'ok' : 'failed'} in ${run.ms} ms (function ${String(log?.ms ?? '?')} ms, ${String(log?.attempts ?? '?')} upstream attempt(s)), request ${result.requestId}`)
     if (!result.ok) {
       printError(result.error)

@@ -84,3 +84,11 @@ test('npm start -- --live without credentials says what is missing and exits 2',
     stderr: expect.stringContaining('TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY'),
   })
 })
+
+test('npm start -- --transport https runs the main job over HTTPS against the fake WeChat API server', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-start-'))
+  const { stdout } = await promisify(execFile)('npm', ['start', '-s', '--', '--transport', 'https', '--order', 'DEMO-ZTO-0001', '--out', out], { cwd: ROOT })
+  expect(stdout).toContain('via the HTTPS API')
+  expect(stdout).toContain('status     cancelled')
+  expect(fs.readFileSync(path.join(out, 'DEMO-ZTO-0001.html'), 'utf8')).toContain('中通快递')
+})

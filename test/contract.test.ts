@@ -1,25 +1,30 @@
 /**
- * The contract test: one table of scenarios through the in-process fake SDK and through the
- * real wx-server-sdk against the loopback gateway. Results must be identical but for request
- * ids. When they differ, the fake is wrong: fix the fake.
+ * The contract test: one table of scenarios through the in-process fake SDK, through the real
+ * wx-server-sdk against the loopback gateway, and over HTTPS against the fake WeChat API server.
+ * The two SDK tiers must give identical results but for request ids (when they differ, the fake
+ * is wrong: fix the fake); the HTTPS tier must give the same outcome.
  */
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import { type FakeGateway, startGateway } from '../src/harness/gateway'
+import { type FakeWechatServer, startWechatServer } from '../src/harness/wechatServer'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
-import { ADMIN, checkExpectation, comparable, type Scenario, SCENARIO_TABLE } from './support/scenarios'
+import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
 
 let gateway: FakeGateway
+let wechat: FakeWechatServer
 const saved = { ...process.env }
 
 beforeAll(async () => {
   gateway = await startGateway()
+  wechat = await startWechatServer()
   Object.assign(process.env, gateway.sdkEnv())
 })
 afterAll(async () => {
   await gateway.close()
+  await wechat.close()
   process.env = saved
 })
 
@@ -50,6 +55,18 @@ async function viaRealSdk(s: Scenario): Promise<{ result: Result; calls: number 
   return { result: value, calls: gateway.requests.length - before }
 }
 
+async function viaHttps(s: Scenario): Promise<{ result: Result; calls: number }> {
+  setCaller(s)
+  wechat.backend = createBackend({ scenario: s.backend })
+  const before = wechat.apiRequests.length
+  const env = { ...process.env, ...wechat.httpsEnv() }
+  const fake = createFakeCloud({ backend: createBackend(), env })
+  const main = createCloudMain(fake as unknown as WxServerSdk, env)
+  const { value } = await captureOutput(() => main(s.event, { request_id: 'https', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
+  expect(fake.calls).toHaveLength(0)
+  return { result: value, calls: wechat.apiRequests.length - before }
+}
+
 describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) => {
   test('the fake SDK and the real SDK give the same result, and it is the expected one', async () => {
     const fake = await viaFake(s)
@@ -60,5 +77,16 @@ describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) 
       expect(fake.calls).toBe(s.calls)
       expect(real.calls).toBe(s.calls)
     }
+  })
+})
+
+// Platform faults (cloudOnly) cannot happen over HTTPS, so they are not in this tier at all.
+describe.each(SCENARIO_TABLE.filter((s) => !s.cloudOnly).map((s) => [s.name, s] as const))('%s', (_name, s) => {
+  test('over HTTPS the outcome is the same', async () => {
+    const fake = await viaFake(s)
+    const https = await viaHttps(s)
+    expect(checkExpectation(s, https.result, 'https')).toEqual([])
+    expect(outcome(https.result)).toEqual(outcome(fake.result))
+    if (s.calls !== undefined) expect(https.calls).toBe(s.httpsCalls ?? s.calls)
   })
 })

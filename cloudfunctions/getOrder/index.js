@@ -49,6 +49,8 @@ var ERRCODE_TABLE = {
   [-601004]: { code: "CONFIG_ERROR", meaning: "the cloud call was refused by the environment", hint: "Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it." },
   [-602018]: { code: "CONFIG_ERROR", meaning: "the cloud environment is not usable for this call", hint: "Check the environment id the function was deployed to, and its status in the CloudBase console." },
   40164: { code: "CONFIG_ERROR", meaning: "the calling IP address is not in the API IP whitelist", hint: "Add the server's outbound IP address to the API IP whitelist (接口IP白名单) in the mini program's settings, or use the cloud transport." },
+  40013: { code: "CONFIG_ERROR", meaning: "the AppID is invalid", hint: "Check WX_APPID: it must be the mini program's own AppID." },
+  40125: { code: "CONFIG_ERROR", meaning: "the AppSecret is invalid", hint: "Check WX_APPSECRET against the mini program's settings (开发管理 → 开发设置); reset it there if unsure." },
   40001: { code: "AUTH_ERROR", meaning: "the access_token is invalid or not the latest", hint: AUTH_HINT },
   40014: { code: "AUTH_ERROR", meaning: "the access_token is invalid", hint: AUTH_HINT },
   42001: { code: "AUTH_ERROR", meaning: "the access_token has expired", hint: AUTH_HINT },
@@ -68,6 +70,7 @@ var ERRCODE_TABLE = {
   40003: { code: "WECHAT_ERROR", meaning: "the openid is invalid", hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." }
 };
 var RETRYABLE_CODES = /* @__PURE__ */ new Set(["UPSTREAM_UNAVAILABLE", "TIMEOUT"]);
+var TOKEN_ERRCODES = /* @__PURE__ */ new Set([40001, 40014, 42001]);
 function lookupErrcode(errcode) {
   return Object.prototype.hasOwnProperty.call(ERRCODE_TABLE, errcode) ? ERRCODE_TABLE[errcode] : void 0;
 }
@@ -1926,8 +1929,132 @@ function fromSdkError(err) {
   });
 }
 
+// src/transport/http.ts
+async function postJson(url, body, signal, label) {
+  let res;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal
+    });
+  } catch (err) {
+    if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS call to ${label} did not finish inside the time budget.`);
+    throw new UpstreamError("network", `The HTTPS call to ${label} failed: ${causeOf(err)}.`);
+  }
+  let text;
+  try {
+    text = await res.text();
+  } catch (err) {
+    if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS answer from ${label} did not arrive inside the time budget.`);
+    throw new UpstreamError("network", `Reading the HTTPS answer from ${label} failed: ${causeOf(err)}.`);
+  }
+  if (res.status >= 500) {
+    throw new UpstreamError("network", `The HTTPS call to ${label} answered HTTP ${res.status}.`, { httpStatus: res.status });
+  }
+  if (res.status !== 200) {
+    throw new UpstreamError("bad-json", `The HTTPS call to ${label} answered HTTP ${res.status}.`, { httpStatus: res.status });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError("bad-json", "The upstream answer is not JSON.");
+  }
+}
+function causeOf(err) {
+  const cause = err == null ? void 0 : err.cause;
+  if (cause && typeof cause.code === "string") return cause.code;
+  return err instanceof Error ? err.name : "unknown error";
+}
+
+// src/transport/https.ts
+var DEFAULT_API_BASE = "https://api.weixin.qq.com";
+var PATHS = {
+  getOrder: "/cgi-bin/express/business/order/get",
+  batchGetOrder: "/cgi-bin/express/business/order/batchget"
+};
+function httpsTransport(options) {
+  const base = (options.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, "");
+  async function call(path, body, opts) {
+    let token = await options.tokens.getToken({ signal: opts.signal });
+    const answer = await postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path);
+    const refused = isRecord2(answer) ? errcodeOf(answer) : void 0;
+    if (!refused || refused.wxErrCode === void 0 || !TOKEN_ERRCODES.has(refused.wxErrCode)) return answer;
+    token = await options.tokens.getToken({ rejected: token, signal: opts.signal });
+    return postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path);
+  }
+  return {
+    name: "https",
+    getOrder: (request, opts) => call(PATHS.getOrder, request, opts),
+    batchGetOrder: (request, opts) => call(PATHS.batchGetOrder, request, opts)
+  };
+}
+function isRecord2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// src/transport/tokens.ts
+function stableTokenProvider(options) {
+  const clock = options.clock ?? systemClock;
+  const base = (options.baseUrl ?? "https://api.weixin.qq.com").replace(/\/+$/, "");
+  let cached2;
+  let inflight;
+  let requests = 0;
+  async function fetchToken(force, signal) {
+    requests++;
+    const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: "client_credential", appid: options.appid, secret: options.secret, force_refresh: force }, signal, "/cgi-bin/stable_token");
+    const b = body;
+    if (typeof b.errcode === "number" && b.errcode !== 0) {
+      throw new UpstreamError("errcode", `Getting an access token failed with errcode ${b.errcode}.`, {
+        wxErrCode: b.errcode,
+        ...typeof b.errmsg === "string" ? { wxErrMsg: b.errmsg } : {}
+      });
+    }
+    if (typeof b.access_token !== "string" || b.access_token === "" || typeof b.expires_in !== "number") {
+      throw new UpstreamError("bad-json", "The stable_token answer has no access_token or expires_in.");
+    }
+    const lifetimeMs = b.expires_in * 1e3;
+    const margin = Math.min(options.refreshMarginMs ?? 5 * 6e4, lifetimeMs / 10);
+    cached2 = { token: b.access_token, refreshAt: clock.now() + lifetimeMs - margin };
+    return b.access_token;
+  }
+  return {
+    get requests() {
+      return requests;
+    },
+    getToken({ rejected, signal }) {
+      if (!options.appid || !options.secret) {
+        return Promise.reject(new UpstreamError("config", "The HTTPS transport needs an AppID and AppSecret (WX_APPID, WX_APPSECRET)."));
+      }
+      const usable = cached2 && clock.now() < cached2.refreshAt && cached2.token !== rejected;
+      if (usable) return Promise.resolve(cached2.token);
+      if (!inflight) {
+        const force = rejected !== void 0 && (cached2 == null ? void 0 : cached2.token) === rejected;
+        inflight = fetchToken(force, signal).finally(() => {
+          inflight = void 0;
+        });
+      }
+      return inflight;
+    }
+  };
+}
+
+// src/transport/fromEnv.ts
+function httpsTransportFromEnv(env) {
+  const missing = ["WX_APPID", "WX_APPSECRET"].filter((k) => !env[k]);
+  if (missing.length) {
+    return {
+      error: `WX_TRANSPORT=https needs ${missing.join(" and ")}, which ${missing.length > 1 ? "are" : "is"} not set.`,
+      hint: "Set WX_APPID and WX_APPSECRET (the mini program's AppID and AppSecret) on the function, or use WX_TRANSPORT=cloud."
+    };
+  }
+  const baseUrl = env.WX_API_BASE || DEFAULT_API_BASE;
+  return httpsTransport({ baseUrl, tokens: stableTokenProvider({ appid: env.WX_APPID, secret: env.WX_APPSECRET, baseUrl }) });
+}
+
 // src/cloud/entry.ts
-function createCloudMain(sdk, env = process.env, options = {}) {
+function createCloudMain(sdk, env = process.env) {
   const logger = env._SCF_TCB_LOG === "1" ? cloudLogger(sdk.logger()) : jsonLogger;
   let initializedFor;
   let cloudHandler;
@@ -1938,15 +2065,16 @@ function createCloudMain(sdk, env = process.env, options = {}) {
     logger
   };
   return async function main2(event, context) {
-    var _a2;
     const requestId = typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
     try {
       const transportName = env.WX_TRANSPORT === void 0 || env.WX_TRANSPORT === "" ? "cloud" : env.WX_TRANSPORT;
       if (transportName === "https") {
         if (!httpsHandler) {
-          const built = ((_a2 = options.httpsTransport) == null ? void 0 : _a2.call(options, env)) ?? { error: "This build has no HTTPS transport.", hint: "Set WX_TRANSPORT=cloud." };
+          const built = httpsTransportFromEnv(env);
           if ("error" in built) return refuse(built.error, built.hint, requestId);
-          httpsHandler = createGetOrderHandler({ ...common, transport: built });
+          const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY);
+          if (inCloud) sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: timeLimitMs(context) });
+          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...inCloud ? { storage: cloudStorage(sdk) } : {} });
         }
         return await httpsHandler(event, context);
       }

@@ -6,7 +6,7 @@ import { build, internalError } from '../errors/toOrderError'
 import { cloudStorage, type CloudStorageLike } from '../label/storage'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
 import { cloudTransport, type CloudLike } from '../transport/cloud'
-import type { Transport } from '../transport/types'
+import { httpsTransportFromEnv } from '../transport/fromEnv'
 import type { InvocationContext, Result } from '../types'
 
 /** The parts of wx-server-sdk the cloud function uses. */
@@ -18,17 +18,12 @@ export type WxServerSdk = CloudLike &
     logger(): { info(o: object): void; error(o: object): void }
   }
 
-export interface EntryOptions {
-  /** builds the HTTPS transport when WX_TRANSPORT=https; absent: only the cloud call */
-  httpsTransport?: (env: NodeJS.ProcessEnv) => Transport | { error: string; hint: string }
-}
-
 /**
  * The cloud function's `main`, wired to a wx-server-sdk (the real one in the bundle, the
  * in-process fake in unit tests). Everything per invocation comes from the event, the context
  * and the environment the platform sets; nothing here throws to the platform.
  */
-export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env, options: EntryOptions = {}) {
+export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env) {
   // The CloudBase logger takes flat string records and warns on every use off the cloud.
   const logger: Logger = env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger
   let initializedFor: number | undefined
@@ -47,9 +42,12 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
       const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
       if (transportName === 'https') {
         if (!httpsHandler) {
-          const built = options.httpsTransport?.(env) ?? { error: 'This build has no HTTPS transport.', hint: 'Set WX_TRANSPORT=cloud.' }
+          const built = httpsTransportFromEnv(env)
           if ('error' in built) return refuse(built.error, built.hint, requestId)
-          httpsHandler = createGetOrderHandler({ ...common, transport: built })
+          // Labels still go to cloud storage when the function runs in CloudBase.
+          const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
+          if (inCloud) sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: timeLimitMs(context) })
+          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(inCloud ? { storage: cloudStorage(sdk) } : {}) })
         }
         return await httpsHandler(event, context)
       }

@@ -28,6 +28,8 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   [-601004]: { code: 'CONFIG_ERROR', meaning: 'the cloud call was refused by the environment', hint: 'Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it.' },
   [-602018]: { code: 'CONFIG_ERROR', meaning: 'the cloud environment is not usable for this call', hint: 'Check the environment id the function was deployed to, and its status in the CloudBase console.' },
   40164: { code: 'CONFIG_ERROR', meaning: 'the calling IP address is not in the API IP whitelist', hint: 'Add the server\'s outbound IP address to the API IP whitelist (接口IP白名单) in the mini program\'s settings, or use the cloud transport.' },
+  40013: { code: 'CONFIG_ERROR', meaning: 'the AppID is invalid', hint: 'Check WX_APPID: it must be the mini program\'s own AppID.' },
+  40125: { code: 'CONFIG_ERROR', meaning: 'the AppSecret is invalid', hint: 'Check WX_APPSECRET against the mini program\'s settings (开发管理 → 开发设置); reset it there if unsure.' },
   40001: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid or not the latest', hint: AUTH_HINT },
   40014: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid', hint: AUTH_HINT },
   42001: { code: 'AUTH_ERROR', meaning: 'the access_token has expired', hint: AUTH_HINT },

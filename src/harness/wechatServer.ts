@@ -1,0 +1,132 @@
+import { randomBytes } from 'crypto'
+import * as http from 'http'
+import type { AddressInfo, Socket } from 'net'
+import { createBackend, type FakeBackend } from './backend'
+
+export const FAKE_APPID = 'wxFAKE000000000000'
+export const FAKE_APPSECRET = 'fake-app-secret-0123456789abcdef'
+
+const ROUTES: Record<string, string> = {
+  '/cgi-bin/express/business/order/get': 'logistics.getOrder',
+  '/cgi-bin/express/business/order/batchget': 'logistics.batchGetOrder',
+}
+
+export interface FakeWechatServer {
+  /** e.g. `http://127.0.0.1:PORT`, for WX_API_BASE */
+  readonly baseUrl: string
+  backend: FakeBackend
+  /** stable_token requests received, with force_refresh */
+  readonly tokenRequests: { forceRefresh: boolean }[]
+  /** order API requests received, with the token each carried */
+  readonly apiRequests: { path: string; token: string; body: Record<string, unknown> }[]
+  /** every access token issued, in order */
+  readonly issued: string[]
+  /** make every issued token stale, as when it expires: the next API call answers 40001 */
+  expireTokens(): void
+  /** answer 40001 to every API call, even with a fresh token */
+  rejectAllTokens: boolean
+  /** answer 40164 (IP not whitelisted) from every endpoint */
+  refuseIp: boolean
+  /** answer 45009 (quota used up) to API calls */
+  rateLimited: boolean
+  /** the environment that points the HTTPS transport here */
+  httpsEnv(): Record<string, string>
+  close(): Promise<void>
+}
+
+/**
+ * WeChat's HTTPS API on loopback: `stable_token`, `order/get` and `order/batchget`, answering
+ * from the same fake logistics backend as the gateway, and checking the tokens it issued.
+ */
+export async function startWechatServer(options: { backend?: FakeBackend; tokenTtlSec?: number; appid?: string; secret?: string } = {}): Promise<FakeWechatServer> {
+  const appid = options.appid ?? FAKE_APPID
+  const secret = options.secret ?? FAKE_APPSECRET
+  const valid = new Set<string>()
+  const sockets = new Set<Socket>()
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')))
+  })
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+
+  function send(res: http.ServerResponse, status: number, body: string, type = 'application/json; charset=utf-8') {
+    res.writeHead(status, { 'content-type': type })
+    res.end(body)
+  }
+  const json = (res: http.ServerResponse, body: unknown) => send(res, 200, JSON.stringify(body))
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse, text: string) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    let body: Record<string, unknown> = {}
+    try {
+      body = text ? JSON.parse(text) : {}
+    } catch {
+      return json(res, { errcode: 47001, errmsg: 'data format error' })
+    }
+    if (req.method !== 'POST') return send(res, 404, 'not found', 'text/plain')
+    if (fake.refuseIp) return json(res, { errcode: 40164, errmsg: 'invalid ip 127.0.0.1, not in whitelist' })
+
+    if (url.pathname === '/cgi-bin/stable_token') {
+      fake.tokenRequests.push({ forceRefresh: body.force_refresh === true })
+      if (body.grant_type !== 'client_credential') return json(res, { errcode: 40002, errmsg: 'invalid grant_type' })
+      if (body.appid !== appid) return json(res, { errcode: 40013, errmsg: 'invalid appid' })
+      if (body.secret !== secret) return json(res, { errcode: 40125, errmsg: 'invalid appsecret' })
+      const latest = fake.issued.at(-1)
+      if (body.force_refresh !== true && latest !== undefined && valid.has(latest)) {
+        return json(res, { access_token: latest, expires_in: options.tokenTtlSec ?? 7200 })
+      }
+      const token = `FAKE_TOKEN_${randomBytes(12).toString('hex')}`
+      valid.clear()
+      valid.add(token)
+      fake.issued.push(token)
+      return json(res, { access_token: token, expires_in: options.tokenTtlSec ?? 7200 })
+    }
+
+    const api = ROUTES[url.pathname]
+    if (!api) return send(res, 404, 'not found', 'text/plain')
+    const token = url.searchParams.get('access_token') ?? ''
+    fake.apiRequests.push({ path: url.pathname, token, body })
+    if (fake.rejectAllTokens || !valid.has(token)) {
+      return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' })
+    }
+    if (fake.rateLimited) return json(res, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
+    const outcome = fake.backend.answer(api, body)
+    switch (outcome.kind) {
+      case 'silence':
+        return
+      case 'http':
+        return send(res, outcome.status, `<html><body>${outcome.status}</body></html>`, 'text/html')
+      case 'platform':
+        // Platform codes belong to cloud calls; over HTTPS WeChat answers a system error.
+        return json(res, { errcode: -1, errmsg: 'system error' })
+      case 'json':
+        return send(res, 200, outcome.body)
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const fake: FakeWechatServer = {
+    baseUrl,
+    backend: options.backend ?? createBackend(),
+    tokenRequests: [],
+    apiRequests: [],
+    issued: [],
+    rejectAllTokens: false,
+    refuseIp: false,
+    rateLimited: false,
+    expireTokens: () => valid.clear(),
+    httpsEnv: () => ({ WX_TRANSPORT: 'https', WX_API_BASE: baseUrl, WX_APPID: appid, WX_APPSECRET: secret }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+  return fake
+}

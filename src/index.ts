@@ -1,0 +1,40 @@
+/**
+ * The getOrder library: the same core the cloud function runs, for any Node program.
+ *
+ * @example
+ * import { createGetOrderHandler, httpsTransport, stableTokenProvider, trustServerCallers } from 'wx-getorder'
+ *
+ * const getOrder = createGetOrderHandler({
+ *   transport: httpsTransport({ tokens: stableTokenProvider({ appid: process.env.WX_APPID!, secret: process.env.WX_APPSECRET! }) }),
+ *   caller: () => undefined,
+ *   access: trustServerCallers,
+ * })
+ * const result = await getOrder({ orderId: '01234567890123456789', deliveryId: 'SF' })
+ * if (result.ok && 'order' in result) console.log(result.order.status, result.order.waybillData)
+ */
+export * from './types'
+export { createGetOrderHandler, type GetOrderDeps, type GetOrderHandler, BATCH_CHUNK, DEFAULT_BATCH_CONCURRENCY } from './core/handler'
+export { createCloudMain, type WxServerSdk } from './cloud/entry'
+export { cloudTransport, type CloudLike } from './transport/cloud'
+export { httpsTransport, DEFAULT_API_BASE, type HttpsTransportOptions } from './transport/https'
+export { httpsTransportFromEnv } from './transport/fromEnv'
+export { stableTokenProvider, tokenProvider, type TokenProvider, type TokenRequest, type StableTokenOptions } from './transport/tokens'
+export type { Transport, CallOptions } from './transport/types'
+export { cloudStorage, type LabelStorage, type CloudStorageLike } from './label/storage'
+export { decodePrintHtml, bytesToText, type LabelResult } from './label/decode'
+export { decodeBase64 } from './label/base64'
+export { validateEvent, type Validation } from './event/validate'
+export { readAccessConfig, decideAccess, type AccessConfig } from './access/policy'
+export { normalizeOrder } from './upstream/normalize'
+export { ERRCODE_TABLE } from './errors/table'
+export { UpstreamError } from './errors/upstream'
+export { jsonLogger, silentLogger, type Logger, type LogRecord } from './log/logger'
+export { OPENAPI } from './upstream/wire'
+
+import type { AccessConfigResult } from './access/policy'
+
+/** Access for a trusted server program: no caller identity, any order (CONTRACT §5). */
+export const trustServerCallers = (): AccessConfigResult => ({
+  ok: true,
+  config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true },
+})
