@@ -147,9 +147,9 @@ async function main(): Promise<number> {
     }
     const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
     if ('order' in result) {
-      printOrder(result.order, result.warnings, outDir)
+      await printOrder(result.order, result.warnings, outDir)
     } else {
-      result.orders.forEach((item, i) => printItem(item, i, outDir))
+      for (const [i, item] of result.orders.entries()) await printItem(item, i, outDir)
     }
     return 0
   } finally {
@@ -185,7 +185,7 @@ function buildEvent(o: Opts): Record<string, unknown> | string {
   return event
 }
 
-function printOrder(order: Order, warnings: Warning[], outDir: string) {
+async function printOrder(order: Order, warnings: Warning[], outDir: string) {
   print(`  order      ${order.orderId} (${order.deliveryId}), waybill ${order.waybillId ?? '(none)'}`)
   print(`  status     ${order.status}${order.statusCode === null ? '' : ` (order_status ${order.statusCode})`}`)
   if (order.waybillDataList.length) {
@@ -195,14 +195,23 @@ function printOrder(order: Order, warnings: Warning[], outDir: string) {
   } else {
     print('  waybill data  (none)')
   }
+  const file = path.join(outDir, `${order.orderId.replace(/[^A-Za-z0-9_-]/g, '_')}.html`)
+  const shown = path.relative(process.cwd(), file) || file
   if (order.printHtml !== null) {
     fs.mkdirSync(outDir, { recursive: true })
-    const file = path.join(outDir, `${order.orderId.replace(/[^A-Za-z0-9_-]/g, '_')}.html`)
     fs.writeFileSync(file, order.printHtml)
-    print(`  label      ${Buffer.byteLength(order.printHtml)} bytes of HTML, written to ${path.relative(process.cwd(), file) || file}`)
+    print(`  label      ${Buffer.byteLength(order.printHtml)} bytes of HTML, written to ${shown}`)
   } else if (order.printHtmlFile) {
-    print(`  label      stored as a file: ${order.printHtmlFile.fileID} (${order.printHtmlFile.bytes} bytes)`)
-    print(`             ${order.printHtmlFile.tempFileURL}`)
+    print(`  label      stored in cloud storage as ${order.printHtmlFile.fileID} (${order.printHtmlFile.bytes} bytes)`)
+    try {
+      const res = await fetch(order.printHtmlFile.tempFileURL, { signal: AbortSignal.timeout(10_000) })
+      if (!res.ok) throw new Error(`HTTP ${res.status}`)
+      fs.mkdirSync(outDir, { recursive: true })
+      fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()))
+      print(`             downloaded from its temporary URL to ${shown}`)
+    } catch (err) {
+      print(`             temporary URL ${order.printHtmlFile.tempFileURL} (not downloaded: ${(err as Error).message})`)
+    }
   } else {
     print('  label      (none)')
   }
@@ -210,13 +219,13 @@ function printOrder(order: Order, warnings: Warning[], outDir: string) {
   for (const w of warnings) print(`    ${w.code}: ${w.message}`)
 }
 
-function printItem(item: BatchItem, i: number, outDir: string) {
+async function printItem(item: BatchItem, i: number, outDir: string) {
   if (!item.ok) {
     print(`  [${i}] ${item.orderId} (${item.deliveryId}) failed: ${item.error.code}: ${item.error.message}`)
     return
   }
   print(`  [${i}]`)
-  printOrder(item.order, item.warnings, outDir)
+  await printOrder(item.order, item.warnings, outDir)
 }
 
 function printError(error: Extract<Result, { ok: false }>['error']) {

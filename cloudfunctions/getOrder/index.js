@@ -2062,7 +2062,8 @@ function createCloudMain(sdk, env = process.env) {
   const common = {
     caller: () => callerOpenid(sdk.getWXContext()),
     access: () => readAccessConfig(env),
-    logger
+    logger,
+    batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY)
   };
   return async function main2(event, context) {
     const requestId = typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
@@ -2105,6 +2106,10 @@ function createCloudMain(sdk, env = process.env) {
     logger.info({ msg: "getOrder", requestId: result.requestId, outcome: "error", code: "CONFIG_ERROR" });
     return result;
   }
+}
+function batchConcurrency(raw) {
+  const n = raw === void 0 ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 10 ? n : DEFAULT_BATCH_CONCURRENCY;
 }
 
 // src/cloud/main.ts

@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto'
 import { callerOpenid, readAccessConfig } from '../access/policy'
 import { timeLimitMs } from '../clock/budget'
-import { createGetOrderHandler, type GetOrderHandler } from '../core/handler'
+import { createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
 import { build, internalError } from '../errors/toOrderError'
 import { cloudStorage, type CloudStorageLike } from '../label/storage'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
@@ -34,6 +34,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
     caller: () => callerOpenid(sdk.getWXContext()),
     access: () => readAccessConfig(env),
     logger,
+    batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
   }
 
   return async function main(event: unknown, context?: InvocationContext): Promise<Result> {
@@ -84,3 +85,9 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   }
 }
 
+
+/** BATCH_CONCURRENCY: batchGetOrder calls in flight, 1–10 (default 3). */
+export function batchConcurrency(raw: string | undefined): number {
+  const n = raw === undefined ? NaN : Number(raw)
+  return Number.isInteger(n) && n >= 1 && n <= 10 ? n : DEFAULT_BATCH_CONCURRENCY
+}

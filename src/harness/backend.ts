@@ -66,7 +66,7 @@ export function demoOrders(): DemoOrder[] {
     },
     {
       order_id: 'DEMO-LARGE-0001', delivery_id: 'SF', waybill_id: 'SF1500000000001', order_status: 0,
-      label: spec('DEMO-LARGE-0001', 'SF', 'SF1500000000001', '顺丰速运', { padRows: 13000 }),
+      label: spec('DEMO-LARGE-0001', 'SF', 'SF1500000000001', '顺丰速运', { padRows: 14200 }),
       waybill_data: [{ key: 'SF_bagAddr', value: '深圳' }],
     },
     {

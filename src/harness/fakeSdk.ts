@@ -85,14 +85,14 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
     openapi: undefined,
     async uploadFile({ cloudPath, fileContent }) {
       await tick()
-      if (fake.storageFault === 'upload') throw new FakeCloudSDKError({ errCode: -503003, errMsg: 'uploadFile:fail storage request failed' })
+      if (fake.storageFault === 'upload') throw storageError('uploadFile')
       const fileID = `cloud://fake-env.fake-bucket/${cloudPath}`
       fake.files.set(fileID, Buffer.from(fileContent))
-      return { fileID, statusCode: 204, errMsg: 'uploadFile:ok' }
+      return { fileID, statusCode: -1, errMsg: 'uploadFile:ok' }
     },
     async getTempFileURL({ fileList }) {
       await tick()
-      if (fake.storageFault === 'temp-url') throw new FakeCloudSDKError({ errCode: -503003, errMsg: 'getTempFileURL:fail storage request failed' })
+      if (fake.storageFault === 'temp-url') throw storageError('getTempFileURL')
       return {
         errMsg: 'getTempFileURL:ok',
         fileList: fileList.map((fileID) => {
@@ -147,6 +147,14 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       }
     }
   }
+}
+
+/** What the real SDK throws when storage refuses: errCode -1, `<api>:fail <message>`. */
+function storageError(api: string): Error & { errCode: number; errMsg: string } {
+  const err = new Error(`${api}:fail storage request failed`) as Error & { errCode: number; errMsg: string }
+  err.errCode = -1
+  err.errMsg = err.message
+  return err
 }
 
 function plainError(display: string, code: number, detail: string): Error & { errCode: number; errMsg: string } {

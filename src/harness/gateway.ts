@@ -51,6 +51,10 @@ export interface FakeGateway {
   backend: FakeBackend
   /** every cloud call received, decoded */
   readonly requests: GatewayRequest[]
+  /** files uploaded through cloud storage, by fileID */
+  readonly files: Map<string, Buffer>
+  /** make storage fail: the upload, or the temporary URL */
+  storageFault: 'none' | 'upload' | 'temp-url'
   /** the environment that points the real wx-server-sdk at this gateway */
   sdkEnv(): Record<string, string>
   close(): Promise<void>
@@ -80,6 +84,16 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
   })
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (req.method === 'PUT' && req.url?.startsWith('/cos/')) return putObject(req, res)
+    if (req.method === 'GET' && req.url?.startsWith('/files/')) {
+      const file = gateway.files.get(decodeURIComponent(req.url.slice('/files/'.length)))
+      res.writeHead(file ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' })
+      res.end(file ?? 'not found')
+      return
+    }
+    if (req.method === 'POST' && req.url?.startsWith('/admin') && /json/.test(req.headers['content-type'] ?? '')) {
+      return storageAction(JSON.parse((await readBody(req)).toString('utf8')), res)
+    }
     if (req.method !== 'POST' || !req.url?.startsWith('/admin')) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ code: 'NOT_FOUND', message: `fake gateway serves POST /admin, not ${req.method} ${req.url}` }))
@@ -116,13 +130,58 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
     }
   }
 
+  // Cloud storage as node-sdk speaks it: upload metadata, a PUT to the URL it names, then
+  // download URLs. Files live in memory.
+  const pending = new Map<string, string>()
+  function storageAction(body: Record<string, unknown>, res: http.ServerResponse) {
+    const reply = (o: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(o))
+    }
+    const requestId = `fake-${gateway.requests.length}-${pending.size}`
+    if (body.action === 'storage.getUploadMetadata') {
+      if (gateway.storageFault === 'upload') return reply({ code: 'STORAGE_REQUEST_FAIL', message: 'storage request failed', requestId })
+      const cloudPath = String(body.path)
+      const cosFileId = `cos-${pending.size}-${Date.now()}`
+      const fileId = `cloud://fake-env.fake-bucket/${cloudPath}`
+      pending.set(cosFileId, fileId)
+      return reply({ requestId, data: { url: `${origin}/cos/${encodeURIComponent(cloudPath)}`, token: 'fake-cos-token', authorization: 'fake-cos-auth', fileId, cosFileId } })
+    }
+    if (body.action === 'storage.batchGetDownloadUrl') {
+      if (gateway.storageFault === 'temp-url') return reply({ code: 'STORAGE_REQUEST_FAIL', message: 'storage request failed', requestId })
+      const list = (body.file_list as { fileid: string }[]).map(({ fileid }) =>
+        gateway.files.has(fileid)
+          ? { fileID: fileid, tempFileURL: `${origin}/files/${encodeURIComponent(fileid)}`, code: 'SUCCESS', maxAge: 86400 }
+          : { fileID: fileid, tempFileURL: '', code: 'STORAGE_FILE_NONEXIST', maxAge: 0 },
+      )
+      return reply({ requestId, data: { download_list: list } })
+    }
+    return reply({ code: 'INVALID_ACTION', message: `fake gateway does not serve ${String(body.action)}`, requestId })
+  }
+
+  async function putObject(req: http.IncomingMessage, res: http.ServerResponse) {
+    const fileId = pending.get(String(req.headers['x-cos-meta-fileid']))
+    const content = await readBody(req)
+    if (fileId === undefined) {
+      res.writeHead(403, { 'content-type': 'application/xml' })
+      res.end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>unknown upload</Message><RequestId>x</RequestId><TraceId>x</TraceId></Error>')
+      return
+    }
+    gateway.files.set(fileId, content)
+    res.writeHead(200)
+    res.end()
+  }
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}/admin`
+  const origin = `http://127.0.0.1:${port}`
+  const url = `${origin}/admin`
   const gateway: FakeGateway = {
     url,
     backend: options.backend ?? createBackend(),
     requests,
+    files: new Map(),
+    storageFault: 'none',
     sdkEnv: () => ({
       TCB_CONTEXT_CNFG: JSON.stringify({ URL: url }),
       TENCENTCLOUD_SECRETID: 'fake-secret-id',
@@ -142,6 +201,15 @@ function sendResp(res: http.ServerResponse, msg: Record<string, unknown>) {
   const body = Buffer.from(CommOpenApiResp.encode(CommOpenApiResp.fromObject(msg)).finish())
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
   res.end(body)
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
 }
 
 function readMultipart(req: http.IncomingMessage): Promise<Map<string, Buffer>> {
