@@ -1,6 +1,6 @@
 import * as fs from 'fs'
 import * as path from 'path'
-import { buildArtifact, FUNCTION_DIR } from '../scripts/artifact'
+import { buildArtifact, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from '../scripts/artifact'
 import { OPENAPI } from '../src/upstream/wire'
 
 describe('cloudfunctions/getOrder as committed', () => {
@@ -34,4 +34,8 @@ describe('cloudfunctions/getOrder as committed', () => {
     expect(js).not.toContain(path.resolve(__dirname, '..'))
     expect(js).not.toMatch(/\/(root|home|work)\//)
   })
+})
+
+test('miniprogram/lib/contract.ts is the current copy of src/types.ts (run `npm run build` if not)', () => {
+  expect(fs.readFileSync(MINIPROGRAM_CONTRACT, 'utf8') === miniprogramContract()).toBe(true)
 })

@@ -1,0 +1,122 @@
+import type { BatchItem, BatchOrderInput, ErrorCode, Order, OrderError, PrintHtmlAs, PrintType, Result, Warning } from './contract'
+
+/** The one thing the client needs of `wx.cloud`. */
+export interface CloudCaller {
+  callFunction(param: { name: string; data: Record<string, unknown> }): Promise<{ result?: unknown }>
+}
+
+export interface GetOrderParams {
+  orderId: string
+  deliveryId: string
+  waybillId?: string
+  /** whose order; leave it out to read the caller's own */
+  openid?: string
+  printType?: PrintType
+  customRemark?: string
+  printHtmlAs?: PrintHtmlAs
+}
+
+export interface OrderResult {
+  order: Order
+  warnings: Warning[]
+  requestId: string
+}
+
+/**
+ * What the client throws: the contract's error (code, hint, retryable …), or one made in its
+ * image when `wx.cloud.callFunction` itself failed.
+ */
+export class GetOrderError extends Error {
+  override readonly name = 'GetOrderError'
+  readonly code: ErrorCode
+  readonly hint: string | undefined
+  readonly retryable: boolean
+  readonly field: string | undefined
+  readonly wxErrCode: number | undefined
+  readonly wxErrMsg: string | undefined
+  readonly requestId: string | undefined
+
+  constructor(error: OrderError, requestId?: string) {
+    super(error.message)
+    this.code = error.code
+    this.hint = error.hint
+    this.retryable = error.retryable
+    this.field = error.field
+    this.wxErrCode = error.wxErrCode
+    this.wxErrMsg = error.wxErrMsg
+    this.requestId = requestId
+  }
+}
+
+/**
+ * A typed client for the getOrder cloud function.
+ *
+ * @example
+ * const client = createGetOrderClient(wx.cloud)
+ * try {
+ *   const { order } = await client.getOrder({ orderId: '01234567890123456789', deliveryId: 'SF' })
+ *   console.log(order.status, order.waybillData)
+ * } catch (e) {
+ *   if (e instanceof GetOrderError && e.retryable) retryLater()
+ * }
+ */
+export function createGetOrderClient(cloud: CloudCaller, options: { name?: string } = {}) {
+  const name = options.name ?? 'getOrder'
+
+  async function call(data: Record<string, unknown>): Promise<Result> {
+    let answer: { result?: unknown }
+    try {
+      answer = await cloud.callFunction({ name, data })
+    } catch (err) {
+      throw new GetOrderError(callFailure(err))
+    }
+    const result = answer?.result
+    if (!isResult(result)) {
+      throw new GetOrderError({ code: 'BAD_RESPONSE', message: 'The getOrder function answered something that is not a getOrder result.', hint: 'Check that the deployed function is this project\'s getOrder.', retryable: false })
+    }
+    if (!result.ok) throw new GetOrderError(result.error, result.requestId)
+    return result
+  }
+
+  return {
+    /** One order; throws GetOrderError when the function answers an error. */
+    async getOrder(params: GetOrderParams): Promise<OrderResult> {
+      const result = await call({ ...params })
+      if (!result.ok || !('order' in result)) throw shapeError()
+      return { order: result.order, warnings: result.warnings, requestId: result.requestId }
+    },
+    /** Many orders (admins only); one item per input, failed items carry their own error. */
+    async batchGetOrder(orders: BatchOrderInput[], opts: { printHtmlAs?: PrintHtmlAs } = {}): Promise<BatchItem[]> {
+      const result = await call({ orders, ...opts })
+      if (!result.ok || !('orders' in result)) throw shapeError()
+      return result.orders
+    },
+  }
+}
+
+function shapeError(): GetOrderError {
+  return new GetOrderError({ code: 'BAD_RESPONSE', message: 'The getOrder function answered a result of the wrong kind.', retryable: false })
+}
+
+/** wx.cloud.callFunction rejects with `{ errCode, errMsg }` when the call itself fails. */
+function callFailure(err: unknown): OrderError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
+  const errCode = typeof e.errCode === 'number' ? e.errCode : undefined
+  const errMsg = typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : String(err)
+  const base = { ...(errCode !== undefined ? { wxErrCode: errCode } : {}), wxErrMsg: errMsg.slice(0, 300) }
+  if (errCode === -504003 || /time ?out/i.test(errMsg)) {
+    return { code: 'TIMEOUT', message: 'The getOrder function did not answer in time.', hint: 'Retry; if it keeps happening, raise the function\'s timeout.', retryable: true, ...base }
+  }
+  if (errCode === -501000 || /FunctionName|function not found|not exist/i.test(errMsg)) {
+    return { code: 'CONFIG_ERROR', message: 'The getOrder function is not deployed in this cloud environment.', hint: 'Deploy cloudfunctions/getOrder, and check the env passed to wx.cloud.init.', retryable: false, ...base }
+  }
+  return { code: 'UPSTREAM_UNAVAILABLE', message: 'Calling the getOrder function failed.', hint: 'Check the network and retry.', retryable: true, ...base }
+}
+
+function isResult(v: unknown): v is Result {
+  if (typeof v !== 'object' || v === null) return false
+  const r = v as Record<string, unknown>
+  if (r.ok === true) return ('order' in r && typeof r.order === 'object') || Array.isArray(r.orders)
+  if (r.ok === false) return typeof r.error === 'object' && r.error !== null && typeof (r.error as { code?: unknown }).code === 'string'
+  return false
+}
