@@ -1901,13 +1901,23 @@ function storageError(what, err) {
   return new UpstreamError("network", `${what}.`, details);
 }
 
+// src/upstream/wire.ts
+var OPENAPI = {
+  getOrder: "logistics.getOrder",
+  batchGetOrder: "logistics.batchGetOrder"
+};
+
 // src/transport/cloud.ts
 function cloudTransport(cloud2) {
   const api = cloud2.openapi({ convertCase: false });
+  const call = (method, data) => {
+    const [namespace, name] = OPENAPI[method].split(".");
+    return api[namespace][name](data).catch(fromSdkError);
+  };
   return {
     name: "cloud",
-    getOrder: (request) => api.logistics.getOrder(request).catch(fromSdkError),
-    batchGetOrder: (request) => api.logistics.batchGetOrder(request).catch(fromSdkError)
+    getOrder: (request) => call("getOrder", request),
+    batchGetOrder: (request) => call("batchGetOrder", request)
   };
 }
 var INVALID_JSON = /response body is invalid json/i;

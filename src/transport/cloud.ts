@@ -1,14 +1,9 @@
 import { UpstreamError } from '../errors/upstream'
-import type { WireBatchRequest, WireGetOrderRequest } from '../upstream/wire'
+import { type ApiMethod, OPENAPI } from '../upstream/wire'
 import type { Transport } from './types'
 
-/** The slice of `cloud.openapi` this transport uses (the SDK types it as `any`). */
-export interface OpenapiLike {
-  logistics: {
-    getOrder(data: WireGetOrderRequest): Promise<unknown>
-    batchGetOrder(data: WireBatchRequest): Promise<unknown>
-  }
-}
+/** `cloud.openapi`: any `namespace.method` path is callable (the SDK types it as `any`). */
+type OpenapiLike = Record<string, Record<string, (data: unknown) => Promise<unknown>>>
 
 /** The slice of wx-server-sdk that makes a cloud call. */
 export interface CloudLike {
@@ -27,10 +22,16 @@ export interface CloudLike {
  */
 export function cloudTransport(cloud: CloudLike): Transport {
   const api = cloud.openapi({ convertCase: false }) as OpenapiLike
+  // Calls go by the names in OPENAPI, the list config.json's permissions are built from, so the
+  // package check can hold the two together.
+  const call = (method: ApiMethod, data: unknown) => {
+    const [namespace, name] = OPENAPI[method].split('.') as [string, string]
+    return api[namespace]![name]!(data).catch(fromSdkError)
+  }
   return {
     name: 'cloud',
-    getOrder: (request) => api.logistics.getOrder(request).catch(fromSdkError),
-    batchGetOrder: (request) => api.logistics.batchGetOrder(request).catch(fromSdkError),
+    getOrder: (request) => call('getOrder', request),
+    batchGetOrder: (request) => call('batchGetOrder', request),
   }
 }
 
