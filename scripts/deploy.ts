@@ -48,7 +48,7 @@ async function main(): Promise<number> {
 
   const build = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: 'inherit' })
   if (build.status !== 0) return 1
-  const ok = report([...(await staticChecks()), ...(await installedRunChecks())], out)
+  const ok = report([...(await staticChecks()), ...(await installedRunChecks(undefined, 'registry'))], out)
   if (!ok) {
     out('Not deploying: the package check failed (see ✗ above).')
     return 1

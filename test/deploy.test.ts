@@ -1,0 +1,104 @@
+import { execFile } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { promisify } from 'util'
+import { FUNCTION_DIR, ROOT } from '../scripts/artifact'
+import { deployArgs, FUNCTION_NAME, tcbBin } from '../scripts/deploy'
+import { staticChecks } from '../scripts/packageCheck'
+
+const run = promisify(execFile)
+
+describe('the deploy command against the installed CLI', () => {
+  let help: string
+  beforeAll(async () => {
+    // `tcb fn deploy --help` makes no network connection; a real deploy attempt would, so no test makes one.
+    help = (await run(process.execPath, [tcbBin(), 'fn', 'deploy', '--help'], { cwd: os.tmpdir(), timeout: 60_000 })).stdout
+  })
+
+  test('the CLI still has the command, taking the function name as its argument', () => {
+    expect(help).toMatch(/Usage: tcb fn deploy \[options\] \[name\]/)
+  })
+
+  test('every flag npm run deploy passes is one of its options, taking a value where we give one', () => {
+    const args = deployArgs('env-1')
+    expect(args.slice(0, 3)).toEqual(['fn', 'deploy', FUNCTION_NAME])
+    const options = new Map<string, boolean>()
+    for (const m of help.matchAll(/^\s+(?:(-\w), )?(--[\w-]+)(?: <\w+>)?/gm)) {
+      const takesValue = /<\w+>/.test(m[0])
+      options.set(m[2]!, takesValue)
+      if (m[1]) options.set(m[1], takesValue)
+    }
+    expect(options.size).toBeGreaterThan(5)
+    for (let i = 3; i < args.length; i++) {
+      const flag = args[i]!
+      expect(options.has(flag)).toBe(true)
+      if (options.get(flag)) i++ // its value
+    }
+    expect(options.get('-e')).toBe(true)
+  })
+})
+
+describe('npm run deploy refuses clearly', () => {
+  test('with no ENV_ID: non-zero, one line that says what to set', async () => {
+    const env = { ...process.env }
+    delete env.ENV_ID
+    const err = await run('npm', ['run', '-s', 'deploy'], { cwd: ROOT, env }).catch((e) => e)
+    expect(err.code).toBe(1)
+    expect(err.stderr.trim().split('\n')).toHaveLength(1)
+    expect(err.stderr).toMatch(/^ENV_ID is not set: set ENV_ID/)
+  })
+
+  test('with no credentials: names the variables', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ENV_ID: 'env-1' }
+    delete env.TENCENTCLOUD_SECRETID
+    delete env.TENCENTCLOUD_SECRETKEY
+    const err = await run('npm', ['run', '-s', 'deploy'], { cwd: ROOT, env }).catch((e) => e)
+    expect(err.code).toBe(1)
+    expect(err.stderr).toContain('TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set')
+  })
+})
+
+test('npm run deploy -- --dry-run passes: the function, installed alone, runs under the CLI runtime', async () => {
+  const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run'], { cwd: ROOT, timeout: 240_000 })
+  expect(stdout).toContain('Package check passed.')
+  expect(stdout).not.toContain('✗')
+  expect(stdout.match(/✓/g)).toHaveLength(8)
+})
+
+describe('the package check names what is wrong', () => {
+  function brokenCopy(edit: (dir: string) => void): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-broken-'))
+    for (const f of fs.readdirSync(FUNCTION_DIR)) fs.copyFileSync(path.join(FUNCTION_DIR, f), path.join(dir, f))
+    edit(dir)
+    return dir
+  }
+  const edits: [string, (dir: string) => void, RegExp][] = [
+    ['package.json loses wx-server-sdk', (d) => fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'getorder', dependencies: {} })), /does not list wx-server-sdk/],
+    [
+      'config.json loses logistics.getOrder',
+      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.batchGetOrder'] } })),
+      /missing from config\.json permissions\.openapi: logistics\.getOrder/,
+    ],
+    ['the bundle is stale', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\n// edited by hand\n'), /stale: index\.js/],
+    ['the bundle names a machine path', (d) => fs.appendFileSync(path.join(d, 'index.js'), `\nconst where = "${ROOT}/src";\n`), new RegExp(`found ${ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)],
+  ]
+  test.each(edits)('%s', async (_name, edit, named) => {
+    const checks = await staticChecks(brokenCopy(edit))
+    const failed = checks.filter((c) => !c.ok)
+    expect(failed.length).toBeGreaterThan(0)
+    expect(failed.map((c) => c.detail).join('\n')).toMatch(named)
+  })
+
+  test('the committed function passes every static check', async () => {
+    expect((await staticChecks()).filter((c) => !c.ok)).toEqual([])
+  })
+})
+
+test('cloudbaserc.json sets the function explicitly and leaves console variables alone', () => {
+  const rc = JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8'))
+  expect(rc).toMatchObject({ version: '2.0', envId: '{{env.ENV_ID}}', functionRoot: 'cloudfunctions' })
+  const fn = rc.functions.find((f: { name: string }) => f.name === FUNCTION_NAME)
+  expect(fn).toMatchObject({ handler: 'index.main', runtime: expect.stringMatching(/^Nodejs\d/), timeout: expect.any(Number), memorySize: expect.any(Number), installDependency: true })
+  expect(fn).not.toHaveProperty('envVariables')
+})
