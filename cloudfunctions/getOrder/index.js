@@ -1348,16 +1348,26 @@ async function deliverLabels(items, mode, deps) {
     for (const item of withLabel) await toFile(item, deps);
     return;
   }
-  if (withLabel.length === 0 || deps.measure() <= RESULT_LIMIT_BYTES) return;
+  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES;
+  if (withLabel.length === 0 || limit === Infinity) return;
+  const labelBytes = withLabel.reduce((sum, i) => sum + Buffer.byteLength(i.order.printHtml), 0);
+  if (2 * labelBytes + 64 * 1024 <= limit) return;
+  let size = deps.measure();
   const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml.length - a.order.printHtml.length);
   for (const item of largestFirst) {
+    if (size <= limit) break;
+    const inline = jsonBytes(item.order.printHtml);
     await toFile(item, deps);
-    item.warnings.push({
+    const warning = {
       code: "PRINT_HTML_OFFLOADED",
       message: "The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile."
-    });
-    if (deps.measure() <= RESULT_LIMIT_BYTES) return;
+    };
+    item.warnings.push(warning);
+    size += jsonBytes(null) - inline + jsonBytes(item.order.printHtmlFile) + jsonBytes(warning) + ',"printHtmlFile":,'.length;
   }
+}
+function jsonBytes(v) {
+  return Buffer.byteLength(JSON.stringify(v) ?? "", "utf8");
 }
 async function toFile(item, deps) {
   if (deps.save === void 0) throw new NoStorageError();
@@ -1406,24 +1416,31 @@ function maskOpenid(openid) {
 var buffer = __toESM(require("buffer"));
 
 // src/label/base64.ts
-var WHITESPACE = /[\t\n\f\r ]/;
 var WHITESPACE_ALL = /[\t\n\f\r ]+/g;
-var STANDARD = /^[A-Za-z0-9+/]*={0,2}$/;
-var URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
+var ALPHABET_CHAR = /^[A-Za-z0-9+/_-]$/;
 function decodeBase64(input) {
-  const s = WHITESPACE.test(input) ? input.replace(WHITESPACE_ALL, "") : input;
-  if (!STANDARD.test(s) && !URL_SAFE.test(s)) {
-    return { ok: false, reason: "it has characters outside one base64 alphabet" };
+  const s = hasWhitespace(input) ? input.replace(WHITESPACE_ALL, "") : input;
+  const urlSafe = s.includes("-") || s.includes("_");
+  if (urlSafe && (s.includes("+") || s.includes("/"))) {
+    return { ok: false, reason: "it mixes the standard and the URL-safe alphabets" };
   }
   const padding = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
-  const dataLength = s.length - padding;
-  if (dataLength % 4 === 1) {
+  const data = padding ? s.slice(0, -padding) : s;
+  if (data.length % 4 === 1) {
     return { ok: false, reason: "its length is not that of any base64 text" };
   }
   if (padding > 0 && s.length % 4 !== 0) {
     return { ok: false, reason: "its padding does not match its length" };
   }
-  return { ok: true, bytes: Buffer.from(s, "base64") };
+  const bytes = Buffer.from(data, "base64");
+  const again = bytes.toString(urlSafe ? "base64url" : "base64");
+  const canonical = again.endsWith("==") ? again.slice(0, -2) : again.endsWith("=") ? again.slice(0, -1) : again;
+  const exact = data.length % 4 === 0 ? canonical === data : canonical.length === data.length && canonical.slice(0, -1) === data.slice(0, -1) && ALPHABET_CHAR.test(data.slice(-1));
+  if (!exact) return { ok: false, reason: "it has characters outside the base64 alphabet" };
+  return { ok: true, bytes };
+}
+function hasWhitespace(s) {
+  return s.includes(" ") || s.includes("\n") || s.includes("\r") || s.includes("	") || s.includes("\f");
 }
 
 // src/label/decode.ts
@@ -1813,7 +1830,7 @@ function createGetOrderHandler(deps) {
     function deliver(items, mode, measure) {
       const storage = deps.storage;
       const save = storage && ((html, name) => callBefore(budget, (o) => storage.save(html, name, o)));
-      return deliverLabels(items, mode, { save, requestId, measure });
+      return deliverLabels(items, mode, { save, requestId, measure, ...deps.resultLimitBytes !== void 0 ? { limitBytes: deps.resultLimitBytes } : {} });
     }
     function upstreamError(err) {
       if (err instanceof UpstreamError) {

@@ -42,6 +42,12 @@ export interface GetOrderDeps {
   random?: () => number
   retry?: RetryPolicy
   batchConcurrency?: number
+  /**
+   * Largest result, in bytes, before labels are offloaded to storage. Default: just under the
+   * 1 MB callFunction limit. A Node server that returns results over its own channel can pass
+   * `Infinity`.
+   */
+  resultLimitBytes?: number
 }
 
 export type GetOrderHandler = (event: unknown, context?: InvocationContext) => Promise<Result>
@@ -201,7 +207,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const storage = deps.storage
       // Uploads are upstream calls too: each one runs under the invocation's deadline.
       const save: SaveLabel | undefined = storage && ((html, name) => callBefore(budget, (o) => storage.save(html, name, o)))
-      return deliverLabels(items, mode, { save, requestId, measure })
+      return deliverLabels(items, mode, { save, requestId, measure, ...(deps.resultLimitBytes !== undefined ? { limitBytes: deps.resultLimitBytes } : {}) })
     }
 
     function upstreamError(err: unknown): OrderError {

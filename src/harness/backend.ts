@@ -104,6 +104,7 @@ export const SCENARIOS = {
   flaky: 'errcode -1 once, then normal',
   'doc-example': "the API documentation's own example response",
 } as const
+// Any scenario can also be played for one order: order id FAULT-<scenario>-<n>, e.g. FAULT-errcode-40001-7.
 export type ScenarioName = keyof typeof SCENARIOS
 
 export interface BackendCall {
@@ -136,6 +137,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
   const keyOf = (orderId: string, deliveryId: string) => `${orderId}\u0000${deliveryId}`
   for (const o of options.orders ?? demoOrders()) store.set(keyOf(o.order_id, o.delivery_id), o)
   let flakyFailed = false
+  const flakyOrders = new Set<string>()
 
   const backend: FakeBackend = {
     calls: [],
@@ -146,7 +148,9 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     find: (orderId, deliveryId) => store.get(keyOf(orderId, deliveryId)),
     answer(api, request) {
       backend.calls.push({ api, request })
-      const s = backend.scenario
+      // An order id `FAULT-<scenario>-…` plays that scenario for this call alone, so one run can mix them.
+      const fault = typeof request.order_id === 'string' ? /^FAULT-(.+)-[^-]+$/.exec(request.order_id)?.[1] : undefined
+      const s = fault !== undefined && isScenario(fault) ? fault : backend.scenario
       if (s.startsWith('errcode-')) {
         const code = Number(s.slice('errcode-'.length))
         return json({ errcode: code, errmsg: ERRMSG[code] ?? 'error' })
@@ -155,6 +159,15 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
       if (s === 'bad-json') return { kind: 'json', body: '<html><body>502 upstream went away</body></html>' }
       if (s === 'http-502') return { kind: 'http', status: 502 }
       if (s === 'silence') return { kind: 'silence' }
+      if (s === 'flaky' && fault !== undefined) {
+        // Per order: the first call for it fails, the next one succeeds.
+        const key = request.order_id as string
+        if (!flakyOrders.has(key)) {
+          flakyOrders.add(key)
+          return json({ errcode: -1, errmsg: 'system error' })
+        }
+        return json({ errcode: 0, errmsg: 'ok', ...orderAnswer(store.get(keyOf('DEMO-ZTO-0001', 'ZTO'))!), order_id: key })
+      }
       if (s === 'flaky' && !flakyFailed) {
         flakyFailed = true
         return json({ errcode: -1, errmsg: 'system error' })

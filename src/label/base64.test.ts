@@ -31,6 +31,14 @@ describe('decodeBase64', () => {
     expect(decodeBase64(urlSafe)).toEqual({ ok: true, bytes })
   })
 
+  test.each([
+    ['Zh==', 'f'],
+    ['Zm9=', 'fo'],
+    ['Zh', 'f'],
+  ])('pad bits set in the last character are tolerated: %p → %p', (input, plain) => {
+    expect(decodeBase64(input)).toEqual({ ok: true, bytes: Buffer.from(plain) })
+  })
+
   test('whitespace (MIME line breaks, spaces, tabs) is ignored', () => {
     expect(decodeBase64('Zm9v\r\nYmFy')).toEqual({ ok: true, bytes: Buffer.from('foobar') })
     expect(decodeBase64(' Zm9v\tYg==\n')).toEqual({ ok: true, bytes: Buffer.from('foob') })
@@ -44,6 +52,7 @@ describe('decodeBase64', () => {
     ['Zm9vY', 'a length no base64 has (4n+1)'],
     ['Zm9v!', 'a character outside both alphabets'],
     ['+/-_', 'both alphabets at once'],
+    ['Zm9v\u4e2d', 'a non-ASCII character'],
     ['Zm9v\u00a0', 'non-ASCII whitespace'],
   ])('rejects %p (%s)', (input) => {
     const r = decodeBase64(input)

@@ -19,7 +19,7 @@ export interface Labelled {
 export async function deliverLabels(
   items: Labelled[],
   mode: PrintHtmlAs,
-  deps: { save: SaveLabel | undefined; requestId: string; measure: () => number },
+  deps: { save: SaveLabel | undefined; requestId: string; measure: () => number; limitBytes?: number },
 ): Promise<void> {
   if (mode === 'none') return
   const withLabel = items.filter((i) => i.order.printHtml !== null)
@@ -27,16 +27,30 @@ export async function deliverLabels(
     for (const item of withLabel) await toFile(item, deps)
     return
   }
-  if (withLabel.length === 0 || deps.measure() <= RESULT_LIMIT_BYTES) return
+  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES
+  if (withLabel.length === 0 || limit === Infinity) return
+  // JSON at most doubles a label (escaped quotes, backslashes, newlines): when even that fits,
+  // there is nothing to measure.
+  const labelBytes = withLabel.reduce((sum, i) => sum + Buffer.byteLength(i.order.printHtml!), 0)
+  if (2 * labelBytes + 64 * 1024 <= limit) return
+  // Measured once, then kept up to date per offloaded label rather than serialised again each time.
+  let size = deps.measure()
   const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)
   for (const item of largestFirst) {
+    if (size <= limit) break
+    const inline = jsonBytes(item.order.printHtml)
     await toFile(item, deps)
-    item.warnings.push({
+    const warning: Warning = {
       code: 'PRINT_HTML_OFFLOADED',
       message: 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.',
-    })
-    if (deps.measure() <= RESULT_LIMIT_BYTES) return
+    }
+    item.warnings.push(warning)
+    size += jsonBytes(null) - inline + jsonBytes(item.order.printHtmlFile) + jsonBytes(warning) + ',"printHtmlFile":,'.length
   }
+}
+
+function jsonBytes(v: unknown): number {
+  return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8')
 }
 
 async function toFile(item: Labelled, deps: { save: SaveLabel | undefined; requestId: string }): Promise<void> {

@@ -1,0 +1,49 @@
+import type { Order } from '../types'
+import { deliverLabels, type Labelled, RESULT_LIMIT_BYTES } from './deliver'
+
+function item(n: number, bytes: number): Labelled {
+  const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
+  return { order, warnings: [] }
+}
+
+test('offloads the largest labels until the result fits, measuring the result only once', async () => {
+  const items = Array.from({ length: 40 }, (_, i) => item(i, 20_000 + i * 1000))
+  const result = { ok: true, orders: items, warnings: [], requestId: 'r' }
+  let measured = 0
+  const saved: string[] = []
+  await deliverLabels(items, 'text', {
+    requestId: 'r',
+    measure: () => (measured++, Buffer.byteLength(JSON.stringify(result))),
+    save: async (html, name) => (saved.push(name.orderId), { fileID: `cloud://x/${name.orderId}.html`, tempFileURL: `https://t/${name.orderId}`, bytes: Buffer.byteLength(html) }),
+  })
+  expect(measured).toBe(1)
+  expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThanOrEqual(RESULT_LIMIT_BYTES)
+  // The largest went first, and no more than needed: putting back the smallest offloaded label would not fit.
+  expect(saved[0]).toBe('o39')
+  const offloaded = items.filter((i) => i.order.printHtmlFile)
+  expect(offloaded.map((i) => i.order.orderId).sort()).toEqual([...saved].sort())
+  expect(offloaded.every((i) => i.warnings[0]?.code === 'PRINT_HTML_OFFLOADED' && i.order.printHtml === null)).toBe(true)
+  const smallest = Number(saved.at(-1)!.slice(1))
+  const withoutLast = Buffer.byteLength(JSON.stringify(result)) + Buffer.byteLength(JSON.stringify(item(0, 20_000 + smallest * 1000).order.printHtml))
+  expect(withoutLast).toBeGreaterThan(RESULT_LIMIT_BYTES - 4096)
+})
+
+test('small labels are never measured nor stored', async () => {
+  const items = [item(1, 2000), item(2, 3000)]
+  const measure = jest.fn(() => 0)
+  const save = jest.fn()
+  await deliverLabels(items, 'text', { requestId: 'r', measure, save })
+  expect(measure).not.toHaveBeenCalled()
+  expect(save).not.toHaveBeenCalled()
+})
+
+test("'file' stores every label; 'none' touches nothing; no storage is an error", async () => {
+  const items = [item(1, 2000), item(2, 3000)]
+  const save = jest.fn(async (html: string, name: { orderId: string }) => ({ fileID: name.orderId, tempFileURL: 'u', bytes: html.length }))
+  await deliverLabels(items, 'none', { requestId: 'r', measure: () => 0, save })
+  expect(save).not.toHaveBeenCalled()
+  await deliverLabels(items, 'file', { requestId: 'r', measure: () => 0, save })
+  expect(save).toHaveBeenCalledTimes(2)
+  expect(items.every((i) => i.order.printHtml === null && i.order.printHtmlFile)).toBe(true)
+  await expect(deliverLabels([item(3, 10)], 'file', { requestId: 'r', measure: () => 0, save: undefined })).rejects.toMatchObject({ name: 'NoStorageError' })
+})
