@@ -1574,7 +1574,7 @@ function isBigNumber(v) {
   return isRecord(v) && v._isBigNumber === true && typeof v.toFixed === "function";
 }
 function statusNumber(v) {
-  if (typeof v === "number") return Number.isInteger(v) ? v : null;
+  if (typeof v === "number") return Number.isInteger(v) ? v + 0 : null;
   if (typeof v === "string" && /^-?\d{1,15}$/.test(v)) return Number(v);
   return null;
 }

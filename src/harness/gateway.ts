@@ -182,8 +182,15 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
     requests,
     files: new Map(),
     storageFault: 'none',
+    // What the platform sets for a function, pointed here. TENCENTCLOUD_RUNENV=SCF matters:
+    // without it node-sdk asks metadata.tencentyun.com whether it runs on Tencent Cloud before
+    // every call, and off the cloud each of those DNS lookups holds a libuv thread until the
+    // resolver gives up (minutes, with no network), keeping the process alive.
     sdkEnv: () => ({
       TCB_CONTEXT_CNFG: JSON.stringify({ URL: url }),
+      TENCENTCLOUD_RUNENV: 'SCF',
+      TENCENTCLOUD_REGION: 'ap-shanghai',
+      SCF_NAMESPACE: 'fake-env-0000',
       TENCENTCLOUD_SECRETID: 'fake-secret-id',
       TENCENTCLOUD_SECRETKEY: 'fake-secret-key',
       TCB_ENV: 'fake-env-0000',

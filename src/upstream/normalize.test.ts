@@ -64,6 +64,12 @@ describe('normalizeOrder', () => {
     expect(r.warnings.some((w) => w.code === 'UNKNOWN_ORDER_STATUS')).toBe(warned)
   })
 
+  test('regression (property tests): order_status -0 is statusCode 0, which survives JSON', () => {
+    const r = normalizeOrder(answer({ order_status: -0 }), REQ, opts)
+    expect(r.ok && Object.is(r.order.statusCode, 0)).toBe(true)
+    expect(r.ok && r.order.status).toBe('normal')
+  })
+
   test('missing ids fall back to the request; waybill to null when neither has one', () => {
     const r = normalizeOrder({ order_status: 0 }, { orderId: 'o', deliveryId: 'd' }, opts)
     expect(r.ok && r.order).toMatchObject({ orderId: 'o', deliveryId: 'd', waybillId: null, waybillData: {}, waybillDataList: [] })

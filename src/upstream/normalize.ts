@@ -110,7 +110,8 @@ function isBigNumber(v: unknown): v is { toFixed(): string } {
 }
 
 function statusNumber(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : null
+  // -0 is 0: it would not survive JSON as itself (found by the property tests).
+  if (typeof v === 'number') return Number.isInteger(v) ? v + 0 : null
   if (typeof v === 'string' && /^-?\d{1,15}$/.test(v)) return Number(v)
   // Anything else, json-bigint bignumbers included, is no status we know.
   return null

@@ -1,0 +1,203 @@
+/**
+ * Property tests. PROPERTY_RUNS sets the runs per property (2,000 by default, as in CI;
+ * `npm run test:long` runs 50,000).
+ */
+import fc from 'fast-check'
+import * as iconv from 'iconv-lite'
+import JSONBigIntFactory = require('json-bigint')
+import { createGetOrderHandler } from '../src/core/handler'
+import { lookupErrcode } from '../src/errors/table'
+import { decodePrintHtml } from '../src/label/decode'
+import type { Transport } from '../src/transport/types'
+import type { ErrorCode, Result } from '../src/types'
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000)
+const ADMIN = 'oADMIN-property-000001'
+const JSONBig = JSONBigIntFactory({ useNativeBigInt: false })
+jest.setTimeout(Math.max(30_000, RUNS * 20))
+
+function recordingHandler(answer: () => unknown) {
+  const calls: { api: string; request: unknown }[] = []
+  const transport: Transport = {
+    name: 'property',
+    getOrder: async (request) => (calls.push({ api: 'getOrder', request }), answer()),
+    batchGetOrder: async (request) => (calls.push({ api: 'batchGetOrder', request }), answer()),
+  }
+  const handler = createGetOrderHandler({
+    transport,
+    caller: () => ADMIN,
+    access: () => ({ ok: true, config: { adminOpenids: new Set([ADMIN]), policy: 'own', trustServerCallers: false } }),
+    random: () => 0,
+  })
+  return { handler, calls }
+}
+
+// ---- 1. events ------------------------------------------------------------------------------
+
+type Tagged = { value: unknown; valid: boolean }
+const ok = (a: fc.Arbitrary<unknown>) => a.map((value): Tagged => ({ value, valid: true }))
+const bad = (a: fc.Arbitrary<unknown>) => a.map((value): Tagged => ({ value, valid: false }))
+const CONTROL = fc.constantFrom('\u0000', '\n', '\t', '\u001f', '\u007f', '\u0085')
+const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }))
+
+// Each field: values the contract accepts, and values it does not, tagged by construction.
+const FIELDS: Record<string, fc.Arbitrary<Tagged>> = {
+  orderId: fc.oneof(
+    ok(fc.string({ minLength: 1, maxLength: 128 }).filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s))),
+    bad(fc.constant('')),
+    bad(fc.string({ minLength: 129, maxLength: 200 })),
+    bad(fc.tuple(fc.string({ maxLength: 10 }), CONTROL, fc.string({ maxLength: 10 })).map(([a, c, b]) => a + c + b)),
+    bad(notString),
+  ),
+  deliveryId: fc.oneof(
+    ok(fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/)),
+    bad(fc.constantFrom('', 'S F', '顺丰', 'A'.repeat(33), 'SF\n', 'S.F')),
+    bad(notString),
+  ),
+  waybillId: fc.oneof(ok(fc.string({ minLength: 1, maxLength: 128 })), bad(fc.constant('')), bad(fc.string({ minLength: 129, maxLength: 140 })), bad(notString)),
+  openid: fc.oneof(ok(fc.string({ minLength: 1, maxLength: 128 })), bad(fc.constant('')), bad(notString)),
+  printType: fc.oneof(ok(fc.constantFrom(0, 1)), bad(fc.oneof(fc.integer().filter((n) => n !== 0 && n !== 1), fc.constantFrom('0', '1', true, 0.5, null)))),
+  customRemark: fc.oneof(ok(fc.string({ maxLength: 512 })), bad(fc.string({ minLength: 513, maxLength: 600 })), bad(notString)),
+  printHtmlAs: fc.oneof(ok(fc.constantFrom('text', 'none')), bad(fc.oneof(fc.string(), notString).filter((v) => !['text', 'file', 'none'].includes(v as string)))),
+  userInfo: ok(fc.anything()),
+  order_id: bad(fc.string()),
+  orderID: bad(fc.string()),
+  extra: bad(fc.anything()),
+}
+
+const nearValidEvent = fc.record(FIELDS, { requiredKeys: [] }).map((fields) => {
+  const event: Record<string, unknown> = {}
+  let valid = 'orderId' in fields && 'deliveryId' in fields
+  for (const [k, t] of Object.entries(fields) as [string, Tagged][]) {
+    event[k] = t.value
+    valid &&= t.valid
+  }
+  return { event: event as unknown, valid }
+})
+const anyJson = fc.jsonValue().map((event) => ({ event: event as unknown, valid: undefined as boolean | undefined }))
+
+test('arbitrary events never throw, and either reach WeChat exactly mapped or fail with INVALID_ARGUMENT', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof({ arbitrary: nearValidEvent, weight: 4 }, { arbitrary: anyJson, weight: 1 }), async ({ event, valid }) => {
+      const { handler, calls } = recordingHandler(() => ({ order_status: 0 }))
+      const r: Result = await handler(event, { time_limit_in_ms: 3000 })
+      expect(typeof r.requestId).toBe('string')
+      if (valid !== undefined) expect(r.ok).toBe(valid)
+      if (!r.ok) {
+        expect(r.error.code).toBe('INVALID_ARGUMENT')
+        expect(calls).toHaveLength(0)
+        return
+      }
+      const e = event as Record<string, unknown>
+      const expected: Record<string, unknown> = { order_id: e.orderId, delivery_id: e.deliveryId, openid: e.openid ?? ADMIN }
+      if (e.waybillId !== undefined) expected.waybill_id = e.waybillId
+      if (e.printType !== undefined) expected.print_type = e.printType
+      if (e.customRemark !== undefined) expected.custom_remark = e.customRemark
+      expect(calls).toEqual([{ api: 'getOrder', request: expected }])
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+// ---- 2. upstream answers --------------------------------------------------------------------
+
+const LABEL = '<html><body>顺丰速运 收件人</body></html>'
+const bigNumber = fc.bigInt({ min: 2n ** 60n, max: 2n ** 80n }).map((n) => JSONBig.parse(`{"v":${n}}`).v as unknown)
+const printHtml = fc.oneof(
+  fc.constant({ v: Buffer.from(LABEL).toString('base64'), kind: 'label' }),
+  fc.constant({ v: Buffer.from(LABEL).toString('base64url'), kind: 'label' }),
+  fc.constantFrom(undefined, null, '').map((v) => ({ v, kind: 'missing' })),
+  fc.oneof(fc.integer(), fc.boolean(), fc.object({ maxDepth: 1 })).map((v) => ({ v, kind: 'invalid' })),
+  fc.string().map((v) => ({ v, kind: 'any' })),
+  fc.uint8Array({ maxLength: 300 }).map((b) => ({ v: Buffer.from(b).toString('base64'), kind: 'any' })),
+  fc.string({ minLength: 70_000, maxLength: 80_000, unit: fc.constantFrom('A', 'b', '+', '/', '=', '\n') }).map((v) => ({ v, kind: 'any' })),
+)
+const id = fc.oneof(fc.string(), fc.integer(), bigNumber, fc.constant(null), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { maxLength: 2 }))
+const status = fc.oneof(fc.constantFrom(0, 1), fc.integer(), fc.double(), fc.string(), fc.constant(null), bigNumber)
+const waybill = fc.oneof(
+  fc.array(fc.record({ key: fc.string(), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }), { maxLength: 4 }),
+  fc.constant(null),
+  fc.jsonValue({ maxDepth: 2 }),
+)
+const answer = fc.record(
+  { print_html: printHtml, waybill_data: waybill, order_id: id, delivery_id: id, waybill_id: id, order_status: status, errcode: fc.oneof(fc.constant(0), fc.integer({ min: -700000, max: 9400000 }), fc.string()), errmsg: fc.string() },
+  { requiredKeys: ['print_html'] },
+).map((a) => {
+  const raw: Record<string, unknown> = { ...a, print_html: a.print_html.v }
+  if (a.print_html.v === undefined) delete raw.print_html
+  return { raw, labelKind: a.print_html.kind }
+})
+const anyAnswer = fc.anything().map((raw) => ({ raw: raw as unknown, labelKind: 'any' }))
+
+test('arbitrary upstream answers never throw: an order with the right warnings, an errcode error, or BAD_RESPONSE', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof({ arbitrary: answer, weight: 5 }, { arbitrary: anyAnswer, weight: 1 }), async ({ raw, labelKind }) => {
+      const { handler } = recordingHandler(() => raw)
+      const r: Result = await handler({ orderId: 'o1', deliveryId: 'SF' }, { time_limit_in_ms: 3000 })
+      const rec = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined
+      // An errcode sent as a numeric string ("40001") counts as that number.
+      const raw_ = rec?.errcode
+      const errcode = typeof raw_ === 'string' && /^-?\d+$/.test(raw_) ? Number(raw_) : raw_
+      if (typeof errcode === 'number' && errcode !== 0) {
+        expect(r.ok).toBe(false)
+        if (!r.ok) {
+          const expected: ErrorCode = lookupErrcode(errcode)?.code ?? 'WECHAT_ERROR'
+          expect(r.error.code).toBe(expected)
+          expect(r.error.wxErrCode).toBe(errcode)
+        }
+        return
+      }
+      if (!r.ok) {
+        // Retryable codes are retried; 'any' answers must otherwise be unusable, never a crash.
+        expect(r.error.code).toBe('BAD_RESPONSE')
+        return
+      }
+      if (!('order' in r)) throw new Error('single event gave a batch result')
+      const printWarnings = r.warnings.filter((w) => w.code.startsWith('PRINT_HTML_'))
+      expect(printWarnings.length).toBe(r.order.printHtml === null ? 1 : 0)
+      expect(r.warnings.some((w) => w.code === 'UNKNOWN_ORDER_STATUS')).toBe(r.order.status === 'unknown')
+      expect(r.order.status === 'normal' ? 0 : r.order.status === 'cancelled' ? 1 : undefined).toBe(r.order.status === 'unknown' ? undefined : r.order.statusCode)
+      if (labelKind === 'label') expect(r.order.printHtml).toBe(LABEL)
+      if (labelKind === 'missing') expect(printWarnings[0]?.code).toBe('PRINT_HTML_MISSING')
+      if (labelKind === 'invalid') expect(printWarnings[0]?.code).toBe('PRINT_HTML_INVALID_BASE64')
+      for (const [k, v] of Object.entries(r.order.waybillData)) expect(typeof k === 'string' && typeof v === 'string').toBe(true)
+      expect(JSON.parse(JSON.stringify(r))).toEqual(r)
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+// ---- 3. the label round trip ----------------------------------------------------------------
+
+// Text a label can hold: no control characters, no U+FFFD, no leading BOM (it would be dropped).
+const labelText = fc.string({ unit: 'grapheme', maxLength: 200 }).filter((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/.test(s) && !s.startsWith('\ufeff'))
+
+function base64Variant(bytes: Buffer, v: { urlSafe: boolean; unpadded: boolean; wrap: boolean }): string {
+  let s = bytes.toString(v.urlSafe ? 'base64url' : 'base64')
+  if (v.urlSafe && !v.unpadded) s += '='.repeat((4 - (s.length % 4)) % 4)
+  if (!v.urlSafe && v.unpadded) s = s.replace(/=+$/, '')
+  if (v.wrap) s = s.replace(/(.{76})/g, '$1\r\n')
+  return s
+}
+const variant = fc.record({ urlSafe: fc.boolean(), unpadded: fc.boolean(), wrap: fc.boolean() })
+
+test('any HTML text encoded as UTF-8 (with or without BOM) and base64 decodes to itself', () => {
+  fc.assert(
+    fc.property(labelText, fc.boolean(), variant, (text, bom, v) => {
+      const html = `<html><head><meta charset="utf-8"></head><body>${text}</body></html>`
+      const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(html, 'utf8')])
+      expect(decodePrintHtml(base64Variant(bytes, v))).toEqual({ html })
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+test('any HTML text encoded as GB18030 with its meta charset, and base64, decodes to itself', () => {
+  fc.assert(
+    fc.property(labelText, fc.constantFrom('gb18030', 'GBK', 'gb2312'), variant, (text, charset, v) => {
+      const html = `<html><head><meta charset="${charset}"></head><body>${text}</body></html>`
+      expect(decodePrintHtml(base64Variant(iconv.encode(html, 'gb18030'), v))).toEqual({ html })
+    }),
+    { numRuns: RUNS },
+  )
+})
