@@ -4,10 +4,9 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { parseArgs } from 'util'
-import { createBackend, demoOrders, isScenario, SCENARIOS } from '../src/harness/backend'
-import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
-import { startGateway } from '../src/harness/gateway'
-import { startWechatServer } from '../src/harness/wechatServer'
+import { demoOrders, SCENARIOS } from '../src/harness/backend'
+import { identityEnv } from '../src/harness/bootstrap'
+import { invokeOnce } from '../src/harness/invoke'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -89,46 +88,18 @@ async function main(): Promise<number> {
   const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
   if (!(timeoutSec > 0)) return fail('--timeout takes a number of seconds.')
 
-  let close = async () => {}
-  let where: string
-  let via = 'the cloud call'
-  if (o.live) {
-    if (!o.env) return fail('--live needs --env <envId>: the CloudBase environment to call.')
-    const missing = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY'].filter((k) => !process.env[k])
-    if (missing.length) {
-      return fail(`--live needs ${missing.join(' and ')} in the environment (an API key of the Tencent Cloud account that owns env ${o.env}).`)
-    }
-    if (o.scenario) return fail('--scenario plays faults on the fake gateway; it does not apply with --live.')
-    Object.assign(env, {
-      TCB_ENV: o.env,
-      SCF_NAMESPACE: o.env,
-      TENCENTCLOUD_SECRETID: process.env.TENCENTCLOUD_SECRETID!,
-      TENCENTCLOUD_SECRETKEY: process.env.TENCENTCLOUD_SECRETKEY!,
-      ...(process.env.TENCENTCLOUD_SESSIONTOKEN ? { TENCENTCLOUD_SESSIONTOKEN: process.env.TENCENTCLOUD_SESSIONTOKEN } : {}),
-    })
-    where = `live environment ${o.env}`
-  } else {
-    const scenario = o.scenario ?? 'normal'
-    if (!isScenario(scenario)) return fail(`Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.`)
-    const transport = o.transport ?? 'cloud'
-    if (transport === 'https') {
-      const server = await startWechatServer({ backend: createBackend({ scenario }) })
-      close = () => server.close()
-      Object.assign(env, server.httpsEnv())
-      via = 'the HTTPS API'
-      where = `fake WeChat API server ${server.baseUrl}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
-    } else if (transport === 'cloud') {
-      const gateway = await startGateway({ backend: createBackend({ scenario }) })
-      close = () => gateway.close()
-      Object.assign(env, gateway.sdkEnv())
-      where = `fake gateway ${gateway.url}${scenario === 'normal' ? '' : `, scenario ${scenario}`}`
-    } else {
-      return fail('--transport takes cloud or https.')
-    }
-  }
-
-  try {
-    const run = await runUnderBootstrap({ functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'), event, env, timeoutSec })
+  const invoked = await invokeOnce({
+    functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
+    event,
+    env,
+    timeoutSec,
+    ...(o.scenario !== undefined ? { scenario: String(o.scenario) } : {}),
+    ...(o.transport !== undefined ? { transport: String(o.transport) } : {}),
+    ...(o.live ? { live: String(o.env ?? '') } : {}),
+  })
+  if (!invoked.ok) return fail(invoked.problem)
+  const { run, via, where } = invoked
+  {
     if (!run.result) {
       process.stderr.write(run.stdout + run.stderr)
       return fail('The function printed no result (its output is above).')
@@ -152,8 +123,6 @@ async function main(): Promise<number> {
       for (const [i, item] of result.orders.entries()) await printItem(item, i, outDir)
     }
     return 0
-  } finally {
-    await close()
   }
 }
 

@@ -34,8 +34,8 @@ export function labelHtml(spec: LabelSpec): string {
 <style>
 @page { size: 100mm ${height}mm; margin: 0; }
 html, body { margin: 0; padding: 0; }
-body { width: 100mm; height: ${height}mm; font-family: "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", sans-serif; font-size: 11pt; color: #000; }
-.box { border: 1px solid #000; margin: 2mm; padding: 2mm; }
+body { box-sizing: border-box; width: 100mm; height: ${height}mm; padding: 2mm; overflow: hidden; font-family: "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", sans-serif; font-size: 11pt; color: #000; }
+.box { border: 1px solid #000; margin: 0 0 2mm; padding: 2mm; }
 .carrier { font-size: 20pt; font-weight: bold; }
 .barcode { display: flex; height: 14mm; gap: 1px; margin: 2mm 0; }
 .barcode i { display: block; background: #000; height: 100%; }

@@ -1,0 +1,112 @@
+/**
+ * Rendering in Debian's Chromium. CI installs chromium and fonts-noto-cjk (.ci/run) and these
+ * tests must run there; on a machine without Chromium they are skipped with a message.
+ */
+import { execFile } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { PNG } from 'pngjs'
+import { promisify } from 'util'
+import { demoOrders } from '../src/harness/backend'
+import { labelHtml } from '../src/harness/labels'
+import { DEFAULT_CHROMIUM, renderLabel } from '../src/render/render'
+
+const ROOT = path.resolve(__dirname, '..')
+const haveChromium = fs.existsSync(DEFAULT_CHROMIUM)
+if (!haveChromium && process.env.CI) throw new Error(`CI must have Chromium at ${DEFAULT_CHROMIUM}: .ci/run installs it`)
+if (!haveChromium) process.stderr.write(`render tests skipped: no ${DEFAULT_CHROMIUM} (sudo apt-get install -y chromium fonts-noto-cjk)\n`)
+const withChromium = haveChromium ? describe : describe.skip
+jest.setTimeout(60_000)
+
+const MM_TO_PT = 72 / 25.4
+const luma = (png: PNG, i: number) => 0.299 * png.data[i]! + 0.587 * png.data[i + 1]! + 0.114 * png.data[i + 2]!
+const demoLabel = (id: string) => labelHtml(demoOrders().find((d) => d.order_id === id)!.label!)
+const pages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length
+const mediaBox = (pdf: Buffer) => /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf.toString('latin1'))!.slice(1).map(Number)
+
+withChromium('rendering a demo label in Chromium', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-render-'))
+  let png: PNG
+  let blankText: PNG
+  let pdf: Buffer
+
+  beforeAll(async () => {
+    const html = demoLabel('DEMO-GBK-0001')
+    const r = await renderLabel(html, { outDir: out, name: 'gbk' })
+    png = PNG.sync.read(fs.readFileSync(r.png))
+    pdf = fs.readFileSync(r.pdf)
+    // The same label with every glyph transparent: what differs is where the text is.
+    const t = await renderLabel(html.replace('</head>', '<style>*{color:transparent !important}</style></head>'), { outDir: out, name: 'no-text' })
+    blankText = PNG.sync.read(fs.readFileSync(t.png))
+  })
+
+  test('the PNG has the dimensions of a 100 × 150 mm label at 2× (756 × 1134 px)', () => {
+    expect([png.width, png.height]).toEqual([756, 1134])
+  })
+
+  test('the PNG is not blank', () => {
+    let dark = 0
+    for (let i = 0; i < png.data.length; i += 4) if (luma(png, i) < 100) dark++
+    const share = dark / (png.width * png.height)
+    expect(share).toBeGreaterThan(0.02)
+    expect(share).toBeLessThan(0.6)
+  })
+
+  test('there are dark pixels where the text is', () => {
+    let textPixels = 0
+    let darkText = 0
+    for (let i = 0; i < png.data.length; i += 4) {
+      if (Math.abs(luma(png, i) - luma(blankText, i)) > 60) {
+        textPixels++
+        if (luma(png, i) < luma(blankText, i)) darkText++
+      }
+    }
+    // Thousands of glyph pixels (a label's worth of Chinese), and they are the dark ones.
+    expect(textPixels).toBeGreaterThan(20_000)
+    expect(darkText / textPixels).toBeGreaterThan(0.95)
+  })
+
+  test('the PDF is one page of the label size', () => {
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
+    expect(pages(pdf)).toBe(1)
+    const [w, h] = mediaBox(pdf)
+    expect(Math.abs(w! - 100 * MM_TO_PT)).toBeLessThan(1.5)
+    expect(Math.abs(h! - 150 * MM_TO_PT)).toBeLessThan(1.5)
+  })
+
+  test('a two-part label without @page gets the two-part default (100 × 180 mm)', async () => {
+    const html = demoLabel('DEMO-YTO-0001').replace(/@page[^}]*\}/, '')
+    const r = await renderLabel(html, { outDir: out, name: 'two-part', printType: 0 })
+    expect(r.page).toEqual({ widthMm: 100, heightMm: 180, source: 'default' })
+    const p = PNG.sync.read(fs.readFileSync(r.png))
+    expect([p.width, p.height]).toEqual([756, 1360])
+    const [, h] = mediaBox(fs.readFileSync(r.pdf))
+    expect(Math.abs(h! - 180 * MM_TO_PT)).toBeLessThan(1.5)
+  })
+
+  test('the page loads nothing from the network', async () => {
+    const html = '<html><body><img src="http://192.0.2.1/logo.png"><link rel="stylesheet" href="https://example.invalid/x.css"><p>顺丰</p></body></html>'
+    const started = Date.now()
+    const r = await renderLabel(html, { outDir: out, name: 'offline', size: { widthMm: 50, heightMm: 30 } })
+    expect(fs.existsSync(r.png)).toBe(true)
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  test('npm run label -- <demo order> writes both files through the harness', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-ZTO-0001', '--out', dir], { cwd: ROOT })
+    expect(stdout).toContain('from the label\'s CSS @page')
+    const p = PNG.sync.read(fs.readFileSync(path.join(dir, 'DEMO-ZTO-0001.png')))
+    expect([p.width, p.height]).toEqual([756, 1134])
+    expect(pages(fs.readFileSync(path.join(dir, 'DEMO-ZTO-0001.pdf')))).toBe(1)
+  })
+})
+
+test('npm run label without Chromium prints what to install, not a stack trace', async () => {
+  const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', path.join(ROOT, 'test', 'fixtures', 'label.html'), '--chromium', '/nonexistent/chromium'], { cwd: ROOT }).catch((e) => e)
+  expect(err.code).toBe(3)
+  expect(err.stderr).toContain('Chromium is not installed')
+  expect(err.stderr).toContain('apt-get install -y chromium fonts-noto-cjk')
+  expect(err.stderr).not.toMatch(/\n\s+at /)
+})
