@@ -99,31 +99,29 @@ async function main(): Promise<number> {
   })
   if (!invoked.ok) return fail(invoked.problem)
   const { run, via, where } = invoked
-  {
-    if (!run.result) {
-      process.stderr.write(run.stdout + run.stderr)
-      return fail('The function printed no result (its output is above).')
-    }
-    const result = run.result
-    if (o.json) {
-      print(JSON.stringify(result, null, 2))
-      return result.ok ? 0 : 1
-    }
-    const log = run.logs.find((l) => l.msg === 'getOrder')
-    print(`getOrder via ${via} on the ${where}`)
-    print(`  ${result.ok ? 'ok' : 'failed'} in ${run.ms} ms (function ${String(log?.ms ?? '?')} ms, ${String(log?.attempts ?? '?')} upstream attempt(s)), request ${result.requestId}`)
-    if (!result.ok) {
-      printError(result.error)
-      return 1
-    }
-    const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
-    if ('order' in result) {
-      await printOrder(result.order, result.warnings, outDir)
-    } else {
-      for (const [i, item] of result.orders.entries()) await printItem(item, i, outDir)
-    }
-    return 0
+  if (!run.result) {
+    process.stderr.write(run.stdout + run.stderr)
+    return fail('The function printed no result (its output is above).')
   }
+  const result = run.result
+  if (o.json) {
+    print(JSON.stringify(result, null, 2))
+    return result.ok ? 0 : 1
+  }
+  const log = run.logs.find((l) => l.msg === 'getOrder')
+  print(`getOrder via ${via} on the ${where}`)
+  print(`  ${result.ok ? 'ok' : 'failed'} in ${run.ms} ms (function ${String(log?.ms ?? '?')} ms, ${String(log?.attempts ?? '?')} upstream attempt(s)), request ${result.requestId}`)
+  if (!result.ok) {
+    printError(result.error)
+    return 1
+  }
+  const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
+  if ('order' in result) {
+    await printOrder(result.order, result.warnings, outDir)
+  } else {
+    for (const [i, item] of result.orders.entries()) await printItem(item, i, outDir)
+  }
+  return 0
 }
 
 type Opts = Record<string, string | boolean | undefined>

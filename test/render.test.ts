@@ -104,7 +104,9 @@ withChromium('rendering a demo label in Chromium', () => {
 })
 
 test('npm run label without Chromium prints what to install, not a stack trace', async () => {
-  const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', path.join(ROOT, 'test', 'fixtures', 'label.html'), '--chromium', '/nonexistent/chromium'], { cwd: ROOT }).catch((e) => e)
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-')), 'label.html')
+  fs.writeFileSync(file, demoLabel('DEMO-ZTO-0001'))
+  const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', file, '--chromium', '/nonexistent/chromium'], { cwd: ROOT }).catch((e) => e)
   expect(err.code).toBe(3)
   expect(err.stderr).toContain('Chromium is not installed')
   expect(err.stderr).toContain('apt-get install -y chromium fonts-noto-cjk')

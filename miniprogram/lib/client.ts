@@ -1,20 +1,12 @@
-import type { BatchItem, BatchOrderInput, ErrorCode, Order, OrderError, PrintHtmlAs, PrintType, Result, Warning } from './contract'
+import type { BatchItem, BatchOrderInput, ErrorCode, Order, OrderError, PrintHtmlAs, Result, SingleEvent, Warning } from './contract'
 
 /** The one thing the client needs of `wx.cloud`. */
 export interface CloudCaller {
   callFunction(param: { name: string; data: Record<string, unknown> }): Promise<{ result?: unknown }>
 }
 
-export interface GetOrderParams {
-  orderId: string
-  deliveryId: string
-  waybillId?: string
-  /** whose order; leave it out to read the caller's own */
-  openid?: string
-  printType?: PrintType
-  customRemark?: string
-  printHtmlAs?: PrintHtmlAs
-}
+/** The single-order event of the contract; leave `openid` out to read the caller's own order. */
+export type GetOrderParams = SingleEvent
 
 export interface OrderResult {
   order: Order
