@@ -143,6 +143,16 @@ test('HTTP 502 is UPSTREAM_UNAVAILABLE after retries', async () => {
   expect(server.apiRequests.length).toBeGreaterThan(1)
 })
 
+test("a caller whose deadline passes while the token is being fetched does not fail the others waiting for it", async () => {
+  await server.close()
+  server = await startWechatServer({ tokenLatencyMs: 300 })
+  const { call } = setup()
+  const [hurried, patient] = await Promise.all([call(SF, { time_limit_in_ms: 200 }), call(SF, { time_limit_in_ms: 3000 })])
+  expect(hurried.ok === false && hurried.error.code).toBe('TIMEOUT')
+  expect(patient.ok).toBe(true)
+  expect(server.tokenRequests).toHaveLength(1)
+})
+
 test('a third-party platform passes its own token provider (authorizer_access_token)', async () => {
   // A third party's token comes from its own store; here we borrow one the fake server issued.
   const own = stableTokenProvider({ appid: server.httpsEnv().WX_APPID!, secret: FAKE_APPSECRET, baseUrl: server.baseUrl })

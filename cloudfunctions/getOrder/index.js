@@ -2022,14 +2022,16 @@ function isRecord2(v) {
 }
 
 // src/transport/tokens.ts
+var TOKEN_FETCH_TIMEOUT_MS = 1e4;
 function stableTokenProvider(options) {
   const clock = options.clock ?? systemClock;
   const base = (options.baseUrl ?? "https://api.weixin.qq.com").replace(/\/+$/, "");
   let cached2;
   let inflight;
   let requests = 0;
-  async function fetchToken(force, signal) {
+  async function fetchToken(force) {
     requests++;
+    const signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS);
     const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: "client_credential", appid: options.appid, secret: options.secret, force_refresh: force }, signal, "/cgi-bin/stable_token");
     const b = body;
     if (typeof b.errcode === "number" && b.errcode !== 0) {
@@ -2050,7 +2052,7 @@ function stableTokenProvider(options) {
     get requests() {
       return requests;
     },
-    getToken({ rejected, signal }) {
+    getToken({ rejected }) {
       if (!options.appid || !options.secret) {
         return Promise.reject(new UpstreamError("config", "The HTTPS transport needs an AppID and AppSecret (WX_APPID, WX_APPSECRET)."));
       }
@@ -2058,7 +2060,7 @@ function stableTokenProvider(options) {
       if (usable) return Promise.resolve(cached2.token);
       if (!inflight) {
         const force = rejected !== void 0 && (cached2 == null ? void 0 : cached2.token) === rejected;
-        inflight = fetchToken(force, signal).finally(() => {
+        inflight = fetchToken(force).finally(() => {
           inflight = void 0;
         });
       }

@@ -38,7 +38,7 @@ export interface FakeWechatServer {
  * WeChat's HTTPS API on loopback: `stable_token`, `order/get` and `order/batchget`, answering
  * from the same fake logistics backend as the gateway, and checking the tokens it issued.
  */
-export async function startWechatServer(options: { backend?: FakeBackend; tokenTtlSec?: number; appid?: string; secret?: string } = {}): Promise<FakeWechatServer> {
+export async function startWechatServer(options: { backend?: FakeBackend; tokenTtlSec?: number; appid?: string; secret?: string; tokenLatencyMs?: number } = {}): Promise<FakeWechatServer> {
   const appid = options.appid ?? FAKE_APPID
   const secret = options.secret ?? FAKE_APPSECRET
   const valid = new Set<string>()
@@ -47,7 +47,11 @@ export async function startWechatServer(options: { backend?: FakeBackend; tokenT
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      if (options.tokenLatencyMs && req.url?.startsWith('/cgi-bin/stable_token')) setTimeout(() => handle(req, res, text), options.tokenLatencyMs)
+      else handle(req, res, text)
+    })
   })
   server.on('connection', (s) => {
     sockets.add(s)

@@ -5,8 +5,12 @@ import { postJson } from './http'
 export interface TokenRequest {
   /** the token WeChat just refused (40001/40014/42001): get one that is not it */
   rejected?: string
+  /** the caller's own deadline; a shared fetch does not end with it */
   signal: AbortSignal
 }
+
+/** How long one stable_token request may take: callers wait for it within their own deadlines. */
+export const TOKEN_FETCH_TIMEOUT_MS = 10_000
 
 /**
  * Where the HTTPS transport gets its access token. For a mini program's own token use
@@ -43,8 +47,10 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
   let inflight: Promise<string> | undefined
   let requests = 0
 
-  async function fetchToken(force: boolean, signal: AbortSignal): Promise<string> {
+  async function fetchToken(force: boolean): Promise<string> {
     requests++
+    // Shared by every caller waiting, so bound by its own clock, not by the first caller's deadline.
+    const signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)
     const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: options.appid, secret: options.secret, force_refresh: force }, signal, '/cgi-bin/stable_token')
     const b = body as { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown }
     if (typeof b.errcode === 'number' && b.errcode !== 0) {
@@ -66,7 +72,7 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
     get requests() {
       return requests
     },
-    getToken({ rejected, signal }) {
+    getToken({ rejected }) {
       if (!options.appid || !options.secret) {
         return Promise.reject(new UpstreamError('config', 'The HTTPS transport needs an AppID and AppSecret (WX_APPID, WX_APPSECRET).'))
       }
@@ -74,7 +80,7 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
       if (usable) return Promise.resolve(cached!.token)
       if (!inflight) {
         const force = rejected !== undefined && cached?.token === rejected
-        inflight = fetchToken(force, signal).finally(() => {
+        inflight = fetchToken(force).finally(() => {
           inflight = undefined
         })
       }
