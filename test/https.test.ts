@@ -121,9 +121,9 @@ test('a server that never answers is a TIMEOUT inside the budget', async () => {
   await call() // warm the token
   server.backend = createBackend({ scenario: 'silence' })
   const started = Date.now()
-  const r = await call(SF, { time_limit_in_ms: 600 })
+  const r = await call(SF, { time_limit_in_ms: 3000 })
   expect(r.ok === false && r.error.code).toBe('TIMEOUT')
-  expect(Date.now() - started).toBeLessThan(600)
+  expect(Date.now() - started).toBeLessThan(3000)
 })
 
 test('a refused connection is UPSTREAM_UNAVAILABLE and names no URL', async () => {
