@@ -86,6 +86,13 @@ var UpstreamError = class extends Error {
     this.httpStatus = details.httpStatus;
   }
 };
+function sdkErrorParts(err) {
+  const e = typeof err === "object" && err !== null ? err : {};
+  return {
+    errCode: typeof e.errCode === "number" ? e.errCode : void 0,
+    errMsg: typeof e.errMsg === "string" ? e.errMsg : typeof e.message === "string" ? e.message : void 0
+  };
+}
 var SECRET_PARAMS = /((?:access_token|authorizer_access_token|secret|appsecret|token)=)[^&\s"']+/gi;
 var MAX_MSG = 300;
 function redact(text) {
@@ -1538,6 +1545,7 @@ function normalizeOrder(raw, requested, options) {
   return { ok: true, order, warnings };
 }
 function errcodeOf(raw) {
+  if (!isRecord(raw)) return void 0;
   const code = pick2(raw, "errcode", "errCode");
   if (code === void 0 || code === null) return void 0;
   const n = typeof code === "number" ? code : typeof code === "string" && /^-?\d+$/.test(code) ? Number(code) : NaN;
@@ -1682,10 +1690,8 @@ function upstreamCall(ctx, call) {
   return withRetries(
     async () => {
       const raw = await callBefore(ctx.budget, call);
-      if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
-        const failed = errcodeOf(raw);
-        if (failed) throw failed;
-      }
+      const failed = errcodeOf(raw);
+      if (failed) throw failed;
       return raw;
     },
     {
@@ -1708,7 +1714,7 @@ function createGetOrderHandler(deps) {
   const logger = deps.logger ?? silentLogger;
   const concurrency = Math.max(1, deps.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY);
   return async function getOrder(event, context) {
-    const requestId = typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : (0, import_crypto.randomUUID)();
+    const requestId = contextRequestId(context) ?? (0, import_crypto.randomUUID)();
     const budget = budgetFor(context, clock);
     const attempts = { count: 0 };
     const line = { msg: "getOrder", requestId, transport: deps.transport.name };
@@ -1855,6 +1861,9 @@ function createGetOrderHandler(deps) {
     return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error };
   }
 }
+function contextRequestId(context) {
+  return typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
+}
 function batchAnswers(raw) {
   if (typeof raw !== "object" || raw === null) return void 0;
   const r = raw;
@@ -1910,11 +1919,10 @@ function labelPath(name, now, random) {
   return `waybills/${day}/${safe(name.requestId)}-${safe(name.deliveryId)}-${safe(name.orderId)}-${salt}.html`;
 }
 function storageError(what, err) {
-  const e = typeof err === "object" && err !== null ? err : {};
+  const { errCode, errMsg } = sdkErrorParts(err);
   const details = {};
-  if (typeof e.errCode === "number") details.wxErrCode = e.errCode;
-  const msg = typeof e.errMsg === "string" ? e.errMsg : typeof e.message === "string" ? e.message : void 0;
-  if (msg !== void 0) details.wxErrMsg = msg;
+  if (errCode !== void 0) details.wxErrCode = errCode;
+  if (errMsg !== void 0) details.wxErrMsg = errMsg;
   return new UpstreamError("network", `${what}.`, details);
 }
 
@@ -1941,9 +1949,9 @@ var INVALID_JSON = /response body is invalid json/i;
 var FAIL_PREFIX = /^(?:openapi\.)?[\w.]+:fail\s*/;
 var URL_SUFFIX = /\s*\|\s*\[[^\]]*\]\s*$/;
 function fromSdkError(err) {
-  const e = typeof err === "object" && err !== null ? err : {};
-  const code = typeof e.errCode === "number" ? e.errCode : -1;
-  const rawMsg = typeof e.errMsg === "string" ? e.errMsg : typeof e.message === "string" ? e.message : String(err);
+  const parts = sdkErrorParts(err);
+  const code = parts.errCode ?? -1;
+  const rawMsg = parts.errMsg ?? String(err);
   if (INVALID_JSON.test(rawMsg)) {
     throw new UpstreamError("bad-json", "The upstream answer is not JSON.", {
       wxErrCode: code,
@@ -2006,7 +2014,7 @@ function httpsTransport(options) {
   async function call(path, body, opts) {
     let token = await options.tokens.getToken({ signal: opts.signal });
     const answer = await postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path);
-    const refused = isRecord2(answer) ? errcodeOf(answer) : void 0;
+    const refused = errcodeOf(answer);
     if (!refused || refused.wxErrCode === void 0 || !TOKEN_ERRCODES.has(refused.wxErrCode)) return answer;
     token = await options.tokens.getToken({ rejected: token, signal: opts.signal });
     return postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path);
@@ -2016,9 +2024,6 @@ function httpsTransport(options) {
     getOrder: (request, opts) => call(PATHS.getOrder, request, opts),
     batchGetOrder: (request, opts) => call(PATHS.batchGetOrder, request, opts)
   };
-}
-function isRecord2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 // src/transport/tokens.ts
@@ -2095,7 +2100,7 @@ function createCloudMain(sdk, env = process.env) {
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY)
   };
   return async function main2(event, context) {
-    const requestId = typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
+    const requestId = contextRequestId(context);
     try {
       const transportName = env.WX_TRANSPORT === void 0 || env.WX_TRANSPORT === "" ? "cloud" : env.WX_TRANSPORT;
       if (transportName === "https") {

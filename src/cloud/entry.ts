@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto'
 import { callerOpenid, readAccessConfig } from '../access/policy'
 import { timeLimitMs } from '../clock/budget'
-import { createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
+import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
 import { build, internalError } from '../errors/toOrderError'
 import { cloudStorage, type CloudStorageLike } from '../label/storage'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
@@ -38,7 +38,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   }
 
   return async function main(event: unknown, context?: InvocationContext): Promise<Result> {
-    const requestId = typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : undefined
+    const requestId = contextRequestId(context)
     try {
       const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
       if (transportName === 'https') {

@@ -71,8 +71,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
   const concurrency = Math.max(1, deps.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY)
 
   return async function getOrder(event, context) {
-    const requestId =
-      typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : randomUUID()
+    const requestId = contextRequestId(context) ?? randomUUID()
     const budget = budgetFor(context, clock)
     const attempts = { count: 0 }
     const line: LogRecord = { msg: 'getOrder', requestId, transport: deps.transport.name }
@@ -234,6 +233,11 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
   function itemFailure(o: BatchOrderInput, error: OrderError): BatchItem {
     return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error }
   }
+}
+
+/** The platform's request id for this invocation (`context.request_id`), if it gave one. */
+export function contextRequestId(context: InvocationContext | undefined): string | undefined {
+  return typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : undefined
 }
 
 /** order_list entries keyed by order_id and delivery_id; undefined when there is no list. */

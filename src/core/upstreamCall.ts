@@ -23,10 +23,8 @@ export function upstreamCall(ctx: CallContext, call: (options: CallOptions) => P
   return withRetries(
     async () => {
       const raw = await callBefore(ctx.budget, call)
-      if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-        const failed = errcodeOf(raw as Record<string, unknown>)
-        if (failed) throw failed
-      }
+      const failed = errcodeOf(raw)
+      if (failed) throw failed
       return raw
     },
     {

@@ -34,6 +34,15 @@ export class UpstreamError extends Error {
   }
 }
 
+/** What wx-server-sdk throws, CloudSDKError or plain Error: `errCode` and `errMsg` (or `message`). */
+export function sdkErrorParts(err: unknown): { errCode: number | undefined; errMsg: string | undefined } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
+  return {
+    errCode: typeof e.errCode === 'number' ? e.errCode : undefined,
+    errMsg: typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : undefined,
+  }
+}
+
 const SECRET_PARAMS = /((?:access_token|authorizer_access_token|secret|appsecret|token)=)[^&\s"']+/gi
 const MAX_MSG = 300
 

@@ -1,4 +1,4 @@
-import { UpstreamError } from '../errors/upstream'
+import { sdkErrorParts, UpstreamError } from '../errors/upstream'
 import type { CallOptions } from '../transport/types'
 import type { PrintHtmlFile } from '../types'
 
@@ -60,10 +60,9 @@ export function labelPath(name: LabelName, now: Date, random: () => number): str
 }
 
 function storageError(what: string, err: unknown): UpstreamError {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
+  const { errCode, errMsg } = sdkErrorParts(err)
   const details: { wxErrCode?: number; wxErrMsg?: string } = {}
-  if (typeof e.errCode === 'number') details.wxErrCode = e.errCode
-  const msg = typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : undefined
-  if (msg !== undefined) details.wxErrMsg = msg
+  if (errCode !== undefined) details.wxErrCode = errCode
+  if (errMsg !== undefined) details.wxErrMsg = errMsg
   return new UpstreamError('network', `${what}.`, details)
 }

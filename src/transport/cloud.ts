@@ -1,4 +1,4 @@
-import { UpstreamError } from '../errors/upstream'
+import { sdkErrorParts, UpstreamError } from '../errors/upstream'
 import { type ApiMethod, OPENAPI } from '../upstream/wire'
 import type { Transport } from './types'
 
@@ -42,9 +42,9 @@ const URL_SUFFIX = /\s*\|\s*\[[^\]]*\]\s*$/
 
 /** The SDK throws `{ errCode, errMsg }` (CloudSDKError or Error); see the facts file's table. */
 export function fromSdkError(err: unknown): never {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
-  const code = typeof e.errCode === 'number' ? e.errCode : -1
-  const rawMsg = typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : String(err)
+  const parts = sdkErrorParts(err)
+  const code = parts.errCode ?? -1
+  const rawMsg = parts.errMsg ?? String(err)
   if (INVALID_JSON.test(rawMsg)) {
     // The SDK quotes the whole body after this text; the body may hold anything, so it stays out.
     throw new UpstreamError('bad-json', 'The upstream answer is not JSON.', {

@@ -32,7 +32,7 @@ export function httpsTransport(options: HttpsTransportOptions): Transport {
   async function call(path: string, body: unknown, opts: CallOptions): Promise<unknown> {
     let token = await options.tokens.getToken({ signal: opts.signal })
     const answer = await postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
-    const refused = isRecord(answer) ? errcodeOf(answer) : undefined
+    const refused = errcodeOf(answer)
     if (!refused || refused.wxErrCode === undefined || !TOKEN_ERRCODES.has(refused.wxErrCode)) return answer
     token = await options.tokens.getToken({ rejected: token, signal: opts.signal })
     return postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
@@ -43,8 +43,4 @@ export function httpsTransport(options: HttpsTransportOptions): Transport {
     getOrder: (request: WireGetOrderRequest, opts) => call(PATHS.getOrder, request, opts),
     batchGetOrder: (request: WireBatchRequest, opts) => call(PATHS.batchGetOrder, request, opts),
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

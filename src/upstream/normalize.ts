@@ -65,7 +65,8 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
 }
 
 /** A non-zero `errcode` (or the SDK's `errCode`) in a body, as an error; else undefined. */
-export function errcodeOf(raw: Record<string, unknown>): UpstreamError | undefined {
+export function errcodeOf(raw: unknown): UpstreamError | undefined {
+  if (!isRecord(raw)) return undefined
   const code = pick(raw, 'errcode', 'errCode')
   if (code === undefined || code === null) return undefined
   const n = typeof code === 'number' ? code : typeof code === 'string' && /^-?\d+$/.test(code) ? Number(code) : NaN
