@@ -5,7 +5,8 @@ import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import { performance } from 'perf_hooks'
-import { callerOpenid, readAccessConfig } from '../src/access/policy'
+import { callerIdentity } from '../src/access/identity'
+import { readAccessConfig } from '../src/access/policy'
 import { createGetOrderHandler } from '../src/core/handler'
 import { createBackend, type DemoOrder } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
@@ -83,7 +84,7 @@ async function perInvocation() {
     const ours = createGetOrderHandler({
       transport: cloudTransport(fake),
       storage: cloudStorage(fake),
-      caller: () => callerOpenid(fake.getWXContext()),
+      caller: () => callerIdentity(fake.getWXContext()),
       access: () => readAccessConfig(ENV),
       logger: { info: (r) => void JSON.stringify(r), error: (r) => void JSON.stringify(r) },
       ...(limit !== undefined ? { resultLimitBytes: limit } : {}),

@@ -29,7 +29,12 @@ Caller
   --caller <openid>       the caller's OPENID (default: a demo user)
   --admin                 make the caller an admin (ADMIN_OPENIDS)
   --openid <openid>       the event's openid (read for someone else; admins only)
-  --server                call with no OPENID, as a trusted server (TRUST_SERVER_CALLERS=1)
+  --server                call with no OPENID, with TRUST_SERVER_CALLERS=1 (source scf
+                          unless --source says otherwise)
+  --source <chain>        the platform's source chain, e.g. wx_client, wx_client,scf,
+                          wx_http, wx_trigger, tcb_http (default wx_client with an OPENID)
+  --from-openid <openid>  a cross-account call: the calling account's user
+  --from-appid <appid>    a cross-account call: the calling account's AppID
 Upstream
   --scenario <name>       a fault to play (see --list)
   --timeout <seconds>     the function's timeout (default 3)
@@ -58,6 +63,9 @@ async function main(): Promise<number> {
       admin: { type: 'boolean' },
       openid: { type: 'string' },
       server: { type: 'boolean' },
+      source: { type: 'string' },
+      'from-openid': { type: 'string' },
+      'from-appid': { type: 'string' },
       scenario: { type: 'string' },
       timeout: { type: 'string' },
       live: { type: 'boolean' },
@@ -76,13 +84,17 @@ async function main(): Promise<number> {
   const event = buildEvent(o)
   if (typeof event === 'string') return fail(event)
   const batch = 'orders' in event
-  const callerOpenid = o.server ? undefined : (o.caller ?? (o.admin || batch ? DEMO_ADMIN : DEMO_USER))
-  const env: Record<string, string> = {
-    ...identityEnv({ ...(callerOpenid !== undefined ? { openid: callerOpenid } : {}), appid: 'wxDEMO0000000000' }),
-  }
+  const noOpenid = o.server || o['from-openid'] !== undefined || o['from-appid'] !== undefined
+  const callerOpenid = noOpenid ? o.caller : (o.caller ?? (o.admin || batch ? DEMO_ADMIN : DEMO_USER))
+  const env: Record<string, string> = identityEnv({
+    ...(callerOpenid !== undefined ? { openid: callerOpenid, appid: 'wxDEMO0000000000' } : {}),
+    ...(o.source !== undefined ? { source: o.source } : {}),
+    ...(o['from-openid'] !== undefined ? { fromOpenid: o['from-openid'] } : {}),
+    ...(o['from-appid'] !== undefined ? { fromAppid: o['from-appid'] } : {}),
+  })
   if (callerOpenid !== undefined && (o.admin || batch)) env.ADMIN_OPENIDS = callerOpenid
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
-  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'TRUST_SERVER_CALLERS', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
+  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
     if (process.env[k] !== undefined && env[k] === undefined) env[k] = process.env[k]!
   }
   const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
@@ -111,6 +123,7 @@ async function main(): Promise<number> {
   const log = run.logs.find((l) => l.msg === 'getOrder')
   print(`getOrder via ${via} on the ${where}`)
   print(`  ${result.ok ? 'ok' : 'failed'} in ${run.ms} ms (function ${String(log?.ms ?? '?')} ms, ${String(log?.attempts ?? '?')} upstream attempt(s)), request ${result.requestId}`)
+  print(`  caller     ${String(log?.role ?? '?')} via source ${String(log?.source ?? '?')}${log?.caller ? ` (${String(log.caller)})` : ''}`)
   if (!result.ok) {
     printError(result.error)
     return 1

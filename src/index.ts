@@ -24,17 +24,10 @@ export { cloudStorage, type LabelStorage, type CloudStorageLike } from './label/
 export { decodePrintHtml, bytesToText, type LabelResult } from './label/decode'
 export { decodeBase64 } from './label/base64'
 export { validateEvent, type Validation } from './event/validate'
-export { readAccessConfig, decideAccess, type AccessConfig } from './access/policy'
+export { readAccessConfig, decideAccess, trustServerCallers, DEFAULT_TRUSTED_SOURCES, type AccessConfig, type Decision, type Role } from './access/policy'
+export { callerIdentity, type CallerIdentity } from './access/identity'
 export { normalizeOrder } from './upstream/normalize'
 export { ERRCODE_TABLE } from './errors/table'
 export { UpstreamError } from './errors/upstream'
 export { jsonLogger, silentLogger, type Logger, type LogRecord } from './log/logger'
 export { OPENAPI } from './upstream/wire'
-
-import type { AccessConfigResult } from './access/policy'
-
-/** Access for a trusted server program: no caller identity, any order (CONTRACT §5). */
-export const trustServerCallers = (): AccessConfigResult => ({
-  ok: true,
-  config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true },
-})

@@ -1,3 +1,4 @@
+import { trustServerCallers } from '../src/access/policy'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createGetOrderHandler } from '../src/core/handler'
 import { createBackend } from '../src/harness/backend'
@@ -10,7 +11,7 @@ import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
 
 const SF = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789' }
-const trusted = () => ({ ok: true as const, config: { adminOpenids: new Set<string>(), policy: 'own' as const, trustServerCallers: true } })
+const trusted = trustServerCallers
 let server: FakeWechatServer
 let everything: string[] = []
 

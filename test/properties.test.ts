@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import * as iconv from 'iconv-lite'
 import JSONBigIntFactory = require('json-bigint')
 import { createGetOrderHandler } from '../src/core/handler'
+import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
 import type { Transport } from '../src/transport/types'
@@ -26,7 +27,7 @@ function recordingHandler(answer: () => unknown) {
   const handler = createGetOrderHandler({
     transport,
     caller: () => ADMIN,
-    access: () => ({ ok: true, config: { adminOpenids: new Set([ADMIN]), policy: 'own', trustServerCallers: false } }),
+    access: () => readAccessConfig({ ADMIN_OPENIDS: ADMIN }),
     random: () => 0,
   })
   return { handler, calls }

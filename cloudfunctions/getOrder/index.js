@@ -38,6 +38,35 @@ module.exports = __toCommonJS(main_exports);
 // src/cloud/entry.ts
 var import_crypto2 = require("crypto");
 
+// src/access/identity.ts
+function callerIdentity(wxContext) {
+  const ctx = typeof wxContext === "object" && wxContext !== null ? wxContext : {};
+  const identity = { source: sourceChain(ctx.SOURCE) };
+  const openid = text(ctx.OPENID);
+  const fromOpenid = text(ctx.FROM_OPENID);
+  const fromAppid = text(ctx.FROM_APPID);
+  if (openid !== void 0) identity.openid = openid;
+  if (fromOpenid !== void 0) identity.fromOpenid = fromOpenid;
+  if (fromAppid !== void 0) identity.fromAppid = fromAppid;
+  return identity;
+}
+function describeSource(identity) {
+  return identity.source.length ? identity.source.join(",") : "(none)";
+}
+function isCrossAccount(identity) {
+  return identity.fromOpenid !== void 0 || identity.fromAppid !== void 0;
+}
+function sourceChain(raw) {
+  const s = text(raw);
+  if (s === void 0) return [];
+  return s.split(",").map((part) => part.trim()).filter((part) => part !== "");
+}
+function text(v) {
+  if (typeof v === "string") return v === "" ? void 0 : v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return void 0;
+}
+
 // src/errors/table.ts
 var PERMISSION_HINT = 'Add "logistics.getOrder" (and "logistics.batchGetOrder") to permissions.openapi in cloudfunctions/getOrder/config.json and upload the function again from WeChat devtools ("upload and deploy"); permission changes take about 10 minutes to apply, and a deploy with the CloudBase CLI may not apply config.json at all.';
 var AUTH_HINT = "The AppSecret used to get the access_token is wrong, or the token is not valid: check the AppSecret, and that the token belongs to the account you are calling for.";
@@ -95,8 +124,8 @@ function sdkErrorParts(err) {
 }
 var SECRET_PARAMS = /((?:access_token|authorizer_access_token|secret|appsecret|token)=)[^&\s"']+/gi;
 var MAX_MSG = 300;
-function redact(text) {
-  const clean = text.replace(SECRET_PARAMS, "$1***");
+function redact(text2) {
+  const clean = text2.replace(SECRET_PARAMS, "$1***");
   return clean.length > MAX_MSG ? `${clean.slice(0, MAX_MSG)}…` : clean;
 }
 
@@ -142,48 +171,102 @@ function withUpstream(error, err) {
 }
 
 // src/access/policy.ts
+var DEFAULT_TRUSTED_SOURCES = ["wx_http", "wx_trigger", "scf"];
+var CLIENT_SOURCES = /* @__PURE__ */ new Set(["wx_client", "wx_devtools", "wx_unknown", "wx_localdebug", "wx_crawler"]);
+var SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+var APPID = /^[A-Za-z0-9_-]{1,64}$/;
 function readAccessConfig(env) {
   const policy = env.ACCESS_POLICY === void 0 || env.ACCESS_POLICY === "" ? "own" : env.ACCESS_POLICY;
   if (policy !== "own" && policy !== "admin-only") {
-    return {
-      ok: false,
-      error: build("CONFIG_ERROR", `ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "own" (the default) or "admin-only".')
-    };
+    return configError(`ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "own" (the default) or "admin-only".');
+  }
+  const sources = env.TRUSTED_SOURCES === void 0 ? { ok: true, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(env.TRUSTED_SOURCES, SOURCE_NAME);
+  if (!sources.ok) {
+    return configError(
+      `TRUSTED_SOURCES is malformed: ${sources.why}.`,
+      `Set TRUSTED_SOURCES to a comma-separated list of sources such as "${DEFAULT_TRUSTED_SOURCES.join(",")}" (the default), or remove it.`
+    );
+  }
+  const appids = env.TRUSTED_FROM_APPIDS === void 0 || env.TRUSTED_FROM_APPIDS === "" ? { ok: true, list: [] } : listOf(env.TRUSTED_FROM_APPIDS, APPID);
+  if (!appids.ok) {
+    return configError(`TRUSTED_FROM_APPIDS is malformed: ${appids.why}.`, "Set TRUSTED_FROM_APPIDS to a comma-separated list of AppIDs, or remove it.");
   }
   const adminOpenids = new Set(
     (env.ADMIN_OPENIDS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
   );
-  return { ok: true, config: { adminOpenids, policy, trustServerCallers: env.TRUST_SERVER_CALLERS === "1" } };
+  return {
+    ok: true,
+    config: {
+      adminOpenids,
+      policy,
+      trustServerCallers: env.TRUST_SERVER_CALLERS === "1",
+      trustedSources: new Set(sources.list),
+      trustedFromAppids: new Set(appids.list)
+    }
+  };
 }
-function decideAccess(caller, request, config2) {
-  if (caller === void 0) {
-    if (config2.trustServerCallers) return { ok: true, openid: request.openid, role: "server" };
+function decideAccess(identity, request, config2) {
+  const source = describeSource(identity);
+  if (isCrossAccount(identity) && !(identity.fromAppid !== void 0 && config2.trustedFromAppids.has(identity.fromAppid))) {
     return deny(
-      "The call has no caller OPENID (console, another function or an HTTP trigger), and server callers are not trusted.",
-      "Call from a mini program, or set TRUST_SERVER_CALLERS=1 on the function if server-side callers are intended."
+      "cross-account",
+      `The call comes from another account (FROM_APPID ${identity.fromAppid ?? "not given"}, source ${source}), and cross-account callers are not trusted.`,
+      "List the calling AppID in TRUSTED_FROM_APPIDS on the function if that account should read orders here."
     );
   }
+  const caller = identity.openid;
+  if (caller === void 0) return decideServer(identity, request, config2, source);
   if (config2.adminOpenids.has(caller)) return { ok: true, openid: request.openid ?? caller, role: "admin" };
   if (config2.policy === "admin-only") {
-    return deny("Only admins may read orders here (ACCESS_POLICY=admin-only).", "Add the caller's OPENID to ADMIN_OPENIDS.");
+    return deny("user", "Only admins may read orders here (ACCESS_POLICY=admin-only).", "Add the caller's OPENID to ADMIN_OPENIDS.");
   }
   if (request.batch) {
-    return deny("Batch reads are for admins and trusted server callers only.", "Read the orders one at a time, or add the caller's OPENID to ADMIN_OPENIDS.");
+    return deny("user", "Batch reads are for admins and trusted server callers only.", "Read the orders one at a time, or add the caller's OPENID to ADMIN_OPENIDS.");
   }
   if (request.openid !== void 0 && request.openid !== caller) {
-    return deny("A caller may only read its own orders: openid is not the caller's.", "Leave openid out to read with the caller's own OPENID.");
+    return deny("user", "A caller may only read its own orders: openid is not the caller's.", "Leave openid out to read with the caller's own OPENID.");
   }
   return { ok: true, openid: caller, role: "user" };
 }
-function callerOpenid(wxContext) {
-  if (typeof wxContext !== "object" || wxContext === null) return void 0;
-  const v = wxContext.OPENID;
-  if (typeof v === "string") return v === "" ? void 0 : v;
-  if (typeof v === "number" && Number.isFinite(v)) return String(v);
-  return void 0;
+function decideServer(identity, request, config2, source) {
+  const role = isCrossAccount(identity) ? "cross-account" : "anonymous";
+  if (!config2.trustServerCallers) {
+    return deny(
+      role,
+      `The call has no caller OPENID (source ${source}), and server callers are not trusted.`,
+      "Call from a mini program, or set TRUST_SERVER_CALLERS=1 on the function if server-side callers are intended."
+    );
+  }
+  if (config2.trustedSources !== "any") {
+    if (identity.source.length === 0) {
+      return deny(role, "The call has no caller OPENID and the platform named no source for it, so it cannot be trusted as a server.", "Call through the server-side HTTP API, a timer or another function of this environment.");
+    }
+    const trusted = config2.trustedSources;
+    const untrusted = identity.source.filter((s) => !trusted.has(s));
+    if (untrusted.length > 0) {
+      const first = identity.source[0];
+      const why = CLIENT_SOURCES.has(first) ? `it starts at a client (${first}), which is not a server` : !first.startsWith("wx_") ? `its source ${untrusted[0]} is not a WeChat trigger (the CloudBase HTTP access service or the Web SDK can be anonymous)` : `its source ${untrusted[0]} is not trusted`;
+      return deny(
+        role,
+        `The call has no caller OPENID and came through ${source}: ${why}.`,
+        `Only chains whose every source is in TRUSTED_SOURCES (now ${[...trusted].join(",") || "empty"}) are served as servers; add ${untrusted[0]} there only if every caller through it is yours.`
+      );
+    }
+  }
+  return { ok: true, openid: request.openid, role: "server" };
 }
-function deny(message, hint) {
-  return { ok: false, error: build("PERMISSION_DENIED", message, hint) };
+function listOf(raw, item) {
+  const parts = raw.split(",").map((s) => s.trim());
+  if (parts.length === 1 && parts[0] === "") return { ok: false, why: "it is empty" };
+  const bad = parts.find((p) => !item.test(p));
+  if (bad !== void 0) return { ok: false, why: bad === "" ? "it has an empty entry" : `"${bad.slice(0, 40)}" is not a name` };
+  return { ok: true, list: parts };
+}
+function configError(message, hint) {
+  return { ok: false, error: build("CONFIG_ERROR", message, hint) };
+}
+function deny(role, message, hint) {
+  return { ok: false, role, error: build("PERMISSION_DENIED", message, hint) };
 }
 
 // src/clock/budget.ts
@@ -1475,15 +1558,15 @@ function decodePrintHtml(printHtml) {
   if (!decoded.ok) {
     return warn("PRINT_HTML_INVALID_BASE64", `print_html is not valid base64: ${decoded.reason}.`);
   }
-  const text = bytesToText(decoded.bytes);
-  const problem = notHtml(text);
+  const text2 = bytesToText(decoded.bytes);
+  const problem = notHtml(text2);
   if (problem !== void 0) {
     return warn(
       "PRINT_HTML_NOT_HTML",
       `print_html decodes to ${decoded.bytes.length} bytes that are not label HTML: ${problem}.`
     );
   }
-  return { html: text };
+  return { html: text2 };
 }
 function bytesToText(bytes) {
   let body = bytes;
@@ -1492,9 +1575,9 @@ function bytesToText(bytes) {
   if (isUtf82(body)) return body.toString("utf8");
   return gb18030.decode(body);
 }
-function notHtml(text) {
-  if (!text.includes("<")) return 'there is no "<" in it';
-  const bad = NOT_TEXT.exec(text);
+function notHtml(text2) {
+  if (!text2.includes("<")) return 'there is no "<" in it';
+  const bad = NOT_TEXT.exec(text2);
   if (bad) {
     return bad[0] === "�" ? "it is neither UTF-8 nor GB18030 text" : `it has the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`;
   }
@@ -1743,17 +1826,20 @@ function createGetOrderHandler(deps) {
       const fail = (error) => ({ ok: false, error, requestId });
       const valid = validateEvent(event);
       if (!valid.ok) return fail(valid.error);
+      const identity = asIdentity(deps.caller());
+      line.caller = maskOpenid(identity.openid);
+      line.source = describeSource(identity);
+      if (identity.fromOpenid !== void 0) line.fromOpenid = maskOpenid(identity.fromOpenid);
+      if (identity.fromAppid !== void 0) line.fromAppid = identity.fromAppid;
       const settings = deps.access();
       if (!settings.ok) return fail(settings.error);
-      const caller = deps.caller();
-      line.caller = maskOpenid(caller);
       const decision = decideAccess(
-        caller,
+        identity,
         { ...valid.kind === "single" && valid.event.openid !== void 0 ? { openid: valid.event.openid } : {}, batch: valid.kind === "batch" },
         settings.config
       );
-      if (!decision.ok) return fail(decision.error);
       line.role = decision.role;
+      if (!decision.ok) return fail(decision.error);
       const calls = { budget, clock, random, attempts, ...deps.retry ? { retry: deps.retry } : {} };
       if (valid.kind === "single") {
         line.mode = "single";
@@ -1863,6 +1949,11 @@ function createGetOrderHandler(deps) {
 }
 function contextRequestId(context) {
   return typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
+}
+function asIdentity(caller) {
+  if (caller === void 0) return { source: [] };
+  if (typeof caller === "string") return caller === "" ? { source: [] } : { openid: caller, source: [] };
+  return caller;
 }
 function batchAnswers(raw) {
   if (typeof raw !== "object" || raw === null) return void 0;
@@ -1978,9 +2069,9 @@ async function postJson(url, body, signal, label) {
     if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS call to ${label} did not finish inside the time budget.`);
     throw new UpstreamError("network", `The HTTPS call to ${label} failed: ${causeOf(err)}.`);
   }
-  let text;
+  let text2;
   try {
-    text = await res.text();
+    text2 = await res.text();
   } catch (err) {
     if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS answer from ${label} did not arrive inside the time budget.`);
     throw new UpstreamError("network", `Reading the HTTPS answer from ${label} failed: ${causeOf(err)}.`);
@@ -1992,7 +2083,7 @@ async function postJson(url, body, signal, label) {
     throw new UpstreamError("bad-json", `The HTTPS call to ${label} answered HTTP ${res.status}.`, { httpStatus: res.status });
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch {
     throw new UpstreamError("bad-json", "The upstream answer is not JSON.");
   }
@@ -2094,7 +2185,7 @@ function createCloudMain(sdk, env = process.env) {
   let cloudHandler;
   let httpsHandler;
   const common = {
-    caller: () => callerOpenid(sdk.getWXContext()),
+    caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY)
@@ -2137,9 +2228,19 @@ function createCloudMain(sdk, env = process.env) {
   };
   function refuse(message, hint, requestId) {
     const result = { ok: false, error: build("CONFIG_ERROR", message, hint), requestId: requestId ?? (0, import_crypto2.randomUUID)() };
-    logger.info({ msg: "getOrder", requestId: result.requestId, outcome: "error", code: "CONFIG_ERROR" });
+    let source = "(unknown)";
+    try {
+      source = describeSource(platformIdentity(sdk, env));
+    } catch {
+    }
+    logger.info({ msg: "getOrder", requestId: result.requestId, outcome: "error", code: "CONFIG_ERROR", source });
     return result;
   }
+}
+function platformIdentity(sdk, env) {
+  const ctx = sdk.getWXContext();
+  const fromSdk = typeof ctx === "object" && ctx !== null ? ctx : {};
+  return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk });
 }
 function batchConcurrency(raw) {
   const n = raw === void 0 ? NaN : Number(raw);

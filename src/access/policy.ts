@@ -1,11 +1,28 @@
 import { build } from '../errors/toOrderError'
 import type { OrderError } from '../types'
+import { type CallerIdentity, describeSource, isCrossAccount } from './identity'
 
-/** Deployment settings of CONTRACT §5, read from the environment. */
+/** The server-side sources a function may trust by default: the HTTP API, timers, sibling functions. */
+export const DEFAULT_TRUSTED_SOURCES: readonly string[] = ['wx_http', 'wx_trigger', 'scf']
+
+/** Sources that mean a person's device or a tool started the chain, not a server of the operator's. */
+const CLIENT_SOURCES: ReadonlySet<string> = new Set(['wx_client', 'wx_devtools', 'wx_unknown', 'wx_localdebug', 'wx_crawler'])
+
+const SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+const APPID = /^[A-Za-z0-9_-]{1,64}$/
+
+/** Deployment settings of the access rules, read from the environment. */
 export interface AccessConfig {
   adminOpenids: ReadonlySet<string>
   policy: 'own' | 'admin-only'
   trustServerCallers: boolean
+  /**
+   * Sources a call with no OPENID may come through (`TRUSTED_SOURCES`). `'any'` is for a Node
+   * program that is its own only caller (`trustServerCallers`): there is no platform to ask.
+   */
+  trustedSources: ReadonlySet<string> | 'any'
+  /** AppIDs whose cross-account calls are served (`TRUSTED_FROM_APPIDS`); none by default */
+  trustedFromAppids: ReadonlySet<string>
 }
 
 export type AccessConfigResult = { ok: true; config: AccessConfig } | { ok: false; error: OrderError }
@@ -13,10 +30,18 @@ export type AccessConfigResult = { ok: true; config: AccessConfig } | { ok: fals
 export function readAccessConfig(env: Record<string, string | undefined>): AccessConfigResult {
   const policy = env.ACCESS_POLICY === undefined || env.ACCESS_POLICY === '' ? 'own' : env.ACCESS_POLICY
   if (policy !== 'own' && policy !== 'admin-only') {
-    return {
-      ok: false,
-      error: build('CONFIG_ERROR', `ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "own" (the default) or "admin-only".'),
-    }
+    return configError(`ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "own" (the default) or "admin-only".')
+  }
+  const sources = env.TRUSTED_SOURCES === undefined ? { ok: true as const, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(env.TRUSTED_SOURCES, SOURCE_NAME)
+  if (!sources.ok) {
+    return configError(
+      `TRUSTED_SOURCES is malformed: ${sources.why}.`,
+      `Set TRUSTED_SOURCES to a comma-separated list of sources such as "${DEFAULT_TRUSTED_SOURCES.join(',')}" (the default), or remove it.`,
+    )
+  }
+  const appids = env.TRUSTED_FROM_APPIDS === undefined || env.TRUSTED_FROM_APPIDS === '' ? { ok: true as const, list: [] } : listOf(env.TRUSTED_FROM_APPIDS, APPID)
+  if (!appids.ok) {
+    return configError(`TRUSTED_FROM_APPIDS is malformed: ${appids.why}.`, 'Set TRUSTED_FROM_APPIDS to a comma-separated list of AppIDs, or remove it.')
   }
   const adminOpenids = new Set(
     (env.ADMIN_OPENIDS ?? '')
@@ -24,52 +49,114 @@ export function readAccessConfig(env: Record<string, string | undefined>): Acces
       .map((s) => s.trim())
       .filter((s) => s !== ''),
   )
-  return { ok: true, config: { adminOpenids, policy, trustServerCallers: env.TRUST_SERVER_CALLERS === '1' } }
+  return {
+    ok: true,
+    config: {
+      adminOpenids,
+      policy,
+      trustServerCallers: env.TRUST_SERVER_CALLERS === '1',
+      trustedSources: new Set(sources.list),
+      trustedFromAppids: new Set(appids.list),
+    },
+  }
 }
+
+/**
+ * Access for a Node program that is its own only caller: no platform identity, any order. Not for
+ * a cloud function, where the platform says who calls (`readAccessConfig(process.env)`).
+ */
+export const trustServerCallers = (): AccessConfigResult => ({
+  ok: true,
+  config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true, trustedSources: 'any', trustedFromAppids: new Set() },
+})
+
+/** What the caller claims to be, for the log line whether or not it is served. */
+export type Role = 'admin' | 'user' | 'server' | 'cross-account' | 'anonymous'
 
 export type Decision =
   /** allowed; `openid` is what goes upstream (undefined: none) */
-  | { ok: true; openid: string | undefined; role: 'admin' | 'server' | 'user' }
-  | { ok: false; error: OrderError }
+  | { ok: true; openid: string | undefined; role: 'admin' | 'user' | 'server' }
+  | { ok: false; error: OrderError; role: Role }
 
 /**
  * Decides who may read what, from the caller's platform identity only (never the event).
- * `requestedOpenid` is the event's `openid`; `batch` marks a batch event.
+ * `request.openid` is the event's `openid`; `batch` marks a batch event.
+ *
+ * - An OPENID is a mini program user: an admin (ADMIN_OPENIDS) reads anything; anyone else reads
+ *   with its own OPENID, single orders only (and nothing with ACCESS_POLICY=admin-only).
+ * - No OPENID is not a server by that fact. It is one only with TRUST_SERVER_CALLERS=1 and every
+ *   source of the chain in TRUSTED_SOURCES.
+ * - A cross-account call (FROM_OPENID / FROM_APPID) is refused unless its AppID is listed in
+ *   TRUSTED_FROM_APPIDS.
  */
-export function decideAccess(
-  caller: string | undefined,
-  request: { openid?: string; batch: boolean },
-  config: AccessConfig,
-): Decision {
-  if (caller === undefined) {
-    if (config.trustServerCallers) return { ok: true, openid: request.openid, role: 'server' }
+export function decideAccess(identity: CallerIdentity, request: { openid?: string; batch: boolean }, config: AccessConfig): Decision {
+  const source = describeSource(identity)
+  if (isCrossAccount(identity) && !(identity.fromAppid !== undefined && config.trustedFromAppids.has(identity.fromAppid))) {
     return deny(
-      'The call has no caller OPENID (console, another function or an HTTP trigger), and server callers are not trusted.',
-      'Call from a mini program, or set TRUST_SERVER_CALLERS=1 on the function if server-side callers are intended.',
+      'cross-account',
+      `The call comes from another account (FROM_APPID ${identity.fromAppid ?? 'not given'}, source ${source}), and cross-account callers are not trusted.`,
+      'List the calling AppID in TRUSTED_FROM_APPIDS on the function if that account should read orders here.',
     )
   }
+  const caller = identity.openid
+  if (caller === undefined) return decideServer(identity, request, config, source)
   if (config.adminOpenids.has(caller)) return { ok: true, openid: request.openid ?? caller, role: 'admin' }
   if (config.policy === 'admin-only') {
-    return deny('Only admins may read orders here (ACCESS_POLICY=admin-only).', 'Add the caller\'s OPENID to ADMIN_OPENIDS.')
+    return deny('user', 'Only admins may read orders here (ACCESS_POLICY=admin-only).', "Add the caller's OPENID to ADMIN_OPENIDS.")
   }
   if (request.batch) {
-    return deny('Batch reads are for admins and trusted server callers only.', 'Read the orders one at a time, or add the caller\'s OPENID to ADMIN_OPENIDS.')
+    return deny('user', 'Batch reads are for admins and trusted server callers only.', "Read the orders one at a time, or add the caller's OPENID to ADMIN_OPENIDS.")
   }
   if (request.openid !== undefined && request.openid !== caller) {
-    return deny('A caller may only read its own orders: openid is not the caller\'s.', 'Leave openid out to read with the caller\'s own OPENID.')
+    return deny('user', "A caller may only read its own orders: openid is not the caller's.", "Leave openid out to read with the caller's own OPENID.")
   }
   return { ok: true, openid: caller, role: 'user' }
 }
 
-/** The caller's OPENID from a getWXContext() answer; the SDK turns digit-only values into numbers. */
-export function callerOpenid(wxContext: unknown): string | undefined {
-  if (typeof wxContext !== 'object' || wxContext === null) return undefined
-  const v = (wxContext as { OPENID?: unknown }).OPENID
-  if (typeof v === 'string') return v === '' ? undefined : v
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
-  return undefined
+function decideServer(identity: CallerIdentity, request: { openid?: string }, config: AccessConfig, source: string): Decision {
+  const role: Role = isCrossAccount(identity) ? 'cross-account' : 'anonymous'
+  if (!config.trustServerCallers) {
+    return deny(
+      role,
+      `The call has no caller OPENID (source ${source}), and server callers are not trusted.`,
+      'Call from a mini program, or set TRUST_SERVER_CALLERS=1 on the function if server-side callers are intended.',
+    )
+  }
+  if (config.trustedSources !== 'any') {
+    if (identity.source.length === 0) {
+      return deny(role, 'The call has no caller OPENID and the platform named no source for it, so it cannot be trusted as a server.', 'Call through the server-side HTTP API, a timer or another function of this environment.')
+    }
+    const trusted = config.trustedSources
+    const untrusted = identity.source.filter((s) => !trusted.has(s))
+    if (untrusted.length > 0) {
+      const first = identity.source[0]!
+      const why = CLIENT_SOURCES.has(first)
+        ? `it starts at a client (${first}), which is not a server`
+        : !first.startsWith('wx_')
+          ? `its source ${untrusted[0]} is not a WeChat trigger (the CloudBase HTTP access service or the Web SDK can be anonymous)`
+          : `its source ${untrusted[0]} is not trusted`
+      return deny(
+        role,
+        `The call has no caller OPENID and came through ${source}: ${why}.`,
+        `Only chains whose every source is in TRUSTED_SOURCES (now ${[...trusted].join(',') || 'empty'}) are served as servers; add ${untrusted[0]} there only if every caller through it is yours.`,
+      )
+    }
+  }
+  return { ok: true, openid: request.openid, role: 'server' }
 }
 
-function deny(message: string, hint: string): Decision {
-  return { ok: false, error: build('PERMISSION_DENIED', message, hint) }
+function listOf(raw: string, item: RegExp): { ok: true; list: string[] } | { ok: false; why: string } {
+  const parts = raw.split(',').map((s) => s.trim())
+  if (parts.length === 1 && parts[0] === '') return { ok: false, why: 'it is empty' }
+  const bad = parts.find((p) => !item.test(p))
+  if (bad !== undefined) return { ok: false, why: bad === '' ? 'it has an empty entry' : `"${bad.slice(0, 40)}" is not a name` }
+  return { ok: true, list: parts }
+}
+
+function configError(message: string, hint: string): AccessConfigResult {
+  return { ok: false, error: build('CONFIG_ERROR', message, hint) }
+}
+
+function deny(role: Role, message: string, hint: string): Decision {
+  return { ok: false, role, error: build('PERMISSION_DENIED', message, hint) }
 }

@@ -188,16 +188,21 @@ describe('who may read what', () => {
     expect(fake.calls[0]!.data.openid).toBe('oCUSTOMER-000000000')
   })
 
-  test('a call with no OPENID is refused unless TRUST_SERVER_CALLERS=1', async () => {
-    const refused = fakeMain({ openid: null })
+  test('a call with no OPENID is refused unless TRUST_SERVER_CALLERS=1 and its source is trusted', async () => {
+    const refused = fakeMain({ openid: null, source: 'wx_http' })
     const r1 = await quiet(() => refused.main(SF, ctx()))
     expect(r1.ok === false && r1.error.code).toBe('PERMISSION_DENIED')
     expect(refused.fake.calls).toHaveLength(0)
 
-    const trusted = fakeMain({ openid: null, env: { TRUST_SERVER_CALLERS: '1' } })
+    const trusted = fakeMain({ openid: null, source: 'wx_http', env: { TRUST_SERVER_CALLERS: '1' } })
     const r2 = await quiet(() => trusted.main(SF, ctx()))
     expect(r2.ok).toBe(true)
     expect(trusted.fake.calls[0]!.data).not.toHaveProperty('openid')
+
+    const fromClient = fakeMain({ openid: null, source: 'wx_client', env: { TRUST_SERVER_CALLERS: '1' } })
+    const r3 = await quiet(() => fromClient.main(SF, ctx()))
+    expect(r3.ok === false && r3.error.code).toBe('PERMISSION_DENIED')
+    expect(fromClient.fake.calls).toHaveLength(0)
   })
 
   test('ACCESS_POLICY=admin-only refuses users outright', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto'
-import { callerOpenid, readAccessConfig } from '../access/policy'
+import { callerIdentity, describeSource } from '../access/identity'
+import { readAccessConfig } from '../access/policy'
 import { timeLimitMs } from '../clock/budget'
 import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
 import { build, internalError } from '../errors/toOrderError'
@@ -31,7 +32,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let httpsHandler: GetOrderHandler | undefined
 
   const common = {
-    caller: () => callerOpenid(sdk.getWXContext()),
+    caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
@@ -80,11 +81,29 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
 
   function refuse(message: string, hint: string, requestId: string | undefined): Result {
     const result: Result = { ok: false, error: build('CONFIG_ERROR', message, hint), requestId: requestId ?? randomUUID() }
-    logger.info({ msg: 'getOrder', requestId: result.requestId, outcome: 'error', code: 'CONFIG_ERROR' })
+    // Refused before the handler runs, the line still says who asked and through what.
+    let source = '(unknown)'
+    try {
+      source = describeSource(platformIdentity(sdk, env))
+    } catch {
+      // getWXContext reads the environment; it does not fail, but a log line must not depend on it
+    }
+    logger.info({ msg: 'getOrder', requestId: result.requestId, outcome: 'error', code: 'CONFIG_ERROR', source })
     return result
   }
 }
 
+
+/**
+ * The caller as the platform describes it. wx-server-sdk's getWXContext() returns `{}` before it
+ * reads TCB_SOURCE whenever WX_CONTEXT_KEYS is unset, so the chain is read from TCB_SOURCE too:
+ * the same variable, so no less trustworthy, and a call with no identity keys keeps its source.
+ */
+export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: NodeJS.ProcessEnv) {
+  const ctx = sdk.getWXContext()
+  const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
+  return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+}
 
 /** BATCH_CONCURRENCY: batchGetOrder calls in flight, 1–10 (default 3). */
 export function batchConcurrency(raw: string | undefined): number {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto'
+import { type CallerIdentity, describeSource } from '../access/identity'
 import { type AccessConfigResult, decideAccess } from '../access/policy'
 import { budgetFor, type Clock, systemClock } from '../clock/budget'
 import type { RetryPolicy } from '../clock/retry'
@@ -32,9 +33,12 @@ export const DEFAULT_BATCH_CONCURRENCY = 3
 
 export interface GetOrderDeps {
   transport: Transport
-  /** the caller's OPENID as the platform gives it (undefined: no caller) */
-  caller: () => string | undefined
-  /** the access settings of CONTRACT §5, read per invocation */
+  /**
+   * Who is calling, as the platform vouches for it: a `CallerIdentity` (from `callerIdentity(
+   * cloud.getWXContext())`), or just an OPENID, or undefined for no caller at all.
+   */
+  caller: () => CallerIdentity | string | undefined
+  /** the access rules' settings, read per invocation */
   access: () => AccessConfigResult
   storage?: LabelStorage
   logger?: Logger
@@ -60,7 +64,7 @@ export type GetOrderHandler = (event: unknown, context?: InvocationContext) => P
  * const handler = createGetOrderHandler({
  *   transport: httpsTransport({ tokens: stableTokenProvider({ appid, secret }) }),
  *   caller: () => undefined,
- *   access: () => ({ ok: true, config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true } }),
+ *   access: trustServerCallers,
  * })
  * const result = await handler({ orderId: '01234567890123456789', deliveryId: 'SF' })
  */
@@ -102,17 +106,20 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const valid = validateEvent(event)
       if (!valid.ok) return fail(valid.error)
 
+      const identity = asIdentity(deps.caller())
+      line.caller = maskOpenid(identity.openid)
+      line.source = describeSource(identity)
+      if (identity.fromOpenid !== undefined) line.fromOpenid = maskOpenid(identity.fromOpenid)
+      if (identity.fromAppid !== undefined) line.fromAppid = identity.fromAppid
       const settings = deps.access()
       if (!settings.ok) return fail(settings.error)
-      const caller = deps.caller()
-      line.caller = maskOpenid(caller)
       const decision = decideAccess(
-        caller,
+        identity,
         { ...(valid.kind === 'single' && valid.event.openid !== undefined ? { openid: valid.event.openid } : {}), batch: valid.kind === 'batch' },
         settings.config,
       )
-      if (!decision.ok) return fail(decision.error)
       line.role = decision.role
+      if (!decision.ok) return fail(decision.error)
 
       const calls: CallContext = { budget, clock, random, attempts, ...(deps.retry ? { retry: deps.retry } : {}) }
       if (valid.kind === 'single') {
@@ -238,6 +245,12 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
 /** The platform's request id for this invocation (`context.request_id`), if it gave one. */
 export function contextRequestId(context: InvocationContext | undefined): string | undefined {
   return typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : undefined
+}
+
+function asIdentity(caller: CallerIdentity | string | undefined): CallerIdentity {
+  if (caller === undefined) return { source: [] }
+  if (typeof caller === 'string') return caller === '' ? { source: [] } : { openid: caller, source: [] }
+  return caller
 }
 
 /** order_list entries keyed by order_id and delivery_id; undefined when there is no list. */

@@ -24,7 +24,7 @@ export interface HttpsTransportOptions {
  *
  * @example
  * const transport = httpsTransport({ tokens: stableTokenProvider({ appid, secret }) })
- * const handler = createGetOrderHandler({ transport, caller: () => undefined, access: trustServer })
+ * const handler = createGetOrderHandler({ transport, caller: () => undefined, access: trustServerCallers })
  */
 export function httpsTransport(options: HttpsTransportOptions): Transport {
   const base = (options.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')

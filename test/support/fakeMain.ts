@@ -2,19 +2,21 @@ import { ADMIN, USER } from './scenarios'
 export { ADMIN, USER }
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
 import { createBackend, type ScenarioName } from '../../src/harness/backend'
+import { identityEnv } from '../../src/harness/bootstrap'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
 
 
-
-
 /** The cloud function wired to the in-process fake SDK, with the platform's identity variables. */
-export function fakeMain(options: { scenario?: ScenarioName; openid?: string | null; env?: Record<string, string> } = {}) {
+export function fakeMain(options: { scenario?: ScenarioName; openid?: string | null; source?: string; env?: Record<string, string> } = {}) {
   const backend = createBackend({ scenario: options.scenario ?? 'normal' })
   const env: NodeJS.ProcessEnv = {
     TENCENTCLOUD_SECRETID: 'fake-id',
     TENCENTCLOUD_SECRETKEY: 'fake-key',
     ADMIN_OPENIDS: ADMIN,
-    ...(options.openid === null ? {} : { WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID', WX_OPENID: options.openid ?? USER, WX_APPID: 'wx0000000000000000' }),
+    ...identityEnv({
+      ...(options.openid === null ? {} : { openid: options.openid ?? USER, appid: 'wx0000000000000000' }),
+      ...(options.source !== undefined ? { source: options.source } : {}),
+    }),
     ...options.env,
   }
   const fake = createFakeCloud({ backend, env })

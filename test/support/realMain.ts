@@ -1,4 +1,5 @@
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
+import { identityEnv } from '../../src/harness/bootstrap'
 import { type FakeGateway, startGateway } from '../../src/harness/gateway'
 
 /**
@@ -12,10 +13,13 @@ export async function realSdkHarness() {
   const sdk = require('wx-server-sdk') as WxServerSdk
   return {
     gateway,
-    /** a fresh function instance with this caller and these variables */
-    use(env: Record<string, string>, caller?: string) {
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'ACCESS_POLICY', 'BATCH_CONCURRENCY']) delete process.env[k]
-      if (caller !== undefined) Object.assign(process.env, { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: caller })
+    /**
+     * A fresh function instance with this caller and these variables. With no caller the source
+     * chain is `source` (default `scf`, another function of this environment).
+     */
+    use(env: Record<string, string>, caller?: string, source?: string) {
+      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'ACCESS_POLICY', 'BATCH_CONCURRENCY', 'LABEL_TTL_HOURS']) delete process.env[k]
+      Object.assign(process.env, identityEnv({ ...(caller !== undefined ? { openid: caller } : {}), ...(source !== undefined ? { source } : {}) }))
       Object.assign(process.env, env)
       return createCloudMain(sdk, process.env)
     },

@@ -1,0 +1,51 @@
+/**
+ * Who is calling, as the platform vouches for it through `cloud.getWXContext()`: the OPENID
+ * (set only for calls from the mini program itself), the source chain, and the marks of a
+ * cross-account call. Nothing here comes from the event.
+ */
+export interface CallerIdentity {
+  /** the caller's OPENID; undefined when the platform gave none (an empty string is none) */
+  openid?: string
+  /** `SOURCE`, split: `['wx_client', 'scf']` for a mini program calling a function calling us */
+  source: string[]
+  /** cross-account calls: the calling account's user and AppID */
+  fromOpenid?: string
+  fromAppid?: string
+}
+
+/** Reads a `getWXContext()` answer. The SDK turns digits-only values into numbers; they are read back. */
+export function callerIdentity(wxContext: unknown): CallerIdentity {
+  const ctx = typeof wxContext === 'object' && wxContext !== null ? (wxContext as Record<string, unknown>) : {}
+  const identity: CallerIdentity = { source: sourceChain(ctx.SOURCE) }
+  const openid = text(ctx.OPENID)
+  const fromOpenid = text(ctx.FROM_OPENID)
+  const fromAppid = text(ctx.FROM_APPID)
+  if (openid !== undefined) identity.openid = openid
+  if (fromOpenid !== undefined) identity.fromOpenid = fromOpenid
+  if (fromAppid !== undefined) identity.fromAppid = fromAppid
+  return identity
+}
+
+/** The chain as the log and messages show it. */
+export function describeSource(identity: CallerIdentity): string {
+  return identity.source.length ? identity.source.join(',') : '(none)'
+}
+
+export function isCrossAccount(identity: CallerIdentity): boolean {
+  return identity.fromOpenid !== undefined || identity.fromAppid !== undefined
+}
+
+function sourceChain(raw: unknown): string[] {
+  const s = text(raw)
+  if (s === undefined) return []
+  return s
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v === '' ? undefined : v
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  return undefined
+}

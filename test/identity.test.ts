@@ -1,0 +1,153 @@
+/**
+ * Who may call: every identity the platform can present, with TRUST_SERVER_CALLERS on and off,
+ * through the in-process fake SDK, the real wx-server-sdk on the loopback gateway, and the
+ * committed bundle under the CLI's runtime. Identity is set the way the platform sets it, in the
+ * environment variables wx-server-sdk reads. A refused call must never reach WeChat, and every
+ * log line must name the role and the source chain.
+ */
+import * as path from 'path'
+import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
+import { createBackend } from '../src/harness/backend'
+import { identityEnv, type PlatformCaller, runUnderBootstrap } from '../src/harness/bootstrap'
+import { createFakeCloud } from '../src/harness/fakeSdk'
+import { type FakeGateway, startGateway } from '../src/harness/gateway'
+import type { Result } from '../src/types'
+import { captureOutput } from './support/fakeMain'
+import { comparable, USER } from './support/scenarios'
+
+const FUNCTION_DIR = path.resolve(__dirname, '..', 'cloudfunctions', 'getOrder')
+const EVENT = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789' }
+const FOREIGN = { fromOpenid: 'oFOREIGN-user-0000001', fromAppid: 'wxFOREIGN0000000' }
+
+interface Row {
+  name: string
+  caller: PlatformCaller
+  /** the empty OPENID the platform could send: WX_OPENID set to '' */
+  emptyOpenid?: true
+  /** served with TRUST_SERVER_CALLERS unset / =1 */
+  served: { off: boolean; on: boolean }
+  /** the role logged when served (or, for users and cross-account callers, when refused) */
+  role: string
+  source: string
+}
+
+const ROWS: Row[] = [
+  { name: 'a mini program user (wx_client)', caller: { openid: USER, source: 'wx_client' }, served: { off: true, on: true }, role: 'user', source: 'wx_client' },
+  { name: 'a user through another function (wx_client,scf)', caller: { openid: USER, source: 'wx_client,scf' }, served: { off: true, on: true }, role: 'user', source: 'wx_client,scf' },
+  { name: 'devtools with an OPENID', caller: { openid: USER, source: 'wx_devtools' }, served: { off: true, on: true }, role: 'user', source: 'wx_devtools' },
+  { name: 'a client chain with no OPENID (wx_client,scf)', caller: { source: 'wx_client,scf' }, served: { off: false, on: false }, role: 'anonymous', source: 'wx_client,scf' },
+  { name: 'devtools with no OPENID', caller: { source: 'wx_devtools' }, served: { off: false, on: false }, role: 'anonymous', source: 'wx_devtools' },
+  { name: 'the server-side HTTP API (wx_http)', caller: { source: 'wx_http' }, served: { off: false, on: true }, role: 'server', source: 'wx_http' },
+  { name: 'a timer (wx_trigger)', caller: { source: 'wx_trigger' }, served: { off: false, on: true }, role: 'server', source: 'wx_trigger' },
+  { name: 'a timer through another function (wx_trigger,scf)', caller: { source: 'wx_trigger,scf' }, served: { off: false, on: true }, role: 'server', source: 'wx_trigger,scf' },
+  { name: 'a cross-account call', caller: { ...FOREIGN, source: 'wx_client' }, served: { off: false, on: false }, role: 'cross-account', source: 'wx_client' },
+  { name: 'a cross-account call through scf', caller: { ...FOREIGN, source: 'scf' }, served: { off: false, on: false }, role: 'cross-account', source: 'scf' },
+  { name: 'an unknown non-WeChat source (HTTP access service)', caller: { source: 'tcb_http' }, served: { off: false, on: false }, role: 'anonymous', source: 'tcb_http' },
+  { name: 'an empty OPENID from a client', caller: { source: 'wx_client' }, emptyOpenid: true, served: { off: false, on: false }, role: 'anonymous', source: 'wx_client' },
+]
+
+const CASES = ROWS.flatMap((row) =>
+  (['off', 'on'] as const).map((trust) => [`${row.name}, TRUST_SERVER_CALLERS ${trust}`, row, trust] as const),
+)
+
+function platformEnv(row: Row, trust: 'off' | 'on'): Record<string, string> {
+  const env = identityEnv(row.caller)
+  if (row.emptyOpenid) {
+    env.WX_CONTEXT_KEYS = env.WX_CONTEXT_KEYS ? `${env.WX_CONTEXT_KEYS},WX_OPENID` : 'WX_OPENID'
+    env.WX_OPENID = ''
+  }
+  if (trust === 'on') env.TRUST_SERVER_CALLERS = '1'
+  return env
+}
+
+const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'ADMIN_OPENIDS']
+
+let gateway: FakeGateway
+const saved = { ...process.env }
+beforeAll(async () => {
+  gateway = await startGateway()
+  Object.assign(process.env, gateway.sdkEnv())
+})
+afterAll(async () => {
+  await gateway.close()
+  process.env = saved
+})
+
+type Run = { result: Result | undefined; calls: number; logs: Record<string, unknown>[]; output: string }
+
+async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
+  const env = { ...platformEnv(row, trust), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
+  const backend = createBackend()
+  const main = createCloudMain(createFakeCloud({ backend, env }) as unknown as WxServerSdk, env)
+  const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'fake', time_limit_in_ms: 3000 }))
+  return { result: value, calls: backend.calls.length, logs: jsonLines(output), output }
+}
+
+async function viaRealSdk(row: Row, trust: 'off' | 'on'): Promise<Run> {
+  for (const k of IDENTITY_KEYS) delete process.env[k]
+  Object.assign(process.env, platformEnv(row, trust))
+  gateway.backend = createBackend()
+  const before = gateway.requests.length
+  const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
+  const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'real', time_limit_in_ms: 3000 }))
+  return { result: value, calls: gateway.requests.length - before, logs: jsonLines(output), output }
+}
+
+async function viaBundle(row: Row, trust: 'off' | 'on'): Promise<Run> {
+  gateway.backend = createBackend()
+  const before = gateway.requests.length
+  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: EVENT, env: { ...gateway.sdkEnv(), ...platformEnv(row, trust) }, timeoutSec: 3 })
+  return { result: run.result, calls: gateway.requests.length - before, logs: run.logs, output: run.stdout + run.stderr }
+}
+
+function expectAnswer(run: Run, row: Row, trust: 'off' | 'on') {
+  const served = row.served[trust]
+  if (served) {
+    expect(run.result).toMatchObject({ ok: true, order: { orderId: EVENT.orderId } })
+    expect(run.calls).toBe(1)
+  } else {
+    expect(run.result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', hint: expect.any(String) } })
+    expect(run.calls).toBe(0)
+  }
+  // A server-shaped call that is refused was never a server: it is logged as anonymous.
+  const role = served || row.role !== 'server' ? row.role : 'anonymous'
+  expect(run.logs.filter((l) => l.msg === 'getOrder')).toEqual([expect.objectContaining({ role, source: row.source })])
+  for (const secret of [USER, FOREIGN.fromOpenid]) expect(run.output).not.toContain(secret)
+}
+
+describe.each(CASES)('%s', (_name, row, trust) => {
+  test('the fake SDK and the real SDK answer alike, as the access rules say', async () => {
+    const fake = await viaFake(row, trust)
+    const real = await viaRealSdk(row, trust)
+    expectAnswer(fake, row, trust)
+    expectAnswer(real, row, trust)
+    expect(comparable(fake.result)).toEqual(comparable(real.result))
+  })
+})
+
+describe('the committed bundle under the CLI runtime', () => {
+  test.each(CASES)('%s', async (_name, row, trust) => {
+    expectAnswer(await viaBundle(row, trust), row, trust)
+  })
+})
+
+test('a refusal names the source chain and the variable to change', async () => {
+  const run = await viaFake(ROWS.find((r) => r.source === 'wx_client,scf' && r.caller.openid === undefined)!, 'on')
+  expect(run.result).toMatchObject({ ok: false, error: { message: expect.stringContaining('wx_client,scf'), hint: expect.stringContaining('TRUSTED_SOURCES') } })
+})
+
+test('a malformed TRUSTED_SOURCES is a CONFIG_ERROR, not the default', async () => {
+  const env = { ...identityEnv({ source: 'wx_http' }), TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_http,,scf', TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
+  const backend = createBackend()
+  const main = createCloudMain(createFakeCloud({ backend, env }) as unknown as WxServerSdk, env)
+  const { value } = await captureOutput(() => main(EVENT, { request_id: 'cfg', time_limit_in_ms: 3000 }))
+  expect(value).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('TRUSTED_SOURCES') } })
+  expect(backend.calls).toHaveLength(0)
+})
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{"level"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
