@@ -1,5 +1,6 @@
 import * as esbuild from 'esbuild'
 import * as path from 'path'
+import { PURGE_CRON, PURGE_TRIGGER } from '../src/event/timer'
 import { OPENAPI } from '../src/upstream/wire'
 
 export const ROOT = path.resolve(__dirname, '..')
@@ -33,7 +34,8 @@ export async function buildArtifact(): Promise<Record<string, string>> {
     main: 'index.js',
     dependencies: { 'wx-server-sdk': sdkVersion },
   }
-  const config = { permissions: { openapi: Object.values(OPENAPI) } }
+  // The hourly timer deletes expired labels (config.json triggers: one timer, 7-field cron).
+  const config = { permissions: { openapi: Object.values(OPENAPI) }, triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: PURGE_CRON }] }
   return {
     'index.js': js,
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,

@@ -12,13 +12,14 @@ import { createBackend, type DemoOrder } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import { labelBase64, labelHtml, type LabelSpec } from '../src/harness/labels'
 import { decodePrintHtml } from '../src/label/decode'
-import { cloudStorage } from '../src/label/storage'
+import { cloudLabelStorage } from '../src/cloud/entry'
 import { cloudTransport } from '../src/transport/cloud'
 import { FUNCTION_DIR, ROOT } from './artifact'
 
 const quick = process.argv.includes('--quick')
 const OPENID = 'oBENCH-user-000000000001'
 const ENV = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: OPENID }
+const LABELS = { ttlMs: 24 * 3600_000, collection: 'getorder_labels' }
 
 interface Row {
   name: string
@@ -83,7 +84,7 @@ async function perInvocation() {
     // The function's own composition (src/cloud/entry.ts), with a log line formatted and dropped.
     const ours = createGetOrderHandler({
       transport: cloudTransport(fake),
-      storage: cloudStorage(fake),
+      storage: cloudLabelStorage(fake, LABELS),
       caller: () => callerIdentity(fake.getWXContext()),
       access: () => readAccessConfig(ENV),
       logger: { info: (r) => void JSON.stringify(r), error: (r) => void JSON.stringify(r) },
@@ -181,7 +182,7 @@ async function batch() {
   const make = () => {
     const fake = createFakeCloud({ backend, env: admin, latencyMs: 50 })
     fake.init({ env: fake.DYNAMIC_CURRENT_ENV, timeout: 600_000 })
-    const handler = createGetOrderHandler({ transport: cloudTransport(fake), storage: cloudStorage(fake), caller: () => OPENID, access: () => readAccessConfig(admin) })
+    const handler = createGetOrderHandler({ transport: cloudTransport(fake), storage: cloudLabelStorage(fake, LABELS), caller: () => OPENID, access: () => readAccessConfig(admin) })
     return { fake, handler }
   }
   const b = make()

@@ -8,6 +8,7 @@ import { promisify } from 'util'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
 import { startGateway } from '../src/harness/gateway'
+import { PURGE_TRIGGER } from '../src/event/timer'
 import { OPENAPI } from '../src/upstream/wire'
 import { buildArtifact, FUNCTION_DIR, ROOT } from './artifact'
 
@@ -50,8 +51,11 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
 
   const js = read('index.js') ?? ''
   let granted: string[] = []
+  let triggers: { name?: unknown; type?: unknown; config?: unknown }[] = []
   try {
-    granted = JSON.parse(read('config.json') ?? '{}').permissions?.openapi ?? []
+    const config = JSON.parse(read('config.json') ?? '{}')
+    granted = config.permissions?.openapi ?? []
+    triggers = Array.isArray(config.triggers) ? config.triggers : []
   } catch {
     // reported below
   }
@@ -62,6 +66,21 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
     name: 'config.json permissions.openapi lists every openapi the bundle calls',
     ok: called.length > 0 && ungranted.length === 0,
     detail: ungranted.length ? `missing from config.json permissions.openapi: ${ungranted.join(', ')} (the call would fail with -604101)` : `granted: ${called.join(', ')}`,
+  })
+
+  // Stored labels are personal data: without the timer nothing ever deletes them.
+  const purge = triggers.find((t) => t.name === PURGE_TRIGGER)
+  const hourly = purge !== undefined && purge.type === 'timer' && typeof purge.config === 'string' && purge.config.trim().split(/\s+/).length === 7
+  checks.push({
+    name: `config.json declares the ${PURGE_TRIGGER} timer that deletes expired labels`,
+    ok: hourly && triggers.length === 1,
+    detail: !purge
+      ? `config.json has no "${PURGE_TRIGGER}" trigger: stored labels would never be deleted`
+      : !hourly
+        ? `the ${PURGE_TRIGGER} trigger must be type "timer" with a 7-field cron, got ${JSON.stringify(purge).slice(0, 120)}`
+        : triggers.length !== 1
+          ? 'config.json may declare only one trigger'
+          : `${String(purge.config)}`,
   })
 
   const machinePaths = [ROOT, os.homedir(), os.tmpdir()].filter((p) => p.length > 1 && js.includes(p))

@@ -182,7 +182,10 @@ async function printOrder(order: Order, warnings: Warning[], outDir: string) {
     fs.writeFileSync(file, order.printHtml)
     print(`  label      ${Buffer.byteLength(order.printHtml)} bytes of HTML, written to ${shown}`)
   } else if (order.printHtmlFile) {
-    print(`  label      stored in cloud storage as ${order.printHtmlFile.fileID} (${order.printHtmlFile.bytes} bytes)`)
+    const stored = order.printHtmlFile
+    const hours = (Date.parse(stored.expiresAt) - Date.now()) / 3_600_000
+    print(`  label      stored in cloud storage as ${stored.fileID} (${stored.bytes} bytes)`)
+    print(`             deleted at ${stored.expiresAt} (in ${hours.toFixed(1)} h; LABEL_TTL_HOURS), URL valid until then at most`)
     try {
       const res = await fetch(order.printHtmlFile.tempFileURL, { signal: AbortSignal.timeout(10_000) })
       if (!res.ok) throw new Error(`HTTP ${res.status}`)

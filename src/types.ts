@@ -34,10 +34,14 @@ export type GetOrderEvent = SingleEvent | BatchEvent
 
 export type OrderStatus = 'normal' | 'cancelled' | 'unknown'
 
+/** A label stored in cloud storage. It holds personal data, so it lives a bounded time. */
 export interface PrintHtmlFile {
   fileID: string
+  /** a temporary URL, issued to stop working no later than the file goes */
   tempFileURL: string
   bytes: number
+  /** when the file is deleted (ISO 8601); set by LABEL_TTL_HOURS */
+  expiresAt: string
 }
 
 export interface Order {
@@ -108,6 +112,19 @@ export type BatchSuccess = { ok: true; orders: BatchItem[]; warnings: Warning[];
 export type Failure = { ok: false; error: OrderError; requestId: string }
 
 export type Result = SingleSuccess | BatchSuccess | Failure
+
+/** What one run of the label purge did (the hourly timer's answer). */
+export interface PurgeReport {
+  /** files deleted (or found already gone) whose records were removed */
+  deleted: number
+  /** files whose deletion failed; their records stay for the next run */
+  failed: number
+  /** expired records still waiting: time ran out, or deletions failed */
+  more: boolean
+}
+
+/** The function's answer to its own timer trigger. Not a `Result`: no mini program reads it. */
+export type PurgeResult = { ok: true; purge: PurgeReport; requestId: string } | Failure
 
 /** What the platform passes as the second argument of `main`. */
 export interface InvocationContext {

@@ -110,7 +110,9 @@ describe('large labels and label files through the real SDK and the gateway', ()
     expect(r.warnings.map((w) => w.code)).toEqual(['PRINT_HTML_OFFLOADED'])
     expect(r.order.printHtml).toBeNull()
     const file = r.order.printHtmlFile!
-    expect(file.fileID).toMatch(/^cloud:\/\/.*\/waybills\/\d{4}-\d{2}-\d{2}\/.*DEMO-LARGE-0001.*\.html$/)
+    // Named by content under the caller's hashed prefix: no order id or openid in the path.
+    expect(file.fileID).toMatch(/^cloud:\/\/.*\/waybills\/u[0-9a-f]{20}\/\d+m-\d+\/[0-9a-f]{40}\.html$/)
+    expect(file.expiresAt).toEqual(expect.any(String))
     expect(file.bytes).toBeGreaterThan(1.5 * 1000 * 1000)
     const stored = h.gateway.files.get(file.fileID)!.toString('utf8')
     expect(stored).toBe(labelHtml(h.gateway.backend.find('DEMO-LARGE-0001', 'SF')!.label!))
@@ -154,6 +156,8 @@ describe('large labels and label files through the real SDK and the gateway', ()
   })
 
   test.each(['upload', 'temp-url'] as const)('a storage failure (%s) is a structured error on both SDKs alike', async (fault) => {
+    // A label stored by an earlier test would be reused without an upload.
+    h.gateway.resetStorage()
     h.gateway.backend = createBackend()
     h.gateway.storageFault = fault
     const real = await quiet(() => h.use({}, USER)({ orderId: 'DEMO-GBK-0001', deliveryId: 'STO', printHtmlAs: 'file' }, { request_id: 'x' }))

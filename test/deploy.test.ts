@@ -63,7 +63,8 @@ test('npm run deploy -- --dry-run passes: the function, installed alone, runs un
   const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run'], { cwd: ROOT, timeout: 240_000 })
   expect(stdout).toContain('Package check passed.')
   expect(stdout).not.toContain('✗')
-  expect(stdout.match(/✓/g)).toHaveLength(8)
+  expect(stdout.match(/✓/g)).toHaveLength(9)
+  expect(stdout).toContain('✓ config.json declares the purgeLabels timer')
 })
 
 describe('the package check names what is wrong', () => {
@@ -79,6 +80,11 @@ describe('the package check names what is wrong', () => {
       'config.json loses logistics.getOrder',
       (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.batchGetOrder'] } })),
       /missing from config\.json permissions\.openapi: logistics\.getOrder/,
+    ],
+    [
+      'config.json without the purge timer',
+      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] } })),
+      /no "purgeLabels" trigger: stored labels would never be deleted/,
     ],
     ['the bundle is stale', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\n// edited by hand\n'), /stale: index\.js/],
     ['the bundle names a machine path', (d) => fs.appendFileSync(path.join(d, 'index.js'), `\nconst where = "${ROOT}/src";\n`), new RegExp(`found ${ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)],

@@ -36,7 +36,7 @@ __export(main_exports, {
 module.exports = __toCommonJS(main_exports);
 
 // src/cloud/entry.ts
-var import_crypto2 = require("crypto");
+var import_crypto4 = require("crypto");
 
 // src/access/identity.ts
 function callerIdentity(wxContext) {
@@ -49,6 +49,11 @@ function callerIdentity(wxContext) {
   if (fromOpenid !== void 0) identity.fromOpenid = fromOpenid;
   if (fromAppid !== void 0) identity.fromAppid = fromAppid;
   return identity;
+}
+function toIdentity(caller) {
+  if (caller === void 0) return { source: [] };
+  if (typeof caller === "string") return caller === "" ? { source: [] } : { openid: caller, source: [] };
+  return caller;
 }
 function describeSource(identity) {
   return identity.source.length ? identity.source.join(",") : "(none)";
@@ -287,8 +292,13 @@ var systemClock = {
 function budgetFor(context, clock) {
   const limit = timeLimitMs(context);
   const startedAt = clock.now();
-  const deadline = startedAt + limit - marginFor(limit);
-  return { startedAt, deadline, remaining: () => Math.max(0, deadline - clock.now()) };
+  const margin = marginFor(limit);
+  const deadline = startedAt + limit - margin;
+  return { startedAt, deadline, cleanupDeadline: startedAt + limit - Math.round(margin / 3), remaining: () => Math.max(0, deadline - clock.now()) };
+}
+function untilCleanup(budget, clock) {
+  const deadline = budget.cleanupDeadline;
+  return { ...budget, deadline, remaining: () => Math.max(0, deadline - clock.now()) };
 }
 function marginFor(limitMs) {
   return Math.min(500, Math.max(100, Math.round(limitMs * 0.1)));
@@ -304,7 +314,7 @@ function timeLimitMs(context) {
 }
 
 // src/core/handler.ts
-var import_crypto = require("crypto");
+var import_crypto2 = require("crypto");
 
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
@@ -1462,11 +1472,7 @@ function jsonBytes(v) {
 async function toFile(item, deps) {
   if (deps.save === void 0) throw new NoStorageError();
   const { order } = item;
-  order.printHtmlFile = await deps.save(order.printHtml, {
-    orderId: order.orderId,
-    deliveryId: order.deliveryId,
-    requestId: deps.requestId
-  });
+  order.printHtmlFile = await deps.save(order.printHtml);
   order.printHtml = null;
 }
 var NoStorageError = class extends Error {
@@ -1475,6 +1481,126 @@ var NoStorageError = class extends Error {
     this.name = "NoStorageError";
   }
 };
+
+// src/label/store.ts
+var import_crypto = require("crypto");
+var PURGE_PAGE = 100;
+function labelStore(deps) {
+  const { files, records, ttlMs } = deps;
+  const clock = deps.clock ?? systemClock;
+  const half = ttlMs / 2;
+  const ttlTag = `${Math.round(ttlMs / 6e4)}m`;
+  let prefix;
+  const learn = (fileID, cloudPath) => {
+    if (fileID.endsWith(`/${cloudPath}`)) prefix = fileID.slice(0, fileID.length - cloudPath.length);
+  };
+  return {
+    ttlMs,
+    session(owner) {
+      const memo = /* @__PURE__ */ new Map();
+      const created = [];
+      let closed = false;
+      return {
+        get stored() {
+          return created.length;
+        },
+        save(html) {
+          const bytes = Buffer.from(html, "utf8");
+          const now = clock.now();
+          const bucket = Math.floor(now / half);
+          const hash = sha256(bytes).slice(0, 40);
+          const cloudPath = pathOf(bucket, hash);
+          const id2 = sha256(cloudPath).slice(0, 32);
+          let saved = memo.get(id2);
+          if (saved === void 0) {
+            saved = store(id2, cloudPath, sha256(pathOf(bucket - 1, hash)).slice(0, 32), bytes, (bucket + 2) * half, now);
+            memo.set(id2, saved);
+          }
+          return saved;
+        },
+        async rollback() {
+          closed = true;
+          if (created.length === 0) return { deleted: 0, left: 0 };
+          await Promise.allSettled(created.map((c) => c.written));
+          const named = created.filter((c) => c.record.fileID !== null);
+          const { deleted } = await files.remove(named.map((c) => c.record.fileID));
+          const gone = new Set(deleted);
+          const done = named.filter((c) => gone.has(c.record.fileID)).map((c) => c.record._id);
+          try {
+            await records.remove(done);
+          } catch {
+          }
+          const left = created.filter((c) => !done.includes(c.record._id));
+          const now = clock.now();
+          await Promise.allSettled(left.map((c) => records.put({ ...c.record, expiresAt: now })));
+          return { deleted: done.length, left: left.length };
+        }
+      };
+      function pathOf(bucket, hash) {
+        return `waybills/${owner}/${ttlTag}-${bucket}/${hash}.html`;
+      }
+      async function store(id2, cloudPath, previousId, bytes, expiresAt, now) {
+        let fileID;
+        const found = await records.get([id2, previousId]);
+        const reusable = (r, minLife) => r !== void 0 && r.fileID !== null && r.expiresAt - now >= minLife;
+        const current = found.find((r) => r._id === id2);
+        const previous = found.find((r) => r._id === previousId);
+        const existing = reusable(current, 1) ? current : reusable(previous, ttlMs / 4) ? previous : void 0;
+        if (existing !== void 0) {
+          fileID = existing.fileID;
+          expiresAt = existing.expiresAt;
+        } else {
+          if (closed) throw new UpstreamError("timeout", "Label storage did not answer inside the function's time budget.");
+          const record = { _id: id2, cloudPath, fileID: prefix === void 0 ? null : prefix + cloudPath, owner, expiresAt, createdAt: now, bytes: bytes.length };
+          const written = (async () => {
+            await records.put(record);
+            const uploaded = await files.upload(cloudPath, bytes);
+            learn(uploaded, cloudPath);
+            if (record.fileID !== uploaded) {
+              record.fileID = uploaded;
+              await records.put(record);
+            }
+            return uploaded;
+          })();
+          created.push({ record, written });
+          fileID = await written;
+        }
+        const maxAgeSec = Math.max(1, Math.floor((expiresAt - clock.now()) / 1e3));
+        const tempFileURL = await files.tempUrl(fileID, maxAgeSec);
+        return { fileID, tempFileURL, bytes: bytes.length, expiresAt: new Date(expiresAt).toISOString() };
+      }
+    },
+    async purge(deadline) {
+      const report = { deleted: 0, failed: 0, more: false };
+      const now = clock.now();
+      while (clock.now() < deadline) {
+        const page = await records.expired(now, PURGE_PAGE);
+        for (const r of page) if (r.fileID !== null) learn(r.fileID, r.cloudPath);
+        const named = page.map((r) => ({ r, fileID: r.fileID ?? (prefix === void 0 ? null : prefix + r.cloudPath) }));
+        const withFile = named.filter((n) => n.fileID !== null);
+        const { deleted, failed } = await files.remove(withFile.map((n) => n.fileID));
+        const gone = new Set(deleted);
+        const done = withFile.filter((n) => gone.has(n.fileID)).map((n) => n.r._id);
+        await records.remove(done);
+        report.deleted += done.length;
+        report.failed += failed.length;
+        if (page.length < PURGE_PAGE) {
+          report.more = done.length < page.length;
+          return report;
+        }
+        if (done.length === 0) break;
+      }
+      report.more = true;
+      return report;
+    }
+  };
+}
+function ownerKey(caller) {
+  return caller.openid === void 0 ? caller.role : `u${sha256(Buffer.from(caller.openid, "utf8")).slice(0, 20)}`;
+}
+function sha256(bytes) {
+  return (0, import_crypto.createHash)("sha256").update(bytes).digest("hex");
+}
 
 // src/log/logger.ts
 var jsonLogger = {
@@ -1711,15 +1837,15 @@ function toWireBatchRequest(orders) {
 }
 
 // src/core/deadline.ts
-async function callBefore(budget, call) {
+async function callBefore(budget, call, step = "wechat") {
   const remaining = budget.remaining();
-  if (remaining <= 0) throw timeoutError();
+  if (remaining <= 0) throw timeoutError(step);
   const controller = new AbortController();
   let timer;
   const expired = new Promise((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(timeoutError());
+      reject(timeoutError(step));
     }, remaining);
   });
   try {
@@ -1728,8 +1854,11 @@ async function callBefore(budget, call) {
     clearTimeout(timer);
   }
 }
-function timeoutError() {
-  return new UpstreamError("timeout", "WeChat did not answer inside the function's time budget.");
+function timeoutError(step) {
+  return new UpstreamError(
+    "timeout",
+    step === "wechat" ? "WeChat did not answer inside the function's time budget." : "Label storage did not answer inside the function's time budget."
+  );
 }
 
 // src/core/pool.ts
@@ -1797,16 +1926,21 @@ function createGetOrderHandler(deps) {
   const logger = deps.logger ?? silentLogger;
   const concurrency = Math.max(1, deps.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY);
   return async function getOrder(event, context) {
-    const requestId = contextRequestId(context) ?? (0, import_crypto.randomUUID)();
+    const requestId = contextRequestId(context) ?? (0, import_crypto2.randomUUID)();
     const budget = budgetFor(context, clock);
     const attempts = { count: 0 };
     const line = { msg: "getOrder", requestId, transport: deps.transport.name };
+    let session;
     let result;
     try {
       result = await run();
     } catch (err) {
       logger.error({ msg: "getOrder internal error", requestId, stack: err instanceof Error ? err.stack : String(err) });
       result = { ok: false, error: internalError(), requestId };
+    }
+    if (session !== void 0 && session.stored > 0) {
+      line.labelsStored = session.stored;
+      if (!result.ok) await rollback(session);
     }
     line.outcome = result.ok ? "ok" : "error";
     if (!result.ok) {
@@ -1823,10 +1957,11 @@ function createGetOrderHandler(deps) {
     logger.info(line);
     return result;
     async function run() {
+      var _a2;
       const fail = (error) => ({ ok: false, error, requestId });
       const valid = validateEvent(event);
       if (!valid.ok) return fail(valid.error);
-      const identity = asIdentity(deps.caller());
+      const identity = toIdentity(deps.caller());
       line.caller = maskOpenid(identity.openid);
       line.source = describeSource(identity);
       if (identity.fromOpenid !== void 0) line.fromOpenid = maskOpenid(identity.fromOpenid);
@@ -1840,6 +1975,7 @@ function createGetOrderHandler(deps) {
       );
       line.role = decision.role;
       if (!decision.ok) return fail(decision.error);
+      session = (_a2 = deps.storage) == null ? void 0 : _a2.session(ownerKey({ ...identity.openid !== void 0 ? { openid: identity.openid } : {}, role: decision.role }));
       const calls = { budget, clock, random, attempts, ...deps.retry ? { retry: deps.retry } : {} };
       if (valid.kind === "single") {
         line.mode = "single";
@@ -1920,9 +2056,18 @@ function createGetOrderHandler(deps) {
       return result2;
     }
     function deliver(items, mode, measure) {
-      const storage = deps.storage;
-      const save = storage && ((html, name) => callBefore(budget, (o) => storage.save(html, name, o)));
-      return deliverLabels(items, mode, { save, requestId, measure, ...deps.resultLimitBytes !== void 0 ? { limitBytes: deps.resultLimitBytes } : {} });
+      const labels = session;
+      const save = labels && ((html) => callBefore(budget, () => labels.save(html), "storage"));
+      return deliverLabels(items, mode, { save, measure, ...deps.resultLimitBytes !== void 0 ? { limitBytes: deps.resultLimitBytes } : {} });
+    }
+    async function rollback(labels) {
+      try {
+        const done = await callBefore(untilCleanup(budget, clock), () => labels.rollback(), "storage");
+        line.labelsDeleted = done.deleted;
+        line.labelsLeft = done.left;
+      } catch {
+        line.labelsLeft = labels.stored;
+      }
     }
     function upstreamError(err) {
       if (err instanceof UpstreamError) {
@@ -1937,7 +2082,7 @@ function createGetOrderHandler(deps) {
       }
       if (err instanceof UpstreamError) {
         const error = toOrderError(err);
-        error.hint = "Check that cloud storage is enabled for the environment and that the function may write under waybills/.";
+        error.hint = err.kind === "timeout" ? 'Storing the labels took longer than the function may run: ask for fewer orders, or printHtmlAs "none", or give the function a longer timeout.' : "Check that cloud storage and the database are enabled for the environment, and that the function may write under waybills/.";
         return error;
       }
       throw err;
@@ -1949,11 +2094,6 @@ function createGetOrderHandler(deps) {
 }
 function contextRequestId(context) {
   return typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
-}
-function asIdentity(caller) {
-  if (caller === void 0) return { source: [] };
-  if (typeof caller === "string") return caller === "" ? { source: [] } : { openid: caller, source: [] };
-  return caller;
 }
 function batchAnswers(raw) {
   if (typeof raw !== "object" || raw === null) return void 0;
@@ -1976,38 +2116,106 @@ function resultBytes(result) {
   return Buffer.byteLength(JSON.stringify(result), "utf8");
 }
 
+// src/core/purge.ts
+var import_crypto3 = require("crypto");
+function createPurgeHandler(deps) {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  return async function purge(event, context) {
+    const requestId = contextRequestId(context) ?? (0, import_crypto3.randomUUID)();
+    const budget = budgetFor(context, clock);
+    const identity = toIdentity(deps.caller());
+    const line = { msg: "purgeLabels", requestId, trigger: event.TriggerName.slice(0, 60), source: describeSource(identity), caller: maskOpenid(identity.openid) };
+    let result;
+    try {
+      result = await run();
+    } catch (err) {
+      logger.error({ msg: "purgeLabels internal error", requestId, stack: err instanceof Error ? err.stack : String(err) });
+      result = { ok: false, error: internalError(), requestId };
+    }
+    line.outcome = result.ok ? "ok" : "error";
+    if (result.ok) Object.assign(line, result.purge);
+    else line.code = result.error.code;
+    line.ms = clock.now() - budget.startedAt;
+    logger.info(line);
+    return result;
+    async function run() {
+      const fromTimer = identity.openid === void 0 && !isCrossAccount(identity) && identity.source.length === 1 && identity.source[0] === "wx_trigger";
+      line.role = fromTimer ? "timer" : identity.openid !== void 0 ? "user" : "anonymous";
+      if (!fromTimer) {
+        return {
+          ok: false,
+          requestId,
+          error: build(
+            "PERMISSION_DENIED",
+            `A timer event is served only when the platform's timer sends it (source wx_trigger); this one came through ${describeSource(identity)}.`,
+            "The function purges expired labels on its own trigger; there is nothing to call."
+          )
+        };
+      }
+      if (deps.storage === void 0) return { ok: true, purge: { deleted: 0, failed: 0, more: false }, requestId };
+      try {
+        return { ok: true, purge: await deps.storage.purge(budget.deadline), requestId };
+      } catch (err) {
+        if (err instanceof UpstreamError) return { ok: false, error: toOrderError(err), requestId };
+        throw err;
+      }
+    }
+  };
+}
+
+// src/event/timer.ts
+var TIMER_KEYS = /* @__PURE__ */ new Set(["Type", "TriggerName", "Time", "Message", "userInfo"]);
+function isTimerEvent(event) {
+  if (typeof event !== "object" || event === null || Array.isArray(event)) return false;
+  const e = event;
+  if (!Object.keys(e).every((k) => TIMER_KEYS.has(k))) return false;
+  return typeof e.Type === "string" && e.Type.toLowerCase() === "timer" && typeof e.TriggerName === "string" && typeof e.Time === "string";
+}
+
 // src/label/storage.ts
-function cloudStorage(cloud2, random = Math.random) {
+var DELETE_BATCH = 50;
+var FILE_NOT_EXISTS = -503003;
+function cloudFiles(cloud2) {
   return {
-    async save(html, name) {
-      const fileContent = Buffer.from(html, "utf8");
-      const cloudPath = labelPath(name, /* @__PURE__ */ new Date(), random);
+    async upload(cloudPath, fileContent) {
       let fileID;
       try {
         fileID = (await cloud2.uploadFile({ cloudPath, fileContent })).fileID;
       } catch (err) {
         throw storageError("Uploading the label to cloud storage failed", err);
       }
-      let tempFileURL;
+      if (typeof fileID !== "string" || fileID === "") throw storageError("Cloud storage gave no file id for the label", void 0);
+      return fileID;
+    },
+    async tempUrl(fileID, maxAgeSec) {
+      let url;
       try {
-        const got = await cloud2.getTempFileURL({ fileList: [fileID] });
+        const got = await cloud2.getTempFileURL({ fileList: [{ fileID, maxAge: maxAgeSec }] });
         const entry = got.fileList.find((f) => f.fileID === fileID) ?? got.fileList[0];
-        if (entry && (entry.status === void 0 || entry.status === 0)) tempFileURL = entry.tempFileURL;
+        if (entry && (entry.status === void 0 || entry.status === 0)) url = entry.tempFileURL;
       } catch (err) {
         throw storageError("Getting a temporary URL for the stored label failed", err);
       }
-      if (typeof fileID !== "string" || typeof tempFileURL !== "string") {
-        throw storageError("Cloud storage gave no file id or temporary URL for the label", void 0);
+      if (typeof url !== "string" || url === "") throw storageError("Cloud storage gave no temporary URL for the label", void 0);
+      return url;
+    },
+    async remove(fileIDs) {
+      const deleted = [];
+      const failed = [];
+      for (let i = 0; i < fileIDs.length; i += DELETE_BATCH) {
+        const batch = fileIDs.slice(i, i + DELETE_BATCH);
+        try {
+          const got = await cloud2.deleteFile({ fileList: batch });
+          const status = new Map(got.fileList.map((f) => [f.fileID, f.status ?? 0]));
+          for (const id2 of batch) (status.get(id2) === 0 || status.get(id2) === FILE_NOT_EXISTS ? deleted : failed).push(id2);
+        } catch {
+          failed.push(...batch);
+        }
       }
-      return { fileID, tempFileURL, bytes: fileContent.length };
+      return { deleted, failed };
     }
   };
-}
-function labelPath(name, now, random) {
-  const safe = (s) => s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
-  const day = now.toISOString().slice(0, 10);
-  const salt = Math.floor(random() * 4294967295).toString(36);
-  return `waybills/${day}/${safe(name.requestId)}-${safe(name.deliveryId)}-${safe(name.orderId)}-${salt}.html`;
 }
 function storageError(what, err) {
   const { errCode, errMsg } = sdkErrorParts(err);
@@ -2015,6 +2223,98 @@ function storageError(what, err) {
   if (errCode !== void 0) details.wxErrCode = errCode;
   if (errMsg !== void 0) details.wxErrMsg = errMsg;
   return new UpstreamError("network", `${what}.`, details);
+}
+
+// src/label/records.ts
+var COLLECTION_MISSING = -502005;
+function cloudRecords(db, collection) {
+  let created = false;
+  const coll = () => db.collection(collection);
+  async function run(what, op) {
+    try {
+      return await op();
+    } catch (err) {
+      if (created || sdkErrorParts(err).errCode !== COLLECTION_MISSING) throw recordError(what, err);
+    }
+    try {
+      await db.createCollection(collection);
+    } catch (err) {
+      if (sdkErrorParts(err).errCode === void 0) throw recordError(what, err);
+    }
+    created = true;
+    try {
+      return await op();
+    } catch (err) {
+      throw recordError(what, err);
+    }
+  }
+  return {
+    async get(ids) {
+      const got = await run("Reading label records", () => coll().where({ _id: db.command.in(ids) }).limit(ids.length).get());
+      return got.data.map(asRecord);
+    },
+    async put(record) {
+      const { _id, ...data } = record;
+      await run("Writing the label record", () => coll().doc(_id).set({ data }));
+    },
+    async remove(ids) {
+      if (ids.length === 0) return;
+      await run("Removing label records", () => coll().where({ _id: db.command.in(ids) }).remove());
+    },
+    async expired(now, limit) {
+      const got = await run("Reading expired label records", () => coll().where({ expiresAt: db.command.lte(now) }).orderBy("expiresAt", "asc").limit(limit).get());
+      return got.data.map(asRecord);
+    }
+  };
+}
+function asRecord(doc) {
+  const d = doc;
+  return {
+    _id: String(d._id),
+    cloudPath: String(d.cloudPath ?? ""),
+    fileID: typeof d.fileID === "string" && d.fileID !== "" ? d.fileID : null,
+    owner: String(d.owner ?? ""),
+    expiresAt: Number(d.expiresAt),
+    createdAt: Number(d.createdAt),
+    bytes: Number(d.bytes)
+  };
+}
+function recordError(what, err) {
+  const { errCode } = sdkErrorParts(err);
+  return storageError(`${what} in the database failed`, errCode === void 0 ? void 0 : { errCode });
+}
+
+// src/label/settings.ts
+var DEFAULT_LABEL_TTL_HOURS = 24;
+var MIN_LABEL_TTL_HOURS = 1;
+var MAX_LABEL_TTL_HOURS = 720;
+var DEFAULT_RECORDS_COLLECTION = "getorder_labels";
+var COLLECTION = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+function readLabelSettings(env) {
+  const rawTtl = env.LABEL_TTL_HOURS;
+  const hours = rawTtl === void 0 || rawTtl === "" ? DEFAULT_LABEL_TTL_HOURS : /^\d+(\.\d+)?$/.test(rawTtl.trim()) ? Number(rawTtl) : Number.NaN;
+  if (!(hours >= MIN_LABEL_TTL_HOURS && hours <= MAX_LABEL_TTL_HOURS)) {
+    return {
+      ok: false,
+      error: build(
+        "CONFIG_ERROR",
+        `LABEL_TTL_HOURS is "${String(rawTtl).slice(0, 40)}", which is not a number of hours from ${MIN_LABEL_TTL_HOURS} to ${MAX_LABEL_TTL_HOURS}.`,
+        `Set LABEL_TTL_HOURS to how long a stored label may live, in hours (default ${DEFAULT_LABEL_TTL_HOURS}), or remove it.`
+      )
+    };
+  }
+  const collection = env.LABEL_RECORDS_COLLECTION === void 0 || env.LABEL_RECORDS_COLLECTION === "" ? DEFAULT_RECORDS_COLLECTION : env.LABEL_RECORDS_COLLECTION;
+  if (!COLLECTION.test(collection)) {
+    return {
+      ok: false,
+      error: build(
+        "CONFIG_ERROR",
+        `LABEL_RECORDS_COLLECTION is "${collection.slice(0, 40)}", which is not a collection name.`,
+        `Use letters, digits, _ and -, starting with a letter (default ${DEFAULT_RECORDS_COLLECTION}), or remove it.`
+      )
+    };
+  }
+  return { ok: true, settings: { ttlMs: Math.round(hours * 36e5), collection } };
 }
 
 // src/upstream/wire.ts
@@ -2179,55 +2479,68 @@ function httpsTransportFromEnv(env) {
 }
 
 // src/cloud/entry.ts
-function createCloudMain(sdk, env = process.env) {
+function cloudLabelStorage(sdk, settings, clock) {
+  return labelStore({ files: cloudFiles(sdk), records: cloudRecords(sdk.database(), settings.collection), ttlMs: settings.ttlMs, ...clock ? { clock } : {} });
+}
+function createCloudMain(sdk, env = process.env, options = {}) {
   const logger = env._SCF_TCB_LOG === "1" ? cloudLogger(sdk.logger()) : jsonLogger;
+  const clock = options.clock;
   let initializedFor;
   let cloudHandler;
   let httpsHandler;
+  let storage;
   const common = {
     caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
-    batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY)
+    batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
+    ...clock ? { clock } : {}
   };
-  return async function main2(event, context) {
+  async function main2(event, context) {
     const requestId = contextRequestId(context);
     try {
+      const labels = readLabelSettings(env);
+      if (!labels.ok) return refuse(labels.error.message, labels.error.hint, requestId);
       const transportName = env.WX_TRANSPORT === void 0 || env.WX_TRANSPORT === "" ? "cloud" : env.WX_TRANSPORT;
+      const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY);
+      const limit = timeLimitMs(context);
+      const key = `${limit}|${labels.settings.ttlMs}|${labels.settings.collection}`;
+      if (inCloud && initializedFor !== key) {
+        sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit });
+        initializedFor = key;
+        storage = cloudLabelStorage(sdk, labels.settings, clock);
+        cloudHandler = void 0;
+        httpsHandler = void 0;
+      }
+      if (isTimerEvent(event)) return await createPurgeHandler({ caller: common.caller, logger, ...storage ? { storage } : {}, ...clock ? { clock } : {} })(event, context);
       if (transportName === "https") {
         if (!httpsHandler) {
           const built = httpsTransportFromEnv(env);
           if ("error" in built) return refuse(built.error, built.hint, requestId);
-          const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY);
-          if (inCloud) sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: timeLimitMs(context) });
-          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...inCloud ? { storage: cloudStorage(sdk) } : {} });
+          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...storage ? { storage } : {} });
         }
         return await httpsHandler(event, context);
       }
       if (transportName !== "cloud") {
         return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId);
       }
-      if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
+      if (!inCloud) {
         return refuse(
           "No CloudBase credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set, so the cloud call cannot be made.",
           "Deploy the function to CloudBase (the platform sets them), set them for a local run, or use WX_TRANSPORT=https.",
           requestId
         );
       }
-      const limit = timeLimitMs(context);
-      if (initializedFor !== limit || !cloudHandler) {
-        sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit });
-        initializedFor = limit;
-        cloudHandler = createGetOrderHandler({ ...common, transport: cloudTransport(sdk), storage: cloudStorage(sdk) });
-      }
+      cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), ...storage ? { storage } : {} });
       return await cloudHandler(event, context);
     } catch (err) {
       logger.error({ msg: "getOrder internal error", requestId, stack: err instanceof Error ? err.stack : String(err) });
-      return { ok: false, error: internalError(), requestId: requestId ?? (0, import_crypto2.randomUUID)() };
+      return { ok: false, error: internalError(), requestId: requestId ?? (0, import_crypto4.randomUUID)() };
     }
-  };
+  }
+  return main2;
   function refuse(message, hint, requestId) {
-    const result = { ok: false, error: build("CONFIG_ERROR", message, hint), requestId: requestId ?? (0, import_crypto2.randomUUID)() };
+    const result = { ok: false, error: build("CONFIG_ERROR", message, hint), requestId: requestId ?? (0, import_crypto4.randomUUID)() };
     let source = "(unknown)";
     try {
       source = describeSource(platformIdentity(sdk, env));

@@ -26,6 +26,13 @@ export function callerIdentity(wxContext: unknown): CallerIdentity {
   return identity
 }
 
+/** What a handler's `caller` gives: an identity, just an OPENID, or nothing. */
+export function toIdentity(caller: CallerIdentity | string | undefined): CallerIdentity {
+  if (caller === undefined) return { source: [] }
+  if (typeof caller === 'string') return caller === '' ? { source: [] } : { openid: caller, source: [] }
+  return caller
+}
+
 /** The chain as the log and messages show it. */
 export function describeSource(identity: CallerIdentity): string {
   return identity.source.length ? identity.source.join(',') : '(none)'

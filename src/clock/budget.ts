@@ -29,14 +29,26 @@ export const systemClock: Clock = {
 export interface Budget {
   readonly startedAt: number
   readonly deadline: number
+  /**
+   * The last moment for cleanup after a failure (deleting what was stored): inside the margin,
+   * just before the platform's own limit.
+   */
+  readonly cleanupDeadline: number
   remaining(): number
 }
 
 export function budgetFor(context: { time_limit_in_ms?: unknown } | undefined, clock: Clock): Budget {
   const limit = timeLimitMs(context)
   const startedAt = clock.now()
-  const deadline = startedAt + limit - marginFor(limit)
-  return { startedAt, deadline, remaining: () => Math.max(0, deadline - clock.now()) }
+  const margin = marginFor(limit)
+  const deadline = startedAt + limit - margin
+  return { startedAt, deadline, cleanupDeadline: startedAt + limit - Math.round(margin / 3), remaining: () => Math.max(0, deadline - clock.now()) }
+}
+
+/** The same clock with a later deadline: for cleanup that may use part of the margin. */
+export function untilCleanup(budget: Budget, clock: Clock): Budget {
+  const deadline = budget.cleanupDeadline
+  return { ...budget, deadline, remaining: () => Math.max(0, deadline - clock.now()) }
 }
 
 /** 10% of the limit, at least 100 ms and at most 500 ms: 300 ms of the default 3 s. */

@@ -1,14 +1,19 @@
 import { randomUUID } from 'crypto'
 import { callerIdentity, describeSource } from '../access/identity'
 import { readAccessConfig } from '../access/policy'
-import { timeLimitMs } from '../clock/budget'
+import { type Clock, timeLimitMs } from '../clock/budget'
 import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
+import { createPurgeHandler } from '../core/purge'
 import { build, internalError } from '../errors/toOrderError'
-import { cloudStorage, type CloudStorageLike } from '../label/storage'
+import { isTimerEvent, type TimerEvent } from '../event/timer'
+import { cloudRecords, type DatabaseLike } from '../label/records'
+import { type LabelSettings, readLabelSettings } from '../label/settings'
+import { cloudFiles, type CloudStorageLike } from '../label/storage'
+import { labelStore, type LabelStorage } from '../label/store'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
 import { cloudTransport, type CloudLike } from '../transport/cloud'
 import { httpsTransportFromEnv } from '../transport/fromEnv'
-import type { InvocationContext, Result } from '../types'
+import type { InvocationContext, PurgeResult, Result } from '../types'
 
 /** The parts of wx-server-sdk the cloud function uses. */
 export type WxServerSdk = CloudLike &
@@ -17,46 +22,76 @@ export type WxServerSdk = CloudLike &
     init(options: { env: unknown; timeout?: number }): void
     getWXContext(): unknown
     logger(): { info(o: object): void; error(o: object): void }
+    database(): DatabaseLike
   }
+
+/**
+ * Labels in the environment's cloud storage, recorded in its database, living `settings.ttlMs`.
+ *
+ * @example
+ * const storage = cloudLabelStorage(cloud, { ttlMs: 24 * 3600_000, collection: 'getorder_labels' })
+ */
+export function cloudLabelStorage(sdk: CloudStorageLike & { database(): DatabaseLike }, settings: LabelSettings, clock?: Clock): LabelStorage {
+  return labelStore({ files: cloudFiles(sdk), records: cloudRecords(sdk.database(), settings.collection), ttlMs: settings.ttlMs, ...(clock ? { clock } : {}) })
+}
 
 /**
  * The cloud function's `main`, wired to a wx-server-sdk (the real one in the bundle, the
  * in-process fake in unit tests). Everything per invocation comes from the event, the context
  * and the environment the platform sets; nothing here throws to the platform.
  */
-export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env) {
+export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env, options: { clock?: Clock } = {}) {
   // The CloudBase logger takes flat string records and warns on every use off the cloud.
   const logger: Logger = env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger
-  let initializedFor: number | undefined
+  const clock = options.clock
+  let initializedFor: string | undefined
   let cloudHandler: GetOrderHandler | undefined
   let httpsHandler: GetOrderHandler | undefined
+  let storage: LabelStorage | undefined
 
   const common = {
     caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
+    ...(clock ? { clock } : {}),
   }
 
-  return async function main(event: unknown, context?: InvocationContext): Promise<Result> {
+  /** The function's own timer trigger gets the purge's answer; every other event a `Result`. */
+  function main(event: TimerEvent, context?: InvocationContext): Promise<PurgeResult>
+  function main(event: unknown, context?: InvocationContext): Promise<Result>
+  async function main(event: unknown, context?: InvocationContext): Promise<Result | PurgeResult> {
     const requestId = contextRequestId(context)
     try {
+      const labels = readLabelSettings(env)
+      if (!labels.ok) return refuse(labels.error.message, labels.error.hint!, requestId)
       const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
+      const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
+      // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
+      // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
+      const limit = timeLimitMs(context)
+      const key = `${limit}|${labels.settings.ttlMs}|${labels.settings.collection}`
+      if (inCloud && initializedFor !== key) {
+        sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit })
+        initializedFor = key
+        // Labels go to the environment's cloud storage whatever the transport.
+        storage = cloudLabelStorage(sdk, labels.settings, clock)
+        cloudHandler = undefined
+        httpsHandler = undefined
+      }
+      if (isTimerEvent(event)) return await createPurgeHandler({ caller: common.caller, logger, ...(storage ? { storage } : {}), ...(clock ? { clock } : {}) })(event, context)
       if (transportName === 'https') {
         if (!httpsHandler) {
           const built = httpsTransportFromEnv(env)
           if ('error' in built) return refuse(built.error, built.hint, requestId)
-          // Labels still go to cloud storage when the function runs in CloudBase.
-          const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
-          if (inCloud) sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: timeLimitMs(context) })
-          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(inCloud ? { storage: cloudStorage(sdk) } : {}) })
+          httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(storage ? { storage } : {}) })
         }
         return await httpsHandler(event, context)
       }
       if (transportName !== 'cloud') {
         return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId)
       }
-      if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
+      if (!inCloud) {
         // Off the cloud the SDK would reject and also raise an unhandled rejection that ends the process.
         return refuse(
           'No CloudBase credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set, so the cloud call cannot be made.',
@@ -64,20 +99,15 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
           requestId,
         )
       }
-      // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
-      // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
-      const limit = timeLimitMs(context)
-      if (initializedFor !== limit || !cloudHandler) {
-        sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit })
-        initializedFor = limit
-        cloudHandler = createGetOrderHandler({ ...common, transport: cloudTransport(sdk), storage: cloudStorage(sdk) })
-      }
+      cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), ...(storage ? { storage } : {}) })
       return await cloudHandler(event, context)
     } catch (err) {
       logger.error({ msg: 'getOrder internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })
       return { ok: false, error: internalError(), requestId: requestId ?? randomUUID() }
     }
   }
+
+  return main
 
   function refuse(message: string, hint: string, requestId: string | undefined): Result {
     const result: Result = { ok: false, error: build('CONFIG_ERROR', message, hint), requestId: requestId ?? randomUUID() }

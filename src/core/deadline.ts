@@ -6,15 +6,15 @@ import type { CallOptions } from '../transport/types'
  * Runs one upstream call under the invocation's deadline. When time runs out the call's signal
  * is aborted and a `timeout` UpstreamError wins the race, whatever the transport does.
  */
-export async function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>): Promise<T> {
+export async function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>, step: Step = 'wechat'): Promise<T> {
   const remaining = budget.remaining()
-  if (remaining <= 0) throw timeoutError()
+  if (remaining <= 0) throw timeoutError(step)
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort()
-      reject(timeoutError())
+      reject(timeoutError(step))
     }, remaining)
   })
   try {
@@ -24,6 +24,12 @@ export async function callBefore<T>(budget: Budget, call: (options: CallOptions)
   }
 }
 
-function timeoutError(): UpstreamError {
-  return new UpstreamError('timeout', 'WeChat did not answer inside the function\'s time budget.')
+/** The step a wait belongs to, named when its deadline passes. */
+export type Step = 'wechat' | 'storage'
+
+function timeoutError(step: Step): UpstreamError {
+  return new UpstreamError(
+    'timeout',
+    step === 'wechat' ? "WeChat did not answer inside the function's time budget." : "Label storage did not answer inside the function's time budget.",
+  )
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'crypto'
-import { type CallerIdentity, describeSource } from '../access/identity'
+import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
 import { type AccessConfigResult, decideAccess } from '../access/policy'
-import { budgetFor, type Clock, systemClock } from '../clock/budget'
+import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
 import type { RetryPolicy } from '../clock/retry'
 import { validateEvent } from '../event/validate'
 import { build, internalError, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
 import { deliverLabels, type Labelled, NoStorageError, type SaveLabel } from '../label/deliver'
-import type { LabelStorage } from '../label/storage'
+import { type LabelSession, type LabelStorage, ownerKey } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
 import type { Transport } from '../transport/types'
@@ -79,12 +79,18 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
     const budget = budgetFor(context, clock)
     const attempts = { count: 0 }
     const line: LogRecord = { msg: 'getOrder', requestId, transport: deps.transport.name }
+    let session: LabelSession | undefined
     let result: Result
     try {
       result = await run()
     } catch (err) {
       logger.error({ msg: 'getOrder internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })
       result = { ok: false, error: internalError(), requestId }
+    }
+    if (session !== undefined && session.stored > 0) {
+      line.labelsStored = session.stored
+      // Nothing is stored that the answer does not point to: a failed answer points to nothing.
+      if (!result.ok) await rollback(session)
     }
     line.outcome = result.ok ? 'ok' : 'error'
     if (!result.ok) {
@@ -106,7 +112,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const valid = validateEvent(event)
       if (!valid.ok) return fail(valid.error)
 
-      const identity = asIdentity(deps.caller())
+      const identity = toIdentity(deps.caller())
       line.caller = maskOpenid(identity.openid)
       line.source = describeSource(identity)
       if (identity.fromOpenid !== undefined) line.fromOpenid = maskOpenid(identity.fromOpenid)
@@ -120,6 +126,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       )
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
+      session = deps.storage?.session(ownerKey({ ...(identity.openid !== undefined ? { openid: identity.openid } : {}), role: decision.role }))
 
       const calls: CallContext = { budget, clock, random, attempts, ...(deps.retry ? { retry: deps.retry } : {}) }
       if (valid.kind === 'single') {
@@ -210,10 +217,21 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
     }
 
     function deliver(items: Labelled[], mode: 'text' | 'file' | 'none', measure: () => number) {
-      const storage = deps.storage
-      // Uploads are upstream calls too: each one runs under the invocation's deadline.
-      const save: SaveLabel | undefined = storage && ((html, name) => callBefore(budget, (o) => storage.save(html, name, o)))
-      return deliverLabels(items, mode, { save, requestId, measure, ...(deps.resultLimitBytes !== undefined ? { limitBytes: deps.resultLimitBytes } : {}) })
+      const labels = session
+      // Storage is upstream too: each save runs under the invocation's deadline.
+      const save: SaveLabel | undefined = labels && ((html) => callBefore(budget, () => labels.save(html), 'storage'))
+      return deliverLabels(items, mode, { save, measure, ...(deps.resultLimitBytes !== undefined ? { limitBytes: deps.resultLimitBytes } : {}) })
+    }
+
+    async function rollback(labels: LabelSession) {
+      try {
+        const done = await callBefore(untilCleanup(budget, clock), () => labels.rollback(), 'storage')
+        line.labelsDeleted = done.deleted
+        line.labelsLeft = done.left
+      } catch {
+        // Recorded before they were written: the purge deletes them when they expire.
+        line.labelsLeft = labels.stored
+      }
     }
 
     function upstreamError(err: unknown): OrderError {
@@ -230,7 +248,10 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       }
       if (err instanceof UpstreamError) {
         const error = toOrderError(err)
-        error.hint = 'Check that cloud storage is enabled for the environment and that the function may write under waybills/.'
+        error.hint =
+          err.kind === 'timeout'
+            ? 'Storing the labels took longer than the function may run: ask for fewer orders, or printHtmlAs "none", or give the function a longer timeout.'
+            : 'Check that cloud storage and the database are enabled for the environment, and that the function may write under waybills/.'
         return error
       }
       throw err
@@ -245,12 +266,6 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
 /** The platform's request id for this invocation (`context.request_id`), if it gave one. */
 export function contextRequestId(context: InvocationContext | undefined): string | undefined {
   return typeof context?.request_id === 'string' && context.request_id !== '' ? context.request_id : undefined
-}
-
-function asIdentity(caller: CallerIdentity | string | undefined): CallerIdentity {
-  if (caller === undefined) return { source: [] }
-  if (typeof caller === 'string') return caller === '' ? { source: [] } : { openid: caller, source: [] }
-  return caller
 }
 
 /** order_list entries keyed by order_id and delivery_id; undefined when there is no list. */

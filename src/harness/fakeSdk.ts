@@ -1,5 +1,7 @@
 import JSONBigIntFactory = require('json-bigint')
 import type { FakeBackend } from './backend'
+import { CollectionMissing, createDocStore, type Doc, type DocStore, type Query } from './docstore'
+import { MAX_DELETE, type StorageFault } from './gateway'
 
 const JSONBigInt = JSONBigIntFactory({ useNativeBigInt: false })
 
@@ -24,6 +26,8 @@ export interface FakeCloudOptions {
   env?: NodeJS.ProcessEnv
   /** simulated upstream latency per call, ms */
   latencyMs?: number
+  /** simulated latency of every storage and database call, ms */
+  storageLatencyMs?: number
 }
 
 export interface FakeCloud {
@@ -33,15 +37,41 @@ export interface FakeCloud {
   logger(): { log(o: object): void; info(o: object): void; warn(o: object): void; error(o: object): void }
   openapi: any
   uploadFile(options: { cloudPath: string; fileContent: Buffer }): Promise<{ fileID: string; statusCode: number; errMsg: string }>
-  getTempFileURL(options: { fileList: string[] }): Promise<{ fileList: { fileID: string; tempFileURL: string; status: number; errMsg: string; maxAge: number }[]; errMsg: string }>
+  getTempFileURL(options: { fileList: (string | { fileID: string; maxAge: number })[] }): Promise<{
+    fileList: { fileID: string; tempFileURL: string; status: number; errMsg: string; maxAge: number }[]
+    errMsg: string
+  }>
+  deleteFile(options: { fileList: string[] }): Promise<{ fileList: { fileID: string; status: number; errMsg: string }[]; errMsg: string }>
+  database(): FakeDatabase
   /** calls made through openapi, with the snake_case data as sent */
   readonly calls: { api: string; data: Record<string, unknown> }[]
   readonly inits: { env?: unknown; timeout?: number }[]
   readonly logs: { level: string; record: object }[]
   /** files stored through uploadFile, by fileID */
   readonly files: Map<string, Buffer>
-  /** make the next storage calls fail */
-  storageFault: 'none' | 'upload' | 'temp-url'
+  /** make storage or the database fail from now on */
+  storageFault: StorageFault
+  /** every temporary URL asked for, with its maxAge */
+  readonly tempUrlRequests: { fileID: string; maxAge: number | undefined }[]
+  readonly deleteRequests: string[]
+  readonly db: DocStore
+  storageLatencyMs: number
+}
+
+/** The slice of `cloud.database()` the label records use, as wx-server-sdk shapes it. */
+export interface FakeDatabase {
+  command: { lte(v: unknown): unknown; in(list: unknown[]): unknown }
+  createCollection(name: string): Promise<{ errMsg: string }>
+  collection(name: string): {
+    doc(id: string): { set(options: { data: Record<string, unknown> }): Promise<unknown>; remove(): Promise<unknown> }
+    where(query: Query): FakeQuery
+  }
+}
+interface FakeQuery {
+  orderBy(field: string, direction: 'asc' | 'desc'): FakeQuery
+  limit(n: number): FakeQuery
+  get(): Promise<{ data: Doc[]; errMsg: string }>
+  remove(): Promise<{ stats: { removed: number }; errMsg: string }>
 }
 
 /**
@@ -59,6 +89,10 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
     logs: [],
     files: new Map(),
     storageFault: 'none',
+    tempUrlRequests: [],
+    deleteRequests: [],
+    db: createDocStore(),
+    storageLatencyMs: options.storageLatencyMs ?? 0,
     init(config = {}) {
       fake.inits.push(config)
       timeout = typeof config.timeout === 'number' ? config.timeout : 15000
@@ -84,32 +118,82 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
     },
     openapi: undefined,
     async uploadFile({ cloudPath, fileContent }) {
-      await tick()
+      await storageTick()
       if (fake.storageFault === 'upload') throw storageError('uploadFile')
       const fileID = `cloud://fake-env.fake-bucket/${cloudPath}`
       fake.files.set(fileID, Buffer.from(fileContent))
       return { fileID, statusCode: -1, errMsg: 'uploadFile:ok' }
     },
     async getTempFileURL({ fileList }) {
-      await tick()
+      await storageTick()
       if (fake.storageFault === 'temp-url') throw storageError('getTempFileURL')
       return {
         errMsg: 'getTempFileURL:ok',
-        fileList: fileList.map((fileID) => {
+        fileList: fileList.map((entry) => {
+          const { fileID, maxAge } = typeof entry === 'string' ? { fileID: entry, maxAge: undefined } : entry
+          fake.tempUrlRequests.push({ fileID, maxAge })
           const known = fake.files.has(fileID)
           return {
             fileID,
-            tempFileURL: known ? `https://fake-bucket.tcb.invalid/${fileID.split('/').slice(3).join('/')}?sign=fake` : '',
-            status: known ? 0 : 1,
-            errMsg: known ? 'ok' : 'file not exist',
-            maxAge: 86400,
+            tempFileURL: known ? `https://fake-bucket.tcb.invalid/${fileID.split('/').slice(3).join('/')}?max_age=${maxAge ?? 86400}` : '',
+            status: known ? 0 : -503003,
+            errMsg: known ? 'ok' : 'storage file not exists',
+            maxAge: known ? (maxAge ?? 86400) : 0,
           }
         }),
       }
     },
+    async deleteFile({ fileList }) {
+      await storageTick()
+      if (fake.storageFault === 'delete') throw sdkFailure('deleteFile', -503001, 'storage request failed')
+      if (fileList.length > MAX_DELETE) throw sdkFailure('deleteFile', -501007, `at most ${MAX_DELETE} files per call`)
+      return {
+        errMsg: 'deleteFile:ok',
+        fileList: fileList.map((fileID) => {
+          fake.deleteRequests.push(fileID)
+          return fake.files.delete(fileID) ? { fileID, status: 0, errMsg: 'ok' } : { fileID, status: -503003, errMsg: 'storage file not exists' }
+        }),
+      }
+    },
+    database: () => database(),
   }
   fake.openapi = proxy({ paths: [], convertCase: true }, call)
   return fake
+
+  function storageTick(): Promise<void> {
+    return fake.storageLatencyMs > 0 ? new Promise((r) => setTimeout(r, fake.storageLatencyMs)) : tick()
+  }
+
+  // wx-server-sdk's database over the shared in-memory store, with its error shapes.
+  function database(): FakeDatabase {
+    const run = async <T>(api: string, op: () => T): Promise<T> => {
+      await storageTick()
+      if (fake.storageFault === 'database') throw sdkFailure(api, -502001, 'database request failed')
+      try {
+        return op()
+      } catch (err) {
+        if (err instanceof CollectionMissing) throw sdkFailure(api, -502005, `[ResourceNotFound] Db or Table not exist: ${err.collection}.`)
+        throw err
+      }
+    }
+    const query = (name: string, q: Query, order: Record<string, 1 | -1>, limit: number): FakeQuery => ({
+      orderBy: (field, direction) => query(name, q, { ...order, [field]: direction === 'desc' ? -1 : 1 }, limit),
+      limit: (n) => query(name, q, order, Math.min(n, 1000)),
+      get: () => run('collection.get', () => ({ data: fake.db.find(name, q, { order, limit }), errMsg: 'collection.get:ok' })),
+      remove: () => run('collection.remove', () => ({ stats: { removed: fake.db.remove(name, q, true) }, errMsg: 'collection.remove:ok' })),
+    })
+    return {
+      command: { lte: (v) => ({ $lte: v }), in: (list) => ({ $in: list }) },
+      createCollection: (name) => run('createCollection', () => (fake.db.create(name), { errMsg: 'createCollection:ok' })),
+      collection: (name) => ({
+        doc: (id) => ({
+          set: ({ data }) => run('document.set', () => fake.db.set(name, id, data)),
+          remove: () => run('document.remove', () => ({ stats: { removed: fake.db.remove(name, { _id: id }, false) } })),
+        }),
+        where: (q) => query(name, q, {}, 100),
+      }),
+    }
+  }
 
   async function call(api: string, data: unknown, convert: boolean): Promise<unknown> {
     const display = `openapi.${api}`
@@ -153,6 +237,15 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
 function storageError(api: string): Error & { errCode: number; errMsg: string } {
   const err = new Error(`${api}:fail storage request failed`) as Error & { errCode: number; errMsg: string }
   err.errCode = -1
+  err.errMsg = err.message
+  return err
+}
+
+/** What wx-server-sdk throws when a storage or database action answers a code (its toSDKError). */
+function sdkFailure(api: string, code: number, message: string): Error & { errCode: number; errMsg: string } {
+  const names: Record<number, string> = { [-501007]: 'invalid parameters', [-502001]: 'database request fail', [-502005]: 'database collection not exists', [-503001]: 'storage request fail' }
+  const err = new Error(`${api}:fail ${code} ${names[code] ?? ''}. ${message}`) as Error & { errCode: number; errMsg: string }
+  err.errCode = code
   err.errMsg = err.message
   return err
 }

@@ -2,7 +2,9 @@ import Busboy from 'busboy'
 import * as http from 'http'
 import type { AddressInfo } from 'net'
 import * as protobuf from 'protobufjs'
+import { EJSON } from 'bson'
 import { createBackend, type FakeBackend } from './backend'
+import { CollectionMissing, createDocStore, type DocStore } from './docstore'
 
 /** The wire messages of a cloud call (shared/WX_SERVER_SDK_FACTS.md). */
 const proto = protobuf.Root.fromJSON({
@@ -44,6 +46,9 @@ export interface GatewayRequest {
   data: Record<string, unknown>
 }
 
+/** A storage or database step to fail: what each failure path of the label lifecycle meets. */
+export type StorageFault = 'none' | 'upload' | 'temp-url' | 'delete' | 'database'
+
 export interface FakeGateway {
   /** `http://127.0.0.1:PORT/admin`, for `TCB_CONTEXT_CNFG` */
   readonly url: string
@@ -53,8 +58,18 @@ export interface FakeGateway {
   readonly requests: GatewayRequest[]
   /** files uploaded through cloud storage, by fileID */
   readonly files: Map<string, Buffer>
-  /** make storage fail: the upload, or the temporary URL */
-  storageFault: 'none' | 'upload' | 'temp-url'
+  /** make storage or the database fail from now on */
+  storageFault: StorageFault
+  /** every temporary URL asked for, with the max_age it was asked with (undefined: none) */
+  readonly tempUrlRequests: { fileID: string; maxAge: number | undefined }[]
+  /** every fileID asked to be deleted */
+  readonly deleteRequests: string[]
+  /** the database node-sdk talks to (`database.*` actions, EJSON) */
+  readonly db: DocStore
+  /** latency of every storage and database action, ms (as the platform adds tens of ms each) */
+  storageLatencyMs: number
+  /** forgets every file, record and request of storage, and clears the fault */
+  resetStorage(): void
   /** the environment that points the real wx-server-sdk at this gateway */
   sdkEnv(): Record<string, string>
   close(): Promise<void>
@@ -69,7 +84,9 @@ export interface FakeGateway {
  * const gw = await startGateway()
  * Object.assign(process.env, gw.sdkEnv())  // before the first cloud.init()
  */
-export async function startGateway(options: { backend?: FakeBackend; port?: number; latencyMs?: number } = {}): Promise<FakeGateway> {
+export async function startGateway(
+  options: { backend?: FakeBackend; port?: number; latencyMs?: number; storageLatencyMs?: number } = {},
+): Promise<FakeGateway> {
   const requests: GatewayRequest[] = []
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -86,13 +103,15 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     if (req.method === 'PUT' && req.url?.startsWith('/cos/')) return putObject(req, res)
     if (req.method === 'GET' && req.url?.startsWith('/files/')) {
-      const file = gateway.files.get(decodeURIComponent(req.url.slice('/files/'.length)))
+      const file = gateway.files.get(decodeURIComponent(req.url.slice('/files/'.length).split('?')[0]!))
       res.writeHead(file ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' })
       res.end(file ?? 'not found')
       return
     }
     if (req.method === 'POST' && req.url?.startsWith('/admin') && /json/.test(req.headers['content-type'] ?? '')) {
-      return storageAction(JSON.parse((await readBody(req)).toString('utf8')), res)
+      const body = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>
+      if (gateway.storageLatencyMs > 0) await new Promise((r) => setTimeout(r, gateway.storageLatencyMs))
+      return String(body.action).startsWith('database.') ? databaseAction(body, res) : storageAction(body, res)
     }
     if (req.method !== 'POST' || !req.url?.startsWith('/admin')) {
       res.writeHead(404, { 'content-type': 'application/json' })
@@ -149,14 +168,69 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
     }
     if (body.action === 'storage.batchGetDownloadUrl') {
       if (gateway.storageFault === 'temp-url') return reply({ code: 'STORAGE_REQUEST_FAIL', message: 'storage request failed', requestId })
-      const list = (body.file_list as { fileid: string }[]).map(({ fileid }) =>
-        gateway.files.has(fileid)
-          ? { fileID: fileid, tempFileURL: `${origin}/files/${encodeURIComponent(fileid)}`, code: 'SUCCESS', maxAge: 86400 }
-          : { fileID: fileid, tempFileURL: '', code: 'STORAGE_FILE_NONEXIST', maxAge: 0 },
-      )
+      const list = (body.file_list as { fileid: string; max_age?: number }[]).map(({ fileid, max_age }) => {
+        gateway.tempUrlRequests.push({ fileID: fileid, maxAge: max_age })
+        // Without max_age the platform's own default applies; this fake uses a day.
+        const maxAge = max_age ?? 86400
+        return gateway.files.has(fileid)
+          ? { fileID: fileid, tempFileURL: `${origin}/files/${encodeURIComponent(fileid)}?max_age=${maxAge}`, code: 'SUCCESS', maxAge }
+          : { fileID: fileid, tempFileURL: '', code: 'STORAGE_FILE_NONEXIST', maxAge: 0 }
+      })
       return reply({ requestId, data: { download_list: list } })
     }
+    if (body.action === 'storage.batchDeleteFile') {
+      if (gateway.storageFault === 'delete') return reply({ code: 'STORAGE_REQUEST_FAIL', message: 'storage request failed', requestId })
+      // One call deletes at most 50 files (docs.cloudbase.net/storage/delete-file).
+      if ((body.fileid_list as string[]).length > MAX_DELETE) return reply({ code: 'INVALID_PARAM', message: `at most ${MAX_DELETE} files per call`, requestId })
+      const list = (body.fileid_list as string[]).map((fileid) => {
+        gateway.deleteRequests.push(fileid)
+        return gateway.files.delete(fileid) ? { fileID: fileid, code: 'SUCCESS' } : { fileID: fileid, code: 'STORAGE_FILE_NONEXIST' }
+      })
+      return reply({ requestId, data: { delete_list: list } })
+    }
     return reply({ code: 'INVALID_ACTION', message: `fake gateway does not serve ${String(body.action)}`, requestId })
+  }
+
+  // The database as node-sdk speaks it (@cloudbase/database): queries, orders and documents are
+  // EJSON text; answers carry documents as EJSON text too.
+  function databaseAction(body: Record<string, unknown>, res: http.ServerResponse) {
+    const reply = (o: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(o))
+    }
+    const requestId = `fake-db-${gateway.db.ops.length}`
+    if (gateway.storageFault === 'database') return reply({ code: 'DATABASE_REQUEST_FAILED', message: 'database request failed', requestId })
+    const name = String(body.collectionName)
+    const parse = (v: unknown) => (typeof v === 'string' && v !== '' ? (EJSON.parse(v, { relaxed: true }) as Record<string, unknown>) : {})
+    try {
+      switch (body.action) {
+        case 'database.addCollection':
+          gateway.db.create(name)
+          return reply({ requestId })
+        case 'database.getDocument': {
+          const order = parse(body.order) as Record<string, 1 | -1>
+          const list = gateway.db.find(name, parse(body.query), { order, limit: typeof body.limit === 'number' ? body.limit : 100 })
+          return reply({ requestId, data: { list: list.map((d) => EJSON.stringify(d, { relaxed: false })), limit: body.limit, offset: 0 } })
+        }
+        case 'database.modifyDocument': {
+          if (body.queryType !== 'DOC' || body.upsert !== true || body.merge !== false) {
+            return reply({ code: 'INVALID_PARAM', message: 'fake gateway models only doc().set()', requestId })
+          }
+          const id = String(parse(body.query)._id ?? '')
+          const { created } = gateway.db.set(name, id, parse(body.data))
+          return reply({ requestId, data: { updated: created ? 0 : 1, upsert_id: created ? id : undefined } })
+        }
+        case 'database.removeDocument':
+          return reply({ requestId, data: { deleted: gateway.db.remove(name, parse(body.query), body.multi !== false) } })
+        default:
+          return reply({ code: 'INVALID_ACTION', message: `fake gateway does not serve ${String(body.action)}`, requestId })
+      }
+    } catch (err) {
+      if (err instanceof CollectionMissing) {
+        return reply({ code: 'DATABASE_COLLECTION_NOT_EXIST', message: `[ResourceNotFound] Db or Table not exist: ${name}.`, requestId })
+      }
+      throw err
+    }
   }
 
   async function putObject(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -182,6 +256,19 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
     requests,
     files: new Map(),
     storageFault: 'none',
+    tempUrlRequests: [],
+    deleteRequests: [],
+    db: createDocStore(),
+    storageLatencyMs: options.storageLatencyMs ?? 0,
+    resetStorage() {
+      gateway.files.clear()
+      gateway.db.collections.clear()
+      gateway.db.ops.length = 0
+      gateway.tempUrlRequests.length = 0
+      gateway.deleteRequests.length = 0
+      gateway.storageFault = 'none'
+      gateway.storageLatencyMs = 0
+    },
     // What the platform sets for a function, pointed here. TENCENTCLOUD_RUNENV=SCF matters:
     // without it node-sdk asks metadata.tencentyun.com whether it runs on Tencent Cloud before
     // every call, and off the cloud each of those DNS lookups holds a libuv thread until the
@@ -203,6 +290,8 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
   }
   return gateway
 }
+
+export const MAX_DELETE = 50
 
 function sendResp(res: http.ServerResponse, msg: Record<string, unknown>) {
   const body = Buffer.from(CommOpenApiResp.encode(CommOpenApiResp.fromObject(msg)).finish())

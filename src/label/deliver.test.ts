@@ -2,7 +2,7 @@ import type { Order } from '../types'
 import { deliverLabels, type Labelled, RESULT_LIMIT_BYTES } from './deliver'
 
 function item(n: number, bytes: number): Labelled {
-  const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
+  const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>order o${n} ${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
   return { order, warnings: [] }
 }
 
@@ -12,9 +12,12 @@ test('offloads the largest labels until the result fits, measuring the result on
   let measured = 0
   const saved: string[] = []
   await deliverLabels(items, 'text', {
-    requestId: 'r',
     measure: () => (measured++, Buffer.byteLength(JSON.stringify(result))),
-    save: async (html, name) => (saved.push(name.orderId), { fileID: `cloud://x/${name.orderId}.html`, tempFileURL: `https://t/${name.orderId}`, bytes: Buffer.byteLength(html) }),
+    save: async (html) => {
+      const id = /order (o\d+)/.exec(html)![1]!
+      saved.push(id)
+      return { fileID: `cloud://x/${id}.html`, tempFileURL: `https://t/${id}`, bytes: Buffer.byteLength(html), expiresAt: '2026-01-01T00:00:00.000Z' }
+    },
   })
   expect(measured).toBe(1)
   expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThanOrEqual(RESULT_LIMIT_BYTES)
@@ -32,18 +35,18 @@ test('small labels are never measured nor stored', async () => {
   const items = [item(1, 2000), item(2, 3000)]
   const measure = jest.fn(() => 0)
   const save = jest.fn()
-  await deliverLabels(items, 'text', { requestId: 'r', measure, save })
+  await deliverLabels(items, 'text', { measure, save })
   expect(measure).not.toHaveBeenCalled()
   expect(save).not.toHaveBeenCalled()
 })
 
 test("'file' stores every label; 'none' touches nothing; no storage is an error", async () => {
   const items = [item(1, 2000), item(2, 3000)]
-  const save = jest.fn(async (html: string, name: { orderId: string }) => ({ fileID: name.orderId, tempFileURL: 'u', bytes: html.length }))
-  await deliverLabels(items, 'none', { requestId: 'r', measure: () => 0, save })
+  const save = jest.fn(async (html: string) => ({ fileID: html.slice(0, 12), tempFileURL: 'u', bytes: html.length, expiresAt: '2026-01-01T00:00:00.000Z' }))
+  await deliverLabels(items, 'none', { measure: () => 0, save })
   expect(save).not.toHaveBeenCalled()
-  await deliverLabels(items, 'file', { requestId: 'r', measure: () => 0, save })
+  await deliverLabels(items, 'file', { measure: () => 0, save })
   expect(save).toHaveBeenCalledTimes(2)
   expect(items.every((i) => i.order.printHtml === null && i.order.printHtmlFile)).toBe(true)
-  await expect(deliverLabels([item(3, 10)], 'file', { requestId: 'r', measure: () => 0, save: undefined })).rejects.toMatchObject({ name: 'NoStorageError' })
+  await expect(deliverLabels([item(3, 10)], 'file', { measure: () => 0, save: undefined })).rejects.toMatchObject({ name: 'NoStorageError' })
 })

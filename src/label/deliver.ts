@@ -1,7 +1,6 @@
 import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
-import type { LabelName } from './storage'
 
-export type SaveLabel = (html: string, name: LabelName) => Promise<PrintHtmlFile>
+export type SaveLabel = (html: string) => Promise<PrintHtmlFile>
 
 /** callFunction refuses results over 1 MB (-604001); keep a margin for the envelope. */
 export const RESULT_LIMIT_BYTES = 1024 * 1024 - 16 * 1024
@@ -19,7 +18,7 @@ export interface Labelled {
 export async function deliverLabels(
   items: Labelled[],
   mode: PrintHtmlAs,
-  deps: { save: SaveLabel | undefined; requestId: string; measure: () => number; limitBytes?: number },
+  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number },
 ): Promise<void> {
   if (mode === 'none') return
   const withLabel = items.filter((i) => i.order.printHtml !== null)
@@ -53,14 +52,10 @@ function jsonBytes(v: unknown): number {
   return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8')
 }
 
-async function toFile(item: Labelled, deps: { save: SaveLabel | undefined; requestId: string }): Promise<void> {
+async function toFile(item: Labelled, deps: { save: SaveLabel | undefined }): Promise<void> {
   if (deps.save === undefined) throw new NoStorageError()
   const { order } = item
-  order.printHtmlFile = await deps.save(order.printHtml!, {
-    orderId: order.orderId,
-    deliveryId: order.deliveryId,
-    requestId: deps.requestId,
-  })
+  order.printHtmlFile = await deps.save(order.printHtml!)
   order.printHtml = null
 }
 
