@@ -131,6 +131,19 @@ describe('the committed bundle under the CLI runtime', () => {
   })
 })
 
+describe('the timer event through the committed bundle', () => {
+  const TIMER = { Type: 'timer', TriggerName: 'purgeLabels', Time: '2026-11-28T10:00:00Z', Message: '' }
+  test.each([
+    ['the platform timer (wx_trigger) runs the purge', { source: 'wx_trigger' }, true],
+    ['a mini program sending the same event is refused', { openid: USER, source: 'wx_client' }, false],
+    ['a trusted server source is not the timer', { source: 'wx_http' }, false],
+  ] as const)('%s', async (_name, caller, served) => {
+    const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: TIMER, env: { ...gateway.sdkEnv(), ...identityEnv(caller), TRUST_SERVER_CALLERS: '1' }, timeoutSec: 3 })
+    expect(run.result).toMatchObject(served ? { ok: true, purge: { deleted: 0, failed: 0, more: false } } : { ok: false, error: { code: 'PERMISSION_DENIED' } })
+    expect(run.logs.filter((l) => l.msg === 'purgeLabels')).toEqual([expect.objectContaining({ source: caller.source, outcome: served ? 'ok' : 'error' })])
+  })
+})
+
 test('a refusal names the source chain and the variable to change', async () => {
   const run = await viaFake(ROWS.find((r) => r.source === 'wx_client,scf' && r.caller.openid === undefined)!, 'on')
   expect(run.result).toMatchObject({ ok: false, error: { message: expect.stringContaining('wx_client,scf'), hint: expect.stringContaining('TRUSTED_SOURCES') } })
