@@ -23,10 +23,9 @@ export interface SingleEvent {
   printHtmlAs?: PrintHtmlAs
 }
 
-/** A valid batch event, after validation. */
+/** A valid batch event, after validation: `orders` and `printHtmlAs`, nothing else. */
 export interface BatchEvent {
   orders: BatchOrderInput[]
-  customRemark?: string
   printHtmlAs?: PrintHtmlAs
 }
 

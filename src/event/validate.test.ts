@@ -123,3 +123,41 @@ test('error messages do not echo the value', () => {
   if (r.ok) return
   expect(r.error.message).not.toContain('secret-label')
 })
+
+describe('text the way it reaches WeChat', () => {
+  const ok = (event: object) => validateEvent({ deliveryId: 'SF', ...event })
+  test.each([
+    ['a lone high surrogate in orderId', { orderId: 'A\uD800B' }, 'orderId'],
+    ['a lone low surrogate in orderId', { orderId: '\uDC00' }, 'orderId'],
+    ['a lone surrogate in waybillId', { orderId: 'A', waybillId: 'W\uDBFF' }, 'waybillId'],
+    ['a lone surrogate in customRemark', { orderId: 'A', customRemark: '备注\uD83D' }, 'customRemark'],
+    ['a lone surrogate in openid', { orderId: 'A', openid: 'o\uDE00' }, 'openid'],
+  ])('%s is refused, naming the field', (_name, event, field) => {
+    expect(ok(event)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field, message: expect.stringContaining('unpaired surrogates') } })
+  })
+
+  test('lengths count code points: 128 characters outside the BMP pass, 129 do not', () => {
+    expect(ok({ orderId: '𠮷'.repeat(128) })).toMatchObject({ ok: true })
+    expect(ok({ orderId: '𠮷'.repeat(129) })).toMatchObject({ ok: false, error: { field: 'orderId' } })
+    expect(ok({ orderId: 'A', customRemark: '😀'.repeat(512) })).toMatchObject({ ok: true })
+    expect(ok({ orderId: 'A', customRemark: '😀'.repeat(513) })).toMatchObject({ ok: false, error: { field: 'customRemark' } })
+  })
+
+  test('a paired surrogate is a character like any other', () => {
+    expect(ok({ orderId: '订单-😀-𠮷' })).toMatchObject({ ok: true, event: { orderId: '订单-😀-𠮷' } })
+  })
+
+  test('an unknown key is quoted at most 64 characters long, however long it is', () => {
+    const key = 'k'.repeat(5 * 1024 * 1024)
+    const r = validateEvent({ orderId: 'A', deliveryId: 'SF', [key]: 1 })
+    expect(r.ok).toBe(false)
+    const text = JSON.stringify(r)
+    expect(text.length).toBeLessThan(600)
+    expect(text).toContain(`"${'k'.repeat(64)}…"`)
+  })
+
+  test('a batch item key is quoted short too', () => {
+    const r = validateEvent({ orders: [{ orderId: 'A', deliveryId: 'SF', ['x'.repeat(1000)]: 1 }] })
+    expect(JSON.stringify(r).length).toBeLessThan(600)
+  })
+})

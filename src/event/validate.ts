@@ -106,11 +106,15 @@ function checkField(field: FieldName, value: unknown, path: string): Validation 
   return invalid(path, `${path} must be ${rule.describe} (got ${describeValue(value)}).`)
 }
 
+/** Keys are the caller's text: quoted at most this long in an error (and so in a log line). */
+export const MAX_QUOTED_KEY = 64
+
 function unknownField(key: string, path: string, known: readonly string[]): Validation {
-  const meant = suggestField(key, known)
-  const error = errorOf(path, `Unknown field "${key}"${meant ? `: did you mean "${meant}"?` : '.'}`)
+  const quoted = key.length > MAX_QUOTED_KEY ? `${key.slice(0, MAX_QUOTED_KEY)}…` : key
+  const meant = key.length > MAX_QUOTED_KEY ? undefined : suggestField(key, known)
+  const error = errorOf(path.length > MAX_QUOTED_KEY ? path.replace(key, quoted) : path, `Unknown field "${quoted}"${meant ? `: did you mean "${meant}"?` : '.'}`)
   error.hint = meant
-    ? `Rename "${key}" to "${meant}"; the event uses camelCase field names.`
+    ? `Rename "${quoted}" to "${meant}"; the event uses camelCase field names.`
     : `Accepted fields: ${known.join(', ')}.`
   return { ok: false, error }
 }

@@ -76,3 +76,21 @@ describe('decodePrintHtml', () => {
     expect(r.warning?.message).not.toContain('13800138000')
   })
 })
+
+describe('a declaration that is wrong, and an answer of only whitespace', () => {
+  const html = '<html><head><meta charset="gbk"></head><body>中通快递 收件人 张三 北京市朝阳区建国路 88 号</body></html>'
+
+  test('valid UTF-8 that declares gbk is decoded by its bytes, not dropped', () => {
+    const r = decodePrintHtml(Buffer.from(html, 'utf8').toString('base64'))
+    expect(r).toEqual({ html })
+  })
+
+  test('real GBK that declares gbk is still decoded as declared', () => {
+    const r = decodePrintHtml(iconv.encode(html, 'gbk').toString('base64'))
+    expect(r).toEqual({ html })
+  })
+
+  test.each(['   ', '\n', '\t\r\n ', ''])('print_html %j is PRINT_HTML_MISSING', (blank) => {
+    expect(decodePrintHtml(blank)).toMatchObject({ html: null, warning: { code: 'PRINT_HTML_MISSING' } })
+  })
+})

@@ -5,6 +5,8 @@ import { decodeBase64 } from './base64'
 export type LabelResult = { html: string; warning?: undefined } | { html: null; warning: Warning }
 
 const GB_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?\s*(?:gbk|gb2312|gb18030)\b/i
+// An answer of only whitespace carries no label, as an empty one does.
+const ALL_WHITESPACE = /^[\t\n\f\r ]*$/
 // The HTML spec's prescan reads 1024 bytes; labels put a <style> first often enough to look further.
 const SNIFF_BYTES = 4096
 // Controls other than tab, LF and CR; C1 controls; and U+FFFD, the mark of a failed decode.
@@ -12,6 +14,7 @@ const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const gb18030 = new TextDecoder('gb18030')
+const gb18030Strict = new TextDecoder('gb18030', { fatal: true })
 const isUtf8: (b: Uint8Array) => boolean =
   typeof (buffer as { isUtf8?: unknown }).isUtf8 === 'function'
     ? (buffer as unknown as { isUtf8: (b: Uint8Array) => boolean }).isUtf8
@@ -32,7 +35,7 @@ const isUtf8: (b: Uint8Array) => boolean =
  * decodePrintHtml(Buffer.from('<p>顺丰</p>').toString('base64')) // { html: '<p>顺丰</p>' }
  */
 export function decodePrintHtml(printHtml: unknown): LabelResult {
-  if (printHtml === undefined || printHtml === null || printHtml === '') {
+  if (printHtml === undefined || printHtml === null || (typeof printHtml === 'string' && ALL_WHITESPACE.test(printHtml))) {
     return warn('PRINT_HTML_MISSING', 'The upstream answer has no print_html, so there is no label.')
   }
   if (typeof printHtml !== 'string') {
@@ -53,11 +56,21 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
   return { html: text }
 }
 
-/** UTF-8 BOM dropped; a GB charset in a meta tag means GB18030; else strict UTF-8, then GB18030. */
+/**
+ * UTF-8 BOM dropped; a GB charset in a meta tag means GB18030; else strict UTF-8, then GB18030.
+ * A declaration can be wrong: when the bytes are not GB18030 at all but are valid UTF-8, the
+ * bytes decide.
+ */
 export function bytesToText(bytes: Buffer): string {
   let body = bytes
   if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3)
-  if (GB_CHARSET.test(body.subarray(0, SNIFF_BYTES).toString('latin1'))) return gb18030.decode(body)
+  if (GB_CHARSET.test(body.subarray(0, SNIFF_BYTES).toString('latin1'))) {
+    try {
+      return gb18030Strict.decode(body)
+    } catch {
+      return isUtf8(body) ? body.toString('utf8') : gb18030.decode(body)
+    }
+  }
   if (isUtf8(body)) return body.toString('utf8')
   return gb18030.decode(body)
 }
