@@ -57,7 +57,7 @@ describe('batch mode through the real SDK and the gateway', () => {
       expect(item.ok ? item.order.orderId : item.orderId).toBe(input[i]!.orderId)
     })
     const failed = items.filter((i) => !i.ok)
-    expect(failed).toEqual([{ ok: false, orderId: 'NO-SUCH-ORDER', deliveryId: 'ZTO', error: expect.objectContaining({ code: 'WECHAT_ERROR', wxErrCode: 9300507 }) }])
+    expect(failed).toEqual([{ ok: false, orderId: 'NO-SUCH-ORDER', deliveryId: 'ZTO', error: expect.objectContaining({ code: 'WECHAT_ERROR', wxErrCode: 9300528 }) }])
     expect(items[120]).toEqual(items[17])
     expect(items[7]).toMatchObject({ ok: true, order: { status: 'cancelled' } })
   })

@@ -73,35 +73,70 @@ function text(v) {
 }
 
 // src/errors/table.ts
-var PERMISSION_HINT = 'Add "logistics.getOrder" (and "logistics.batchGetOrder") to permissions.openapi in cloudfunctions/getOrder/config.json and upload the function again from WeChat devtools ("upload and deploy"); permission changes take about 10 minutes to apply, and a deploy with the CloudBase CLI may not apply config.json at all.';
+var PERMISSION_HINT = 'Add "logistics.getOrder" (and "logistics.batchGetOrder") to permissions.openapi in cloudfunctions/getOrder/config.json and upload the function again from WeChat devtools ("upload and deploy"); permission changes take about 10 minutes to apply, and a deploy with the CloudBase CLI does not apply config.json at all.';
 var AUTH_HINT = "The AppSecret used to get the access_token is wrong, or the token is not valid: check the AppSecret, and that the token belongs to the account you are calling for.";
 var RATE_HINT = "Slow down: the API or the environment is over its call quota. Retry later, with backoff.";
 var RETRY_HINT = "A passing fault upstream; retrying later usually succeeds.";
+var NO_ORDER_HINT = "WeChat has no waybill for this order: check orderId, deliveryId and waybillId against the order as addOrder created it, and that addOrder succeeded for this mini program.";
 var ERRCODE_TABLE = {
   [-604101]: { code: "CONFIG_ERROR", meaning: "this function has no permission to call the API", hint: PERMISSION_HINT },
+  // [sdk] "function has no permission to call this API"
   48001: { code: "CONFIG_ERROR", meaning: "the account is not authorized for this API", hint: "Check that the mini program has the logistics assistant (物流助手) enabled and, for a third-party platform, that permission set 45 or 71 is authorized." },
-  [-601004]: { code: "CONFIG_ERROR", meaning: "the cloud call was refused by the environment", hint: "Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it." },
-  [-602018]: { code: "CONFIG_ERROR", meaning: "the cloud environment is not usable for this call", hint: "Check the environment id the function was deployed to, and its status in the CloudBase console." },
+  // [comm] "api unauthorized"; sets 45/71 [doc]
+  [-601004]: { code: "CONFIG_ERROR", meaning: "the cloud call was refused: API permission denied", hint: "Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it." },
+  // [sdk] "api permission denied"
+  [-602018]: { code: "CONFIG_ERROR", meaning: "the API is not authorized for this environment", hint: "Check the environment id the function was deployed to, and its status in the CloudBase console." },
+  // [sdk] "unauthorized API"
   40164: { code: "CONFIG_ERROR", meaning: "the calling IP address is not in the API IP whitelist", hint: "Add the server's outbound IP address to the API IP whitelist (接口IP白名单) in the mini program's settings, or use the cloud transport." },
+  // [c164]
   40013: { code: "CONFIG_ERROR", meaning: "the AppID is invalid", hint: "Check WX_APPID: it must be the mini program's own AppID." },
+  // [comm] "invalid appid"
   40125: { code: "CONFIG_ERROR", meaning: "the AppSecret is invalid", hint: "Check WX_APPSECRET against the mini program's settings (开发管理 → 开发设置); reset it there if unsure." },
+  // [tok] "invalid appsecret"
   40001: { code: "AUTH_ERROR", meaning: "the access_token is invalid or not the latest", hint: AUTH_HINT },
+  // [doc], [comm]
   40014: { code: "AUTH_ERROR", meaning: "the access_token is invalid", hint: AUTH_HINT },
+  // [glob] "不合法的access_token"
   42001: { code: "AUTH_ERROR", meaning: "the access_token has expired", hint: AUTH_HINT },
+  // [comm] "access_token expired"
   45009: { code: "RATE_LIMITED", meaning: "the daily API call quota is used up", hint: RATE_HINT },
+  // [comm] "reach max api daily quota limit"
   45011: { code: "RATE_LIMITED", meaning: "API calls are too frequent", hint: RATE_HINT },
+  // [comm] "api minute-quota reach limit"
   9300509: { code: "RATE_LIMITED", meaning: "the logistics API is limiting calls", hint: RATE_HINT },
+  // [contract]
   9300537: { code: "RATE_LIMITED", meaning: "the logistics API is limiting calls", hint: RATE_HINT },
-  [-501003]: { code: "RATE_LIMITED", meaning: "the CloudBase environment is over its call quota", hint: RATE_HINT },
-  [-501004]: { code: "RATE_LIMITED", meaning: "the CloudBase environment is limiting calls", hint: RATE_HINT },
+  // [contract]
+  [-501003]: { code: "RATE_LIMITED", meaning: "the CloudBase environment is over its request limit", hint: RATE_HINT },
+  // [sdk] "exceed request limit"
+  [-501004]: { code: "RATE_LIMITED", meaning: "the CloudBase environment is over its concurrent request limit", hint: RATE_HINT },
+  // [sdk] "exceed concurrent request limit"
   [-1]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the WeChat system is busy", hint: RETRY_HINT },
+  // [comm] "system error … 系统繁忙"
   [-601001]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the WeChat server had an internal error", hint: RETRY_HINT },
+  // [sdk] "system error"
   [-604102]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the cloud call timed out", hint: RETRY_HINT },
+  // [sdk] "call open API timeout"
   [-604103]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the cloud call failed in the platform", hint: RETRY_HINT },
+  // [sdk] "call open API system error"
   [-501001]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the CloudBase resource system failed", hint: RETRY_HINT },
+  // [sdk] "resource system error"
   [-501002]: { code: "UPSTREAM_UNAVAILABLE", meaning: "the CloudBase resource server timed out", hint: RETRY_HINT },
+  // [sdk] "resource server timeout"
   47001: { code: "WECHAT_ERROR", meaning: "the request data is malformed", hint: "Check orderId, deliveryId and waybillId against the order as it was added (addOrder)." },
-  40003: { code: "WECHAT_ERROR", meaning: "the openid is invalid", hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." }
+  // [comm] "data format error"
+  40003: { code: "WECHAT_ERROR", meaning: "the openid is invalid", hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." },
+  // [comm] "invalid openid"
+  9300501: { code: "WECHAT_ERROR", meaning: "the carrier refused the request", hint: "The carrier's own reason is in deliveryResultCode and deliveryResultMsg; fix what it names (an account password, a sender's details …)." },
+  // [glob], [c501]
+  9300503: { code: "WECHAT_ERROR", meaning: "the delivery_id does not exist", hint: "Use a carrier id from getAllDelivery (e.g. SF, YTO, ZTO), spelled as WeChat lists it." },
+  // [glob]
+  9300526: { code: "WECHAT_ERROR", meaning: "a field is longer than the API allows", hint: "Shorten orderId, waybillId or customRemark." },
+  // [glob] "字段长度不正确"
+  9300528: { code: "WECHAT_ERROR", meaning: "the waybill_id is invalid, or the order has no waybill", hint: NO_ORDER_HINT },
+  // [c528]
+  930563: { code: "WECHAT_ERROR", meaning: "the order does not exist", hint: NO_ORDER_HINT }
+  // [c563], [c528]
 };
 var RETRYABLE_CODES = /* @__PURE__ */ new Set(["UPSTREAM_UNAVAILABLE", "TIMEOUT"]);
 var TOKEN_ERRCODES = /* @__PURE__ */ new Set([40001, 40014, 42001]);
@@ -118,6 +153,8 @@ var UpstreamError = class extends Error {
     this.wxErrCode = details.wxErrCode;
     this.wxErrMsg = details.wxErrMsg === void 0 ? void 0 : redact(details.wxErrMsg);
     this.httpStatus = details.httpStatus;
+    this.deliveryResultCode = details.deliveryResultCode;
+    this.deliveryResultMsg = details.deliveryResultMsg === void 0 ? void 0 : redact(details.deliveryResultMsg);
   }
 };
 function sdkErrorParts(err) {
@@ -129,8 +166,8 @@ function sdkErrorParts(err) {
 }
 var SECRET_PARAMS = /((?:access_token|authorizer_access_token|secret|appsecret|token)=)[^&\s"']+/gi;
 var MAX_MSG = 300;
-function redact(text2) {
-  const clean = text2.replace(SECRET_PARAMS, "$1***");
+function redact(text3) {
+  const clean = text3.replace(SECRET_PARAMS, "$1***");
   return clean.length > MAX_MSG ? `${clean.slice(0, MAX_MSG)}…` : clean;
 }
 
@@ -157,6 +194,7 @@ function fromErrcode(err) {
   const error = entry ? build(entry.code, `WeChat answered errcode ${errcode}: ${entry.meaning}.`, entry.hint) : build(
     "WECHAT_ERROR",
     `WeChat answered errcode ${errcode}${upstreamText}.`,
+    // 93xxxxx is the logistics service's own block of WeChat's global return codes ([glob] in table.ts).
     errcode >= 93e5 && errcode < 94e5 ? "The logistics service refused the request: check the order, carrier and waybill ids, and that the order was added for this account." : void 0
   );
   return withUpstream(error, err);
@@ -172,6 +210,8 @@ function build(code, message, hint) {
 function withUpstream(error, err) {
   if (err.wxErrCode !== void 0) error.wxErrCode = err.wxErrCode;
   if (err.wxErrMsg !== void 0) error.wxErrMsg = err.wxErrMsg;
+  if (err.deliveryResultCode !== void 0) error.deliveryResultCode = err.deliveryResultCode;
+  if (err.deliveryResultMsg !== void 0) error.deliveryResultMsg = err.deliveryResultMsg;
   return error;
 }
 
@@ -327,9 +367,6 @@ function jsonStringifyReplacer(_, value) {
     return value.toString();
   return value;
 }
-function nullish(input) {
-  return input === null || input === void 0;
-}
 function cleanRegex(source) {
   const start = source.startsWith("^") ? 1 : 0;
   const end = source.endsWith("$") ? source.length - 1 : source.length;
@@ -419,26 +456,17 @@ function finalizeIssue(iss, ctx, config2) {
   }
   return full;
 }
-var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count = units;
-  for (let i = 0; i < units - 1; i++) {
-    if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
-      i++;
-    }
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
   }
-  return count;
-}
-function getLengthableOrigin(input) {
-  if (Array.isArray(input))
-    return "array";
-  if (typeof input === "string")
-    return "string";
-  return "unknown";
+  return { ...iss };
 }
 function members(proto, table) {
   for (const key in table) {
@@ -749,54 +777,6 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   inst._zod.def = def;
   (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
 });
-var _whenHasLength = (payload) => {
-  const val = payload.value;
-  return !nullish(val) && val.length !== void 0;
-};
-var $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
-  var _a2;
-  $ZodCheck.init(inst, def);
-  (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
-    if (length <= def.maximum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_big",
-      maximum: def.maximum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-  var _a2;
-  $ZodCheck.init(inst, def);
-  (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
-    if (length >= def.minimum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_small",
-      minimum: def.minimum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
 var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
   var _a2, _b;
   $ZodCheck.init(inst, def);
@@ -1106,6 +1086,39 @@ var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
     return payload;
   };
 });
+var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _) => {
+    return payload;
+  };
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    const r = def.fn(input);
+    if (r instanceof Promise) {
+      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+    }
+    handleRefineResult(r, payload, input, inst);
+    return;
+  };
+});
+function handleRefineResult(result, payload, input, inst) {
+  if (!result) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
 
 // node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
@@ -1118,23 +1131,6 @@ function _string(Class, params) {
   return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
 }
 // @__NO_SIDE_EFFECTS__
-function _maxLength(maximum, params) {
-  const ch = new $ZodCheckMaxLength({
-    check: "max_length",
-    ...normalizeParams(params),
-    maximum
-  });
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
 function _regex(pattern, params) {
   return new $ZodCheckRegex({
     check: "string_format",
@@ -1142,6 +1138,16 @@ function _regex(pattern, params) {
     ...normalizeParams(params),
     pattern
   });
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class, fn, _params) {
+  const schema = new Class({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema;
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -1241,6 +1247,14 @@ function literal(value, params) {
     ...normalizeParams(params)
   });
 }
+var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
+  $ZodCustom.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function refine(fn, _params = {}) {
+  return _refine(ZodMiniCustom, fn, _params);
+}
 
 // src/event/schema.ts
 var LIMITS = {
@@ -1250,25 +1264,41 @@ var LIMITS = {
   deliveryIdPattern: /^[A-Za-z0-9_-]{1,32}$/
 };
 var NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-var id = string2().check(_minLength(1), _maxLength(LIMITS.idMaxLength));
+var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function codePoints(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 55296 && c <= 56319 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 56320 && d <= 57343) i++;
+    }
+    n++;
+  }
+  return n;
+}
+function text2(min, max) {
+  return string2().check(refine((s) => s.length <= 2 * max && !LONE_SURROGATE.test(s) && codePoints(s) >= min && codePoints(s) <= max));
+}
+var id = text2(1, LIMITS.idMaxLength);
 var FIELD_RULES = {
   orderId: {
     schema: id.check(_regex(NO_CONTROL_CHARS)),
-    describe: `a string of 1–${LIMITS.idMaxLength} characters with no control characters`
+    describe: `a string of 1–${LIMITS.idMaxLength} characters with no control characters or unpaired surrogates`
   },
   deliveryId: {
     schema: string2().check(_regex(LIMITS.deliveryIdPattern)),
     describe: 'a carrier id of 1–32 letters, digits, "_" or "-" (e.g. "SF", "YTO", "ZTO")'
   },
-  waybillId: { schema: id, describe: `a string of 1–${LIMITS.idMaxLength} characters` },
-  openid: { schema: id, describe: `a string of 1–${LIMITS.idMaxLength} characters` },
+  waybillId: { schema: id, describe: `a string of 1–${LIMITS.idMaxLength} characters with no unpaired surrogates` },
+  openid: { schema: id, describe: `a string of 1–${LIMITS.idMaxLength} characters with no unpaired surrogates` },
   printType: {
     schema: union([literal(0), literal(1)]),
     describe: "the number 0 (two-part label) or 1 (one-part label)"
   },
   customRemark: {
-    schema: string2().check(_maxLength(LIMITS.customRemarkMaxLength)),
-    describe: `a string of at most ${LIMITS.customRemarkMaxLength} characters`
+    schema: text2(0, LIMITS.customRemarkMaxLength),
+    describe: `a string of at most ${LIMITS.customRemarkMaxLength} characters with no unpaired surrogates`
   },
   printHtmlAs: {
     schema: _enum(["text", "file", "none"]),
@@ -1406,10 +1436,12 @@ function checkField(field, value, path) {
   if (rule.schema.safeParse(value).success) return void 0;
   return invalid(path, `${path} must be ${rule.describe} (got ${describeValue(value)}).`);
 }
+var MAX_QUOTED_KEY = 64;
 function unknownField(key, path, known) {
-  const meant = suggestField(key, known);
-  const error = errorOf(path, `Unknown field "${key}"${meant ? `: did you mean "${meant}"?` : "."}`);
-  error.hint = meant ? `Rename "${key}" to "${meant}"; the event uses camelCase field names.` : `Accepted fields: ${known.join(", ")}.`;
+  const quoted = key.length > MAX_QUOTED_KEY ? `${key.slice(0, MAX_QUOTED_KEY)}…` : key;
+  const meant = key.length > MAX_QUOTED_KEY ? void 0 : suggestField(key, known);
+  const error = errorOf(path.length > MAX_QUOTED_KEY ? path.replace(key, quoted) : path, `Unknown field "${quoted}"${meant ? `: did you mean "${meant}"?` : "."}`);
+  error.hint = meant ? `Rename "${quoted}" to "${meant}"; the event uses camelCase field names.` : `Accepted fields: ${known.join(", ")}.`;
   return { ok: false, error };
 }
 function invalid(field, message) {
@@ -1661,10 +1693,12 @@ function hasWhitespace(s) {
 
 // src/label/decode.ts
 var GB_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?\s*(?:gbk|gb2312|gb18030)\b/i;
+var ALL_WHITESPACE = /^[\t\n\f\r ]*$/;
 var SNIFF_BYTES = 4096;
 var NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/;
 var utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var gb18030 = new TextDecoder("gb18030");
+var gb18030Strict = new TextDecoder("gb18030", { fatal: true });
 var isUtf82 = typeof buffer.isUtf8 === "function" ? buffer.isUtf8 : (b) => {
   try {
     utf8Strict.decode(b);
@@ -1674,7 +1708,7 @@ var isUtf82 = typeof buffer.isUtf8 === "function" ? buffer.isUtf8 : (b) => {
   }
 };
 function decodePrintHtml(printHtml) {
-  if (printHtml === void 0 || printHtml === null || printHtml === "") {
+  if (printHtml === void 0 || printHtml === null || typeof printHtml === "string" && ALL_WHITESPACE.test(printHtml)) {
     return warn("PRINT_HTML_MISSING", "The upstream answer has no print_html, so there is no label.");
   }
   if (typeof printHtml !== "string") {
@@ -1684,26 +1718,32 @@ function decodePrintHtml(printHtml) {
   if (!decoded.ok) {
     return warn("PRINT_HTML_INVALID_BASE64", `print_html is not valid base64: ${decoded.reason}.`);
   }
-  const text2 = bytesToText(decoded.bytes);
-  const problem = notHtml(text2);
+  const text3 = bytesToText(decoded.bytes);
+  const problem = notHtml(text3);
   if (problem !== void 0) {
     return warn(
       "PRINT_HTML_NOT_HTML",
       `print_html decodes to ${decoded.bytes.length} bytes that are not label HTML: ${problem}.`
     );
   }
-  return { html: text2 };
+  return { html: text3 };
 }
 function bytesToText(bytes) {
   let body = bytes;
   if (body.length >= 3 && body[0] === 239 && body[1] === 187 && body[2] === 191) body = body.subarray(3);
-  if (GB_CHARSET.test(body.subarray(0, SNIFF_BYTES).toString("latin1"))) return gb18030.decode(body);
+  if (GB_CHARSET.test(body.subarray(0, SNIFF_BYTES).toString("latin1"))) {
+    try {
+      return gb18030Strict.decode(body);
+    } catch {
+      return isUtf82(body) ? body.toString("utf8") : gb18030.decode(body);
+    }
+  }
   if (isUtf82(body)) return body.toString("utf8");
   return gb18030.decode(body);
 }
-function notHtml(text2) {
-  if (!text2.includes("<")) return 'there is no "<" in it';
-  const bad = NOT_TEXT.exec(text2);
+function notHtml(text3) {
+  if (!text3.includes("<")) return 'there is no "<" in it';
+  const bad = NOT_TEXT.exec(text3);
   if (bad) {
     return bad[0] === "�" ? "it is neither UTF-8 nor GB18030 text" : `it has the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`;
   }
@@ -1763,6 +1803,11 @@ function errcodeOf(raw) {
   const msg = pick2(raw, "errmsg", "errMsg");
   const details = { wxErrCode: n };
   if (typeof msg === "string") details.wxErrMsg = msg;
+  const carrierCode = pick2(raw, "delivery_resultcode", "deliveryResultcode");
+  const carrierMsg = pick2(raw, "delivery_resultmsg", "deliveryResultmsg");
+  if (typeof carrierCode === "number" && Number.isFinite(carrierCode)) details.deliveryResultCode = carrierCode;
+  else if (typeof carrierCode === "string" && /^-?\d{1,15}$/.test(carrierCode)) details.deliveryResultCode = Number(carrierCode);
+  if (typeof carrierMsg === "string" && carrierMsg !== "") details.deliveryResultMsg = carrierMsg;
   return new UpstreamError("errcode", `WeChat answered errcode ${n}.`, details);
 }
 var BAD = /* @__PURE__ */ Symbol("bad");
@@ -2325,15 +2370,28 @@ var OPENAPI = {
 
 // src/transport/cloud.ts
 function cloudTransport(cloud2) {
-  const api = cloud2.openapi({ convertCase: false });
+  const api = cloud2.openapi;
   const call = (method, data) => {
     const [namespace, name] = OPENAPI[method].split(".");
     return api[namespace][name](data).catch(fromSdkError);
   };
   return {
     name: "cloud",
-    getOrder: (request) => call("getOrder", request),
-    batchGetOrder: (request) => call("batchGetOrder", request)
+    getOrder: (request) => call("getOrder", toSdkRequest(request)),
+    batchGetOrder: (request) => call("batchGetOrder", toSdkBatchRequest(request))
+  };
+}
+function toSdkRequest(w) {
+  const out = { orderId: w.order_id, deliveryId: w.delivery_id };
+  if (w.waybill_id !== void 0) out.waybillId = w.waybill_id;
+  if (w.print_type !== void 0) out.printType = w.print_type;
+  if (w.custom_remark !== void 0) out.customRemark = w.custom_remark;
+  if (w.openid !== void 0) out.openid = w.openid;
+  return out;
+}
+function toSdkBatchRequest(w) {
+  return {
+    orderList: w.order_list.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id, ...o.waybill_id !== void 0 ? { waybillId: o.waybill_id } : {} }))
   };
 }
 var INVALID_JSON = /response body is invalid json/i;
@@ -2369,9 +2427,9 @@ async function postJson(url, body, signal, label) {
     if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS call to ${label} did not finish inside the time budget.`);
     throw new UpstreamError("network", `The HTTPS call to ${label} failed: ${causeOf(err)}.`);
   }
-  let text2;
+  let text3;
   try {
-    text2 = await res.text();
+    text3 = await res.text();
   } catch (err) {
     if (signal.aborted) throw new UpstreamError("timeout", `The HTTPS answer from ${label} did not arrive inside the time budget.`);
     throw new UpstreamError("network", `Reading the HTTPS answer from ${label} failed: ${causeOf(err)}.`);
@@ -2383,7 +2441,7 @@ async function postJson(url, body, signal, label) {
     throw new UpstreamError("bad-json", `The HTTPS call to ${label} answered HTTP ${res.status}.`, { httpStatus: res.status });
   }
   try {
-    return JSON.parse(text2);
+    return JSON.parse(text3);
   } catch {
     throw new UpstreamError("bad-json", "The upstream answer is not JSON.");
   }

@@ -47,7 +47,7 @@ test('a contract error is thrown as GetOrderError with its code, hint and retrya
 
 test('an upstream error carries the upstream code and the hint', async () => {
   const { cloud } = fakeWxCloud()
-  await expect(createGetOrderClient(cloud).getOrder({ orderId: 'NO-SUCH', deliveryId: 'SF' })).rejects.toMatchObject({ code: 'WECHAT_ERROR', wxErrCode: 9300507, hint: expect.any(String) })
+  await expect(createGetOrderClient(cloud).getOrder({ orderId: 'NO-SUCH', deliveryId: 'SF' })).rejects.toMatchObject({ code: 'WECHAT_ERROR', wxErrCode: 9300528, hint: expect.any(String) })
 })
 
 test.each([

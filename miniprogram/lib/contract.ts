@@ -24,10 +24,9 @@ export interface SingleEvent {
   printHtmlAs?: PrintHtmlAs
 }
 
-/** A valid batch event, after validation. */
+/** A valid batch event, after validation: `orders` and `printHtmlAs`, nothing else. */
 export interface BatchEvent {
   orders: BatchOrderInput[]
-  customRemark?: string
   printHtmlAs?: PrintHtmlAs
 }
 
@@ -88,6 +87,13 @@ export interface OrderError {
   /** the upstream errcode / platform code, when there was one */
   wxErrCode?: number
   wxErrMsg?: string
+  /**
+   * The carrier's own code and reason, when WeChat passes them on (`delivery_resultcode` /
+   * `delivery_resultmsg`, e.g. with 9300501). Over the cloud call a failed single order loses
+   * them: wx-server-sdk throws only errCode and errMsg. Batch items keep them on any transport.
+   */
+  deliveryResultCode?: number
+  deliveryResultMsg?: string
 }
 
 export const WARNING_CODES = [

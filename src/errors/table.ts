@@ -7,46 +7,74 @@ export interface ErrcodeEntry {
   hint?: string
 }
 
+// Sources, cited by key beside each row. Every row that maps to something other than WECHAT_ERROR,
+// or gives a hint, names where its meaning comes from.
+//  [doc]   the API's own page: developers.weixin.qq.com/miniprogram/dev/server/API/express/express-by-business/api_getorder.html
+//  [comm]  WeChat's common error codes: developers.weixin.qq.com/doc/store/API/basics/commErrCode.html
+//  [glob]  WeChat's global return codes, logistics block (93005xx); reproduced e.g. in the 微擎 (we7)
+//          framework's errcode table: "9300501 快递侧逻辑错误，详细原因需要看 delivery_resultcode",
+//          "9300503 delivery_id 不存在", "9300507 Token 不正确", "9300526 字段长度不正确"
+//  [sdk]   wx-server-sdk 4.0.2's own ERR_CODE table (index.js in the npm package), for platform codes
+//  [c501]  real 9300501 bodies with delivery_resultcode/delivery_resultmsg, WeChat developer community:
+//          developers.weixin.qq.com/community/develop/doc/00046040e3cae8bca1580f6d25a400 (staff: "快递侧返回的逻辑错误")
+//  [c528]  a real getOrder answer {"errcode":9300528,"errmsg":"invalid waybill_id rid: …"} for an order whose
+//          addOrder had failed, with cancelOrder answering 930563 "order not exists":
+//          developers.weixin.qq.com/community/develop/doc/00000c29f24070553bbe4afac56c00
+//  [c563]  930563 "order not exists" in the same order service, staff answer "930563返回码含义是订单不存在":
+//          developers.weixin.qq.com/community/develop/doc/0004e239824cd8883f5e864a656000
+//  [c164]  40164 "invalid ip … not in whitelist": WeChat's global return codes (调用接口的IP地址不在白名单中)
+//  [tok]   stable_token errors: developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
+//  [contract] no public source found; mapped because the project's contract lists the code (see docs/contract.md)
+
 const PERMISSION_HINT =
   'Add "logistics.getOrder" (and "logistics.batchGetOrder") to permissions.openapi in ' +
   'cloudfunctions/getOrder/config.json and upload the function again from WeChat devtools ' +
   '("upload and deploy"); permission changes take about 10 minutes to apply, and a deploy ' +
-  'with the CloudBase CLI may not apply config.json at all.'
+  'with the CloudBase CLI does not apply config.json at all.'
+// The API documentation's own remedy for 40001 [doc].
 const AUTH_HINT =
   'The AppSecret used to get the access_token is wrong, or the token is not valid: check the ' +
   'AppSecret, and that the token belongs to the account you are calling for.'
 const RATE_HINT = 'Slow down: the API or the environment is over its call quota. Retry later, with backoff.'
 const RETRY_HINT = 'A passing fault upstream; retrying later usually succeeds.'
+const NO_ORDER_HINT =
+  'WeChat has no waybill for this order: check orderId, deliveryId and waybillId against the order as addOrder created it, ' +
+  'and that addOrder succeeded for this mini program.'
 
 /**
- * Every errcode and platform code this function treats specially (CONTRACT §7). Anything not
- * here is a `WECHAT_ERROR` carrying the upstream code and message.
+ * Every errcode and platform code this function treats specially (docs/contract.md, errors). Anything
+ * not here is a `WECHAT_ERROR` carrying the upstream code and message.
  */
 export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
-  [-604101]: { code: 'CONFIG_ERROR', meaning: 'this function has no permission to call the API', hint: PERMISSION_HINT },
-  48001: { code: 'CONFIG_ERROR', meaning: 'the account is not authorized for this API', hint: 'Check that the mini program has the logistics assistant (物流助手) enabled and, for a third-party platform, that permission set 45 or 71 is authorized.' },
-  [-601004]: { code: 'CONFIG_ERROR', meaning: 'the cloud call was refused by the environment', hint: 'Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it.' },
-  [-602018]: { code: 'CONFIG_ERROR', meaning: 'the cloud environment is not usable for this call', hint: 'Check the environment id the function was deployed to, and its status in the CloudBase console.' },
-  40164: { code: 'CONFIG_ERROR', meaning: 'the calling IP address is not in the API IP whitelist', hint: 'Add the server\'s outbound IP address to the API IP whitelist (接口IP白名单) in the mini program\'s settings, or use the cloud transport.' },
-  40013: { code: 'CONFIG_ERROR', meaning: 'the AppID is invalid', hint: 'Check WX_APPID: it must be the mini program\'s own AppID.' },
-  40125: { code: 'CONFIG_ERROR', meaning: 'the AppSecret is invalid', hint: 'Check WX_APPSECRET against the mini program\'s settings (开发管理 → 开发设置); reset it there if unsure.' },
-  40001: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid or not the latest', hint: AUTH_HINT },
-  40014: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid', hint: AUTH_HINT },
-  42001: { code: 'AUTH_ERROR', meaning: 'the access_token has expired', hint: AUTH_HINT },
-  45009: { code: 'RATE_LIMITED', meaning: 'the daily API call quota is used up', hint: RATE_HINT },
-  45011: { code: 'RATE_LIMITED', meaning: 'API calls are too frequent', hint: RATE_HINT },
-  9300509: { code: 'RATE_LIMITED', meaning: 'the logistics API is limiting calls', hint: RATE_HINT },
-  9300537: { code: 'RATE_LIMITED', meaning: 'the logistics API is limiting calls', hint: RATE_HINT },
-  [-501003]: { code: 'RATE_LIMITED', meaning: 'the CloudBase environment is over its call quota', hint: RATE_HINT },
-  [-501004]: { code: 'RATE_LIMITED', meaning: 'the CloudBase environment is limiting calls', hint: RATE_HINT },
-  [-1]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the WeChat system is busy', hint: RETRY_HINT },
-  [-601001]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the WeChat server had an internal error', hint: RETRY_HINT },
-  [-604102]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the cloud call timed out', hint: RETRY_HINT },
-  [-604103]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the cloud call failed in the platform', hint: RETRY_HINT },
-  [-501001]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the CloudBase resource system failed', hint: RETRY_HINT },
-  [-501002]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the CloudBase resource server timed out', hint: RETRY_HINT },
-  47001: { code: 'WECHAT_ERROR', meaning: 'the request data is malformed', hint: 'Check orderId, deliveryId and waybillId against the order as it was added (addOrder).' },
-  40003: { code: 'WECHAT_ERROR', meaning: 'the openid is invalid', hint: 'Pass the openid of a user of this mini program, or leave it out to use the caller\'s.' },
+  [-604101]: { code: 'CONFIG_ERROR', meaning: 'this function has no permission to call the API', hint: PERMISSION_HINT }, // [sdk] "function has no permission to call this API"
+  48001: { code: 'CONFIG_ERROR', meaning: 'the account is not authorized for this API', hint: 'Check that the mini program has the logistics assistant (物流助手) enabled and, for a third-party platform, that permission set 45 or 71 is authorized.' }, // [comm] "api unauthorized"; sets 45/71 [doc]
+  [-601004]: { code: 'CONFIG_ERROR', meaning: 'the cloud call was refused: API permission denied', hint: 'Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it.' }, // [sdk] "api permission denied"
+  [-602018]: { code: 'CONFIG_ERROR', meaning: 'the API is not authorized for this environment', hint: 'Check the environment id the function was deployed to, and its status in the CloudBase console.' }, // [sdk] "unauthorized API"
+  40164: { code: 'CONFIG_ERROR', meaning: 'the calling IP address is not in the API IP whitelist', hint: "Add the server's outbound IP address to the API IP whitelist (接口IP白名单) in the mini program's settings, or use the cloud transport." }, // [c164]
+  40013: { code: 'CONFIG_ERROR', meaning: 'the AppID is invalid', hint: "Check WX_APPID: it must be the mini program's own AppID." }, // [comm] "invalid appid"
+  40125: { code: 'CONFIG_ERROR', meaning: 'the AppSecret is invalid', hint: "Check WX_APPSECRET against the mini program's settings (开发管理 → 开发设置); reset it there if unsure." }, // [tok] "invalid appsecret"
+  40001: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid or not the latest', hint: AUTH_HINT }, // [doc], [comm]
+  40014: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid', hint: AUTH_HINT }, // [glob] "不合法的access_token"
+  42001: { code: 'AUTH_ERROR', meaning: 'the access_token has expired', hint: AUTH_HINT }, // [comm] "access_token expired"
+  45009: { code: 'RATE_LIMITED', meaning: 'the daily API call quota is used up', hint: RATE_HINT }, // [comm] "reach max api daily quota limit"
+  45011: { code: 'RATE_LIMITED', meaning: 'API calls are too frequent', hint: RATE_HINT }, // [comm] "api minute-quota reach limit"
+  9300509: { code: 'RATE_LIMITED', meaning: 'the logistics API is limiting calls', hint: RATE_HINT }, // [contract]
+  9300537: { code: 'RATE_LIMITED', meaning: 'the logistics API is limiting calls', hint: RATE_HINT }, // [contract]
+  [-501003]: { code: 'RATE_LIMITED', meaning: 'the CloudBase environment is over its request limit', hint: RATE_HINT }, // [sdk] "exceed request limit"
+  [-501004]: { code: 'RATE_LIMITED', meaning: 'the CloudBase environment is over its concurrent request limit', hint: RATE_HINT }, // [sdk] "exceed concurrent request limit"
+  [-1]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the WeChat system is busy', hint: RETRY_HINT }, // [comm] "system error … 系统繁忙"
+  [-601001]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the WeChat server had an internal error', hint: RETRY_HINT }, // [sdk] "system error"
+  [-604102]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the cloud call timed out', hint: RETRY_HINT }, // [sdk] "call open API timeout"
+  [-604103]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the cloud call failed in the platform', hint: RETRY_HINT }, // [sdk] "call open API system error"
+  [-501001]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the CloudBase resource system failed', hint: RETRY_HINT }, // [sdk] "resource system error"
+  [-501002]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the CloudBase resource server timed out', hint: RETRY_HINT }, // [sdk] "resource server timeout"
+  47001: { code: 'WECHAT_ERROR', meaning: 'the request data is malformed', hint: 'Check orderId, deliveryId and waybillId against the order as it was added (addOrder).' }, // [comm] "data format error"
+  40003: { code: 'WECHAT_ERROR', meaning: 'the openid is invalid', hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." }, // [comm] "invalid openid"
+  9300501: { code: 'WECHAT_ERROR', meaning: 'the carrier refused the request', hint: "The carrier's own reason is in deliveryResultCode and deliveryResultMsg; fix what it names (an account password, a sender's details …)." }, // [glob], [c501]
+  9300503: { code: 'WECHAT_ERROR', meaning: 'the delivery_id does not exist', hint: 'Use a carrier id from getAllDelivery (e.g. SF, YTO, ZTO), spelled as WeChat lists it.' }, // [glob]
+  9300526: { code: 'WECHAT_ERROR', meaning: 'a field is longer than the API allows', hint: 'Shorten orderId, waybillId or customRemark.' }, // [glob] "字段长度不正确"
+  9300528: { code: 'WECHAT_ERROR', meaning: 'the waybill_id is invalid, or the order has no waybill', hint: NO_ORDER_HINT }, // [c528]
+  930563: { code: 'WECHAT_ERROR', meaning: 'the order does not exist', hint: NO_ORDER_HINT }, // [c563], [c528]
 }
 
 /** Codes whose failure may pass if the same call is made again (CONTRACT §7 "retryable"). */

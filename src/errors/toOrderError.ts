@@ -2,7 +2,7 @@ import type { ErrorCode, OrderError } from '../types'
 import { lookupErrcode, RETRYABLE_CODES } from './table'
 import { UpstreamError } from './upstream'
 
-/** The one place an upstream failure becomes the contract's error (CONTRACT §7). */
+/** The one place an upstream failure becomes the contract's error (docs/contract.md, errors). */
 export function toOrderError(err: unknown): OrderError {
   if (!(err instanceof UpstreamError)) return internalError()
   switch (err.kind) {
@@ -28,6 +28,7 @@ export function fromErrcode(err: UpstreamError): OrderError {
     : build(
         'WECHAT_ERROR',
         `WeChat answered errcode ${errcode}${upstreamText}.`,
+        // 93xxxxx is the logistics service's own block of WeChat's global return codes ([glob] in table.ts).
         errcode >= 9300000 && errcode < 9400000
           ? 'The logistics service refused the request: check the order, carrier and waybill ids, and that the order was added for this account.'
           : undefined,
@@ -48,5 +49,7 @@ export function build(code: ErrorCode, message: string, hint?: string): OrderErr
 function withUpstream(error: OrderError, err: UpstreamError): OrderError {
   if (err.wxErrCode !== undefined) error.wxErrCode = err.wxErrCode
   if (err.wxErrMsg !== undefined) error.wxErrMsg = err.wxErrMsg
+  if (err.deliveryResultCode !== undefined) error.deliveryResultCode = err.deliveryResultCode
+  if (err.deliveryResultMsg !== undefined) error.deliveryResultMsg = err.deliveryResultMsg
   return error
 }

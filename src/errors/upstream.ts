@@ -20,17 +20,22 @@ export class UpstreamError extends Error {
   readonly wxErrCode: number | undefined
   readonly wxErrMsg: string | undefined
   readonly httpStatus: number | undefined
+  /** the carrier's own code and reason, when WeChat passes them on (`delivery_resultcode`/`msg`) */
+  readonly deliveryResultCode: number | undefined
+  readonly deliveryResultMsg: string | undefined
 
   constructor(
     kind: UpstreamFailure,
     message: string,
-    details: { wxErrCode?: number; wxErrMsg?: string; httpStatus?: number } = {},
+    details: { wxErrCode?: number; wxErrMsg?: string; httpStatus?: number; deliveryResultCode?: number; deliveryResultMsg?: string } = {},
   ) {
     super(message)
     this.kind = kind
     this.wxErrCode = details.wxErrCode
     this.wxErrMsg = details.wxErrMsg === undefined ? undefined : redact(details.wxErrMsg)
     this.httpStatus = details.httpStatus
+    this.deliveryResultCode = details.deliveryResultCode
+    this.deliveryResultMsg = details.deliveryResultMsg === undefined ? undefined : redact(details.deliveryResultMsg)
   }
 }
 

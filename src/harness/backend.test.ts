@@ -16,10 +16,10 @@ describe('the fake backend', () => {
     expect(body('FAULT-flaky-1')).toMatchObject({ errcode: 0, order_id: 'FAULT-flaky-1' })
   })
 
-  test('an unknown order is 9300507; a batch answers each order', () => {
+  test('an unknown order is 9300528, as getOrder really answers; a batch answers each order', () => {
     const b = createBackend()
-    expect(JSON.parse((b.answer('logistics.getOrder', { order_id: 'NOPE', delivery_id: 'SF' }) as { body: string }).body).errcode).toBe(9300507)
+    expect(JSON.parse((b.answer('logistics.getOrder', { order_id: 'NOPE', delivery_id: 'SF' }) as { body: string }).body).errcode).toBe(9300528)
     const batch = JSON.parse((b.answer('logistics.batchGetOrder', { order_list: [{ order_id: 'NOPE', delivery_id: 'SF' }, { order_id: 'DEMO-ZTO-0001', delivery_id: 'ZTO' }] }) as { body: string }).body)
-    expect(batch.order_list.map((o: { errcode: number }) => o.errcode)).toEqual([9300507, 0])
+    expect(batch.order_list.map((o: { errcode: number }) => o.errcode)).toEqual([9300528, 0])
   })
 })

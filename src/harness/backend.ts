@@ -94,7 +94,8 @@ export const SCENARIOS = {
   normal: 'serve orders from the demo store',
   'errcode-40001': 'errcode 40001, invalid credential',
   'errcode-47001': 'errcode 47001, data format error',
-  'errcode-9300507': 'errcode 9300507 for every order (as for an unknown order)',
+  'errcode-9300507': 'errcode 9300507 (Token 不正确) for every order',
+  'errcode-9300501': 'errcode 9300501, the carrier refused, with delivery_resultcode / delivery_resultmsg',
   'errcode-45009': 'errcode 45009, daily quota used up',
   'errcode-40164': 'errcode 40164, IP not in the whitelist',
   'platform--604101': 'platform errorCode -604101: the function lacks permissions.openapi',
@@ -151,6 +152,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
       // An order id `FAULT-<scenario>-…` plays that scenario for this call alone, so one run can mix them.
       const fault = typeof request.order_id === 'string' ? /^FAULT-(.+)-[^-]+$/.exec(request.order_id)?.[1] : undefined
       const s = fault !== undefined && isScenario(fault) ? fault : backend.scenario
+      if (s === 'errcode-9300501') return json(CARRIER_REFUSED)
       if (s.startsWith('errcode-')) {
         const code = Number(s.slice('errcode-'.length))
         return json({ errcode: code, errmsg: ERRMSG[code] ?? 'error' })
@@ -207,7 +209,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
       return { errcode: 47001, errmsg: 'data format error' }
     }
     const o = store.get(keyOf(req.order_id, req.delivery_id))
-    if (!o) return { errcode: 9300507, errmsg: 'order not exists' }
+    if (!o) return { ...UNKNOWN_ORDER }
     return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
   }
 
@@ -215,8 +217,12 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     const list = req.order_list
     if (!Array.isArray(list) || list.length === 0 || list.length > 100) return { errcode: 47001, errmsg: 'data format error' }
     const order_list = list.map((item: Record<string, unknown>) => {
+      // A batch carries each item's own fault: FAULT-errcode-9300501-n refuses that order alone.
+      if (typeof item.order_id === 'string' && item.order_id.startsWith('FAULT-errcode-9300501-')) {
+        return { ...CARRIER_REFUSED, order_id: item.order_id, delivery_id: item.delivery_id }
+      }
       const o = store.get(keyOf(String(item.order_id), String(item.delivery_id)))
-      if (!o) return { errcode: 9300507, errmsg: 'order not exists', order_id: item.order_id, delivery_id: item.delivery_id }
+      if (!o) return { ...UNKNOWN_ORDER, order_id: item.order_id, delivery_id: item.delivery_id }
       return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
     })
     return { errcode: 0, errmsg: 'ok', order_list }
@@ -225,10 +231,24 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
   return backend
 }
 
+/**
+ * What getOrder really answers for an order that has no waybill: a public report of a real answer
+ * (developers.weixin.qq.com/community/develop/doc/00000c29f24070553bbe4afac56c00).
+ */
+export const UNKNOWN_ORDER = { errcode: 9300528, errmsg: 'invalid waybill_id rid: 634cf7a0-211d4efa-7fadeeba' }
+
+/** A carrier's refusal as WeChat passes it on (shape of the real answers cited in errors/table.ts). */
+export const CARRIER_REFUSED = {
+  errcode: 9300501,
+  errmsg: 'delivery logic fail rid: 61b425fa-05c081b0-4607bbf2',
+  delivery_resultcode: 10002,
+  delivery_resultmsg: '客户密码不正确',
+}
+
 const ERRMSG: Record<number, string> = {
   40001: 'invalid credential, access_token is invalid or not latest',
   47001: 'data format error',
-  9300507: 'order not exists',
+  9300507: 'Token 不正确',
   45009: 'reach max api daily quota limit',
   40164: 'invalid ip 192.0.2.10, not in whitelist',
   [-1]: 'system error',

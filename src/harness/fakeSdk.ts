@@ -45,6 +45,8 @@ export interface FakeCloud {
   database(): FakeDatabase
   /** calls made through openapi, with the snake_case data as sent */
   readonly calls: { api: string; data: Record<string, unknown> }[]
+  /** the same calls as the caller made them: the data given to the SDK, and whether it converted case */
+  readonly sdkCalls: { api: string; given: unknown; convertCase: boolean }[]
   readonly inits: { env?: unknown; timeout?: number }[]
   readonly logs: { level: string; record: object }[]
   /** files stored through uploadFile, by fileID */
@@ -85,6 +87,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
   const fake: FakeCloud = {
     DYNAMIC_CURRENT_ENV: Symbol('DYNAMIC_CURRENT_ENV'),
     calls: [],
+    sdkCalls: [],
     inits: [],
     logs: [],
     files: new Map(),
@@ -197,6 +200,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
 
   async function call(api: string, data: unknown, convert: boolean): Promise<unknown> {
     const display = `openapi.${api}`
+    fake.sdkCalls.push({ api, given: data, convertCase: convert })
     const snake = convert ? convertCase(data, 'snake') : data
     // Each top-level field travels as its own JSON text, as the real SDK packs it.
     const sent: Record<string, unknown> = {}

@@ -1,5 +1,5 @@
 import { sdkErrorParts, UpstreamError } from '../errors/upstream'
-import { type ApiMethod, OPENAPI } from '../upstream/wire'
+import { type ApiMethod, OPENAPI, type WireBatchRequest, type WireGetOrderRequest } from '../upstream/wire'
 import type { Transport } from './types'
 
 /** `cloud.openapi`: any `namespace.method` path is callable (the SDK types it as `any`). */
@@ -7,13 +7,15 @@ type OpenapiLike = Record<string, Record<string, (data: unknown) => Promise<unkn
 
 /** The slice of wx-server-sdk that makes a cloud call. */
 export interface CloudLike {
-  openapi: ((options: { convertCase?: boolean }) => unknown) & Record<string, unknown>
+  openapi: Record<string, unknown>
 }
 
 /**
- * The cloud call (`cloud.openapi.logistics.*`) through wx-server-sdk. It asks the SDK not to
- * convert case, so requests go out exactly as the API documents them (the SDK's camelCase
- * conversion would turn `waybillID` into `waybill_i_d`) and answers come back snake_case.
+ * The cloud call through wx-server-sdk, as the SDK and the API documentation show it:
+ * `cloud.openapi.logistics.getOrder({ orderId, deliveryId, waybillId, printType, customRemark,
+ * openid })` and `batchGetOrder({ orderList })`. The SDK turns each capital into `_` + lowercase,
+ * so these names reach WeChat as `order_id`, `delivery_id`, `waybill_id` …; its answer comes back
+ * camelCase (`printHtml`, `waybillData`, `orderStatus`), which the normalisation reads.
  *
  * @example
  * import cloud = require('wx-server-sdk')
@@ -21,7 +23,7 @@ export interface CloudLike {
  * const transport = cloudTransport(cloud)
  */
 export function cloudTransport(cloud: CloudLike): Transport {
-  const api = cloud.openapi({ convertCase: false }) as OpenapiLike
+  const api = cloud.openapi as OpenapiLike
   // Calls go by the names in OPENAPI, the list config.json's permissions are built from, so the
   // package check can hold the two together.
   const call = (method: ApiMethod, data: unknown) => {
@@ -30,8 +32,24 @@ export function cloudTransport(cloud: CloudLike): Transport {
   }
   return {
     name: 'cloud',
-    getOrder: (request) => call('getOrder', request),
-    batchGetOrder: (request) => call('batchGetOrder', request),
+    getOrder: (request) => call('getOrder', toSdkRequest(request)),
+    batchGetOrder: (request) => call('batchGetOrder', toSdkBatchRequest(request)),
+  }
+}
+
+/** The API's request in the SDK's documented camelCase; each name converts back exactly. */
+export function toSdkRequest(w: WireGetOrderRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = { orderId: w.order_id, deliveryId: w.delivery_id }
+  if (w.waybill_id !== undefined) out.waybillId = w.waybill_id
+  if (w.print_type !== undefined) out.printType = w.print_type
+  if (w.custom_remark !== undefined) out.customRemark = w.custom_remark
+  if (w.openid !== undefined) out.openid = w.openid
+  return out
+}
+
+export function toSdkBatchRequest(w: WireBatchRequest): Record<string, unknown> {
+  return {
+    orderList: w.order_list.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id, ...(o.waybill_id !== undefined ? { waybillId: o.waybill_id } : {}) })),
   }
 }
 

@@ -73,8 +73,14 @@ export function errcodeOf(raw: unknown): UpstreamError | undefined {
   if (n === 0) return undefined
   if (Number.isNaN(n)) return new UpstreamError('bad-json', 'The upstream answer has an errcode that is not a number.')
   const msg = pick(raw, 'errmsg', 'errMsg')
-  const details: { wxErrCode: number; wxErrMsg?: string } = { wxErrCode: n }
+  const details: ConstructorParameters<typeof UpstreamError>[2] & {} = { wxErrCode: n }
   if (typeof msg === 'string') details.wxErrMsg = msg
+  // The carrier's own reason, which WeChat passes on (e.g. with 9300501); the SDK camelCases it.
+  const carrierCode = pick(raw, 'delivery_resultcode', 'deliveryResultcode')
+  const carrierMsg = pick(raw, 'delivery_resultmsg', 'deliveryResultmsg')
+  if (typeof carrierCode === 'number' && Number.isFinite(carrierCode)) details.deliveryResultCode = carrierCode
+  else if (typeof carrierCode === 'string' && /^-?\d{1,15}$/.test(carrierCode)) details.deliveryResultCode = Number(carrierCode)
+  if (typeof carrierMsg === 'string' && carrierMsg !== '') details.deliveryResultMsg = carrierMsg
   return new UpstreamError('errcode', `WeChat answered errcode ${n}.`, details)
 }
 

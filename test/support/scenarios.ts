@@ -31,7 +31,7 @@ export const SCENARIO_TABLE: Scenario[] = [
   { name: "the API doc's example answer", backend: 'doc-example', event: SF, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_NOT_HTML'] }, calls: 1 },
   { name: 'a missing print_html', backend: 'normal', event: { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' }, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_MISSING'] }, calls: 1 },
   { name: 'an odd order_status', backend: 'normal', event: { orderId: 'DEMO-ODDSTATUS-0001', deliveryId: 'EMS' }, caller: USER, expect: { ok: true, warnings: ['UNKNOWN_ORDER_STATUS'], status: 'unknown' }, calls: 1 },
-  { name: 'an unknown order (9300507)', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: USER, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 9300507 }, calls: 1 },
+  { name: 'an unknown order (9300528)', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: USER, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 9300528 }, calls: 1 },
   { name: 'errcode 40001', backend: 'errcode-40001', event: SF, caller: USER, expect: { ok: false, code: 'AUTH_ERROR', wxErrCode: 40001 }, calls: 1, httpsCalls: 2 },
   { name: 'errcode 47001', backend: 'errcode-47001', event: SF, caller: USER, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 47001 }, calls: 1 },
   { name: 'platform -604101', backend: 'platform--604101', event: SF, caller: USER, expect: { ok: false, code: 'CONFIG_ERROR', wxErrCode: -604101 }, calls: 1, cloudOnly: true },
