@@ -66,23 +66,23 @@ test('the token is cached across calls', async () => {
   expect(server.tokenRequests).toHaveLength(1)
 })
 
-test('an expired token is refreshed once and the call succeeds', async () => {
+test('an expired token is replaced from normal mode, without forcing, and the call succeeds', async () => {
   const { call } = setup()
   await call()
   server.expireTokens()
   const r = await call()
   expect(r.ok).toBe(true)
-  expect(server.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true }])
+  expect(server.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: false }])
   expect(server.apiRequests).toHaveLength(3)
 })
 
-test('concurrent calls that all meet an expired token cause one refresh', async () => {
+test('concurrent calls that all meet an expired token cause one token request and no forced refresh', async () => {
   const { call } = setup()
   await call()
   server.expireTokens()
   const results = await Promise.all(Array.from({ length: 20 }, () => call()))
   expect(results.every((r) => r.ok)).toBe(true)
-  expect(server.tokenRequests.filter((t) => t.forceRefresh)).toHaveLength(1)
+  expect(server.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: false }])
 })
 
 test("a token that stays invalid ends in AUTH_ERROR with the doc's hint after exactly one refresh", async () => {
@@ -90,7 +90,8 @@ test("a token that stays invalid ends in AUTH_ERROR with the doc's hint after ex
   server.rejectAllTokens = true
   const r = await call()
   expect(r.ok === false && r.error).toMatchObject({ code: 'AUTH_ERROR', wxErrCode: 40001, retryable: false, hint: expect.stringContaining('AppSecret') })
-  expect(server.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true }])
+  // Normal mode hands back the refused token, so one forced refresh, then the call fails for good.
+  expect(server.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: false }, { forceRefresh: true }])
   expect(server.apiRequests).toHaveLength(2)
 })
 

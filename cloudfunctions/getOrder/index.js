@@ -2477,14 +2477,21 @@ function httpsTransport(options) {
 
 // src/transport/tokens.ts
 var TOKEN_FETCH_TIMEOUT_MS = 1e4;
+var FORCE_SPACING_MS = 3e4;
 function stableTokenProvider(options) {
   const clock = options.clock ?? systemClock;
   const base = (options.baseUrl ?? "https://api.weixin.qq.com").replace(/\/+$/, "");
   let cached2;
   let inflight;
   let requests = 0;
+  let forced = 0;
+  let lastForceAt = Number.NEGATIVE_INFINITY;
   async function fetchToken(force) {
     requests++;
+    if (force) {
+      forced++;
+      lastForceAt = clock.now();
+    }
     const signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS);
     const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: "client_credential", appid: options.appid, secret: options.secret, force_refresh: force }, signal, "/cgi-bin/stable_token");
     const b = body;
@@ -2502,9 +2509,26 @@ function stableTokenProvider(options) {
     cached2 = { token: b.access_token, refreshAt: clock.now() + lifetimeMs - margin };
     return b.access_token;
   }
+  async function replace(rejected) {
+    const inForce = await fetchToken(false);
+    if (rejected === void 0 || inForce !== rejected) return inForce;
+    if (clock.now() - lastForceAt >= FORCE_SPACING_MS) {
+      try {
+        const fresh = await fetchToken(true);
+        if (fresh !== rejected) return fresh;
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || err.kind !== "errcode") throw err;
+      }
+    }
+    cached2 = void 0;
+    return inForce;
+  }
   return {
     get requests() {
       return requests;
+    },
+    get forced() {
+      return forced;
     },
     getToken({ rejected }) {
       if (!options.appid || !options.secret) {
@@ -2512,12 +2536,9 @@ function stableTokenProvider(options) {
       }
       const usable = cached2 && clock.now() < cached2.refreshAt && cached2.token !== rejected;
       if (usable) return Promise.resolve(cached2.token);
-      if (!inflight) {
-        const force = rejected !== void 0 && (cached2 == null ? void 0 : cached2.token) === rejected;
-        inflight = fetchToken(force).finally(() => {
-          inflight = void 0;
-        });
-      }
+      inflight ??= replace(rejected).finally(() => {
+        inflight = void 0;
+      });
       return inflight;
     }
   };

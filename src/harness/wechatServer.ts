@@ -23,6 +23,11 @@ export interface FakeWechatServer {
   readonly issued: string[]
   /** make every issued token stale, as when it expires: the next API call answers 40001 */
   expireTokens(): void
+  /**
+   * WeChat refuses this token (40001) while stable_token's normal mode still hands it out: only a
+   * forced refresh replaces it.
+   */
+  revoke(token: string): void
   /** answer 40001 to every API call, even with a fresh token */
   rejectAllTokens: boolean
   /** answer 40164 (IP not whitelisted) from every endpoint */
@@ -38,10 +43,19 @@ export interface FakeWechatServer {
  * WeChat's HTTPS API on loopback: `stable_token`, `order/get` and `order/batchget`, answering
  * from the same fake logistics backend as the gateway, and checking the tokens it issued.
  */
-export async function startWechatServer(options: { backend?: FakeBackend; tokenTtlSec?: number; appid?: string; secret?: string; tokenLatencyMs?: number } = {}): Promise<FakeWechatServer> {
+/** Forced refreshes: at most 20 a day, and one within 30 s of the last does not refresh. */
+export const FORCE_REFRESH_PER_DAY = 20
+export const FORCE_REFRESH_SPACING_MS = 30_000
+
+export async function startWechatServer(
+  options: { backend?: FakeBackend; tokenTtlSec?: number; appid?: string; secret?: string; tokenLatencyMs?: number; clock?: { now(): number } } = {},
+): Promise<FakeWechatServer> {
   const appid = options.appid ?? FAKE_APPID
   const secret = options.secret ?? FAKE_APPSECRET
+  const now = () => (options.clock ?? Date).now()
   const valid = new Set<string>()
+  const revoked = new Set<string>()
+  const forcedAt: number[] = []
   const sockets = new Set<Socket>()
 
   const server = http.createServer((req, res) => {
@@ -80,9 +94,19 @@ export async function startWechatServer(options: { backend?: FakeBackend; tokenT
       if (body.grant_type !== 'client_credential') return json(res, { errcode: 40002, errmsg: 'invalid grant_type' })
       if (body.appid !== appid) return json(res, { errcode: 40013, errmsg: 'invalid appid' })
       if (body.secret !== secret) return json(res, { errcode: 40125, errmsg: 'invalid appsecret' })
+      // getStableAccessToken: normal mode returns the token in force; a forced refresh invalidates
+      // it, at most 20 times a day, and one within 30 s of the last "不会刷新" (does not refresh).
+      // developers.weixin.qq.com/minigame/dev/api-backend/open-api/access-token/auth.getStableAccessToken.html
       const latest = fake.issued.at(-1)
-      if (body.force_refresh !== true && latest !== undefined && valid.has(latest)) {
-        return json(res, { access_token: latest, expires_in: options.tokenTtlSec ?? 7200 })
+      const current = latest !== undefined && valid.has(latest) ? latest : undefined
+      if (body.force_refresh === true) {
+        const t = now()
+        const last = forcedAt.at(-1)
+        if (current !== undefined && last !== undefined && t - last < FORCE_REFRESH_SPACING_MS) return json(res, { access_token: current, expires_in: options.tokenTtlSec ?? 7200 })
+        if (forcedAt.filter((at) => t - at < 86_400_000).length >= FORCE_REFRESH_PER_DAY) return json(res, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
+        forcedAt.push(t)
+      } else if (current !== undefined) {
+        return json(res, { access_token: current, expires_in: options.tokenTtlSec ?? 7200 })
       }
       const token = `FAKE_TOKEN_${randomBytes(12).toString('hex')}`
       valid.clear()
@@ -95,7 +119,7 @@ export async function startWechatServer(options: { backend?: FakeBackend; tokenT
     if (!api) return send(res, 404, 'not found', 'text/plain')
     const token = url.searchParams.get('access_token') ?? ''
     fake.apiRequests.push({ path: url.pathname, token, body })
-    if (fake.rejectAllTokens || !valid.has(token)) {
+    if (fake.rejectAllTokens || !valid.has(token) || revoked.has(token)) {
       return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' })
     }
     if (fake.rateLimited) return json(res, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
@@ -125,6 +149,7 @@ export async function startWechatServer(options: { backend?: FakeBackend; tokenT
     refuseIp: false,
     rateLimited: false,
     expireTokens: () => valid.clear(),
+    revoke: (token) => void revoked.add(token),
     httpsEnv: () => ({ WX_TRANSPORT: 'https', WX_API_BASE: baseUrl, WX_APPID: appid, WX_APPSECRET: secret }),
     close: () =>
       new Promise<void>((resolve) => {

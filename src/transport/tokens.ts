@@ -31,24 +31,37 @@ export interface StableTokenOptions {
   clock?: Clock
 }
 
+/** WeChat refreshes a forced token at most once in 30 s (getStableAccessToken: "否则不会刷新"). */
+export const FORCE_SPACING_MS = 30_000
+
 /**
- * Access tokens from `POST /cgi-bin/stable_token`: cached until a margin before they expire,
- * one request in flight however many calls wait, and a forced refresh only when the token
- * WeChat refused is still the cached one (so fifty calls failing 40001 at once cause one refresh).
+ * Access tokens from `POST /cgi-bin/stable_token`, shared by many instances of one app without
+ * invalidating each other: cached until a margin before they expire, one request in flight however
+ * many calls wait. When WeChat refuses a token (40001/40014/42001), normal mode is asked first: it
+ * returns the token now in force, which another instance may have replaced ours with. Only when
+ * normal mode hands back the very token WeChat refused is `force_refresh` used (WeChat allows 20 a
+ * day, 30 s apart). A refused or rate-limited forced refresh falls back to normal mode: the dead
+ * token is not kept, so the next call asks again instead of reusing it for hours.
  *
  * @example
  * const tokens = stableTokenProvider({ appid: process.env.WX_APPID!, secret: process.env.WX_APPSECRET! })
  * const transport = httpsTransport({ tokens })
  */
-export function stableTokenProvider(options: StableTokenOptions): TokenProvider & { readonly requests: number } {
+export function stableTokenProvider(options: StableTokenOptions): TokenProvider & { readonly requests: number; readonly forced: number } {
   const clock = options.clock ?? systemClock
   const base = (options.baseUrl ?? 'https://api.weixin.qq.com').replace(/\/+$/, '')
   let cached: { token: string; refreshAt: number } | undefined
   let inflight: Promise<string> | undefined
   let requests = 0
+  let forced = 0
+  let lastForceAt = Number.NEGATIVE_INFINITY
 
   async function fetchToken(force: boolean): Promise<string> {
     requests++
+    if (force) {
+      forced++
+      lastForceAt = clock.now()
+    }
     // Shared by every caller waiting, so bound by its own clock, not by the first caller's deadline.
     const signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)
     const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: options.appid, secret: options.secret, force_refresh: force }, signal, '/cgi-bin/stable_token')
@@ -68,9 +81,30 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
     return b.access_token
   }
 
+  async function replace(rejected: string | undefined): Promise<string> {
+    const inForce = await fetchToken(false)
+    if (rejected === undefined || inForce !== rejected) return inForce
+    // Normal mode hands back the very token WeChat refused: only a forced refresh replaces it.
+    if (clock.now() - lastForceAt >= FORCE_SPACING_MS) {
+      try {
+        const fresh = await fetchToken(true)
+        if (fresh !== rejected) return fresh
+      } catch (err) {
+        // A refused or rate-limited forced refresh: fall back to normal mode below.
+        if (!(err instanceof UpstreamError) || err.kind !== 'errcode') throw err
+      }
+    }
+    // Nothing better to give: the caller meets the refusal again, and the dead token is not kept.
+    cached = undefined
+    return inForce
+  }
+
   return {
     get requests() {
       return requests
+    },
+    get forced() {
+      return forced
     },
     getToken({ rejected }) {
       if (!options.appid || !options.secret) {
@@ -78,12 +112,9 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
       }
       const usable = cached && clock.now() < cached.refreshAt && cached.token !== rejected
       if (usable) return Promise.resolve(cached!.token)
-      if (!inflight) {
-        const force = rejected !== undefined && cached?.token === rejected
-        inflight = fetchToken(force).finally(() => {
-          inflight = undefined
-        })
-      }
+      inflight ??= replace(rejected).finally(() => {
+        inflight = undefined
+      })
       return inflight
     },
   }
