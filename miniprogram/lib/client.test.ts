@@ -51,6 +51,11 @@ test('an upstream error carries the upstream code and the hint', async () => {
 })
 
 test.each([
+  // Message shapes as the platform sends them (reported from production).
+  [{ errMsg: 'cloud.callFunction:fail -504003 Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
+  [{ errCode: -404011, errMsg: 'cloud.callFunction:fail -404011 cloud function execution error | errCode: -504003 | errMsg: Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
+  [{ errCode: -404011, errMsg: "cloud.callFunction:fail Error: errCode: -404011 cloud function execution error | errMsg: errCode: -504002 functions execute fail | errMsg: Error: Cannot find module 'wx-server-sdk'" }, 'CONFIG_ERROR', false],
+  [{ errCode: -404011, errMsg: 'cloud.callFunction:fail -404011 cloud function execution error | errCode: -504002 functions execute fail | errMsg: TypeError: x is not a function' }, 'INTERNAL', false],
   [{ errCode: -504003, errMsg: 'cloud.callFunction:fail Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
   [{ errCode: -501000, errMsg: 'cloud.callFunction:fail FunctionName parameter could not be found' }, 'CONFIG_ERROR', false],
   [{ errCode: -1, errMsg: 'cloud.callFunction:fail request:fail' }, 'UPSTREAM_UNAVAILABLE', true],

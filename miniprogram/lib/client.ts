@@ -26,6 +26,9 @@ export class GetOrderError extends Error {
   readonly field: string | undefined
   readonly wxErrCode: number | undefined
   readonly wxErrMsg: string | undefined
+  /** the carrier's own code and reason, when WeChat passed them on */
+  readonly deliveryResultCode: number | undefined
+  readonly deliveryResultMsg: string | undefined
   readonly requestId: string | undefined
 
   constructor(error: OrderError, requestId?: string) {
@@ -36,6 +39,8 @@ export class GetOrderError extends Error {
     this.field = error.field
     this.wxErrCode = error.wxErrCode
     this.wxErrMsg = error.wxErrMsg
+    this.deliveryResultCode = error.deliveryResultCode
+    this.deliveryResultMsg = error.deliveryResultMsg
     this.requestId = requestId
   }
 }
@@ -90,17 +95,45 @@ function shapeError(): GetOrderError {
   return new GetOrderError({ code: 'BAD_RESPONSE', message: 'The getOrder function answered a result of the wrong kind.', retryable: false })
 }
 
-/** wx.cloud.callFunction rejects with `{ errCode, errMsg }` when the call itself fails. */
+/**
+ * wx.cloud.callFunction rejects with `{ errCode, errMsg }` when the call itself fails, and the
+ * codes that say why are often only inside errMsg, nested: "cloud.callFunction:fail -404011 cloud
+ * function execution error | errCode: -504002 functions execute fail | errMsg: Error: Cannot find
+ * module 'wx-server-sdk'". So every code in the message counts, as well as errCode. Meanings:
+ * WeChat's cloud errcode table (-404xxx: the SDK's cloud function errors; -404011: the function's
+ * execution failed) and wx-server-sdk's ERR_CODE (-504001 functions request fail, -504002 functions
+ * execute fail); -504003 comes with "Invoking task timed out after N seconds".
+ */
 function callFailure(err: unknown): OrderError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
-  const errCode = typeof e.errCode === 'number' ? e.errCode : undefined
   const errMsg = typeof e.errMsg === 'string' ? e.errMsg : typeof e.message === 'string' ? e.message : String(err)
+  const codes = new Set<number>([...errMsg.matchAll(/-\d{6}\b/g)].map((m) => Number(m[0])))
+  if (typeof e.errCode === 'number') codes.add(e.errCode)
+  const errCode = typeof e.errCode === 'number' ? e.errCode : [...codes][0]
   const base = { ...(errCode !== undefined ? { wxErrCode: errCode } : {}), wxErrMsg: errMsg.slice(0, 300) }
-  if (errCode === -504003 || /time ?out/i.test(errMsg)) {
-    return { code: 'TIMEOUT', message: 'The getOrder function did not answer in time.', hint: 'Retry; if it keeps happening, raise the function\'s timeout.', retryable: true, ...base }
+  if (/Cannot find module/i.test(errMsg)) {
+    return {
+      code: 'CONFIG_ERROR',
+      message: 'The getOrder function was deployed without its dependencies.',
+      hint: 'Deploy it again with dependencies: in devtools, right-click cloudfunctions/getOrder → 上传并部署：云端安装依赖 (upload and deploy, install dependencies in the cloud).',
+      retryable: false,
+      ...base,
+    }
   }
-  if (errCode === -501000 || /FunctionName|function not found|not exist/i.test(errMsg)) {
+  if (codes.has(-504003) || /timed? ?out/i.test(errMsg)) {
+    return {
+      code: 'TIMEOUT',
+      message: 'The getOrder function did not answer in time.',
+      hint: "Retry; if it keeps happening, raise the function's timeout (functions created from devtools get 3 s): config.json and cloudbaserc.json set it.",
+      retryable: true,
+      ...base,
+    }
+  }
+  if (codes.has(-501000) || codes.has(-501005) || /FunctionName|function not found|not exist|invalid env/i.test(errMsg)) {
     return { code: 'CONFIG_ERROR', message: 'The getOrder function is not deployed in this cloud environment.', hint: 'Deploy cloudfunctions/getOrder, and check the env passed to wx.cloud.init.', retryable: false, ...base }
+  }
+  if (codes.has(-504002)) {
+    return { code: 'INTERNAL', message: 'The getOrder function failed while it ran.', hint: "Look up the call in the function's logs (CloudBase console → cloud functions → getOrder → logs).", retryable: false, ...base }
   }
   return { code: 'UPSTREAM_UNAVAILABLE', message: 'Calling the getOrder function failed.', hint: 'Check the network and retry.', retryable: true, ...base }
 }
