@@ -1662,6 +1662,7 @@ function maskOpenid(openid) {
 
 // src/label/decode.ts
 var buffer = __toESM(require("buffer"));
+var import_util3 = require("util");
 
 // src/label/base64.ts
 var WHITESPACE_ALL = /[\t\n\f\r ]+/g;
@@ -1696,9 +1697,9 @@ var GB_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?\s*(?:gbk|gb2312|gb18030)\b/i;
 var ALL_WHITESPACE = /^[\t\n\f\r ]*$/;
 var SNIFF_BYTES = 4096;
 var NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/;
-var utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-var gb18030 = new TextDecoder("gb18030");
-var gb18030Strict = new TextDecoder("gb18030", { fatal: true });
+var utf8Strict = new import_util3.TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var gb18030 = new import_util3.TextDecoder("gb18030");
+var gb18030Strict = new import_util3.TextDecoder("gb18030", { fatal: true });
 var isUtf82 = typeof buffer.isUtf8 === "function" ? buffer.isUtf8 : (b) => {
   try {
     utf8Strict.decode(b);

@@ -1,4 +1,5 @@
 import * as buffer from 'buffer'
+import { TextDecoder } from 'util'
 import type { Warning } from '../types'
 import { decodeBase64 } from './base64'
 

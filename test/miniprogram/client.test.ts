@@ -1,7 +1,7 @@
 import { createBackend } from '../../src/harness/backend'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
-import { type CloudCaller, createGetOrderClient, GetOrderError } from './client'
+import { type CloudCaller, createGetOrderClient, GetOrderError } from '../../miniprogram/lib/client'
 
 /** A fake wx.cloud that runs the real function in-process, as the platform would, and counts calls. */
 function fakeWxCloud(env: Record<string, string> = {}) {
