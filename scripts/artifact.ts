@@ -34,8 +34,12 @@ export async function buildArtifact(): Promise<Record<string, string>> {
     main: 'index.js',
     dependencies: { 'wx-server-sdk': sdkVersion },
   }
+  // devtools uploads take the timeout from config.json (the platform's default is 3 s); the CLI
+  // takes it from cloudbaserc.json. One number, so both deploy paths give the function the same.
+  const rc = require(path.join(ROOT, 'cloudbaserc.json')) as { functions: { name: string; timeout: number }[] }
+  const timeout = rc.functions.find((f) => f.name === 'getOrder')!.timeout
   // The hourly timer deletes expired labels (config.json triggers: one timer, 7-field cron).
-  const config = { permissions: { openapi: Object.values(OPENAPI) }, triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: PURGE_CRON }] }
+  const config = { permissions: { openapi: Object.values(OPENAPI) }, timeout, triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: PURGE_CRON }] }
   return {
     'index.js': js,
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,

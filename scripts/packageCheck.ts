@@ -52,10 +52,12 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
   const js = read('index.js') ?? ''
   let granted: string[] = []
   let triggers: { name?: unknown; type?: unknown; config?: unknown }[] = []
+  let timeout: unknown
   try {
     const config = JSON.parse(read('config.json') ?? '{}')
     granted = config.permissions?.openapi ?? []
     triggers = Array.isArray(config.triggers) ? config.triggers : []
+    timeout = config.timeout
   } catch {
     // reported below
   }
@@ -66,6 +68,13 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
     name: 'config.json permissions.openapi lists every openapi the bundle calls',
     ok: called.length > 0 && ungranted.length === 0,
     detail: ungranted.length ? `missing from config.json permissions.openapi: ${ungranted.join(', ')} (the call would fail with -604101)` : `granted: ${called.join(', ')}`,
+  })
+
+  const rcTimeout = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; timeout?: number }[] }).functions.find((f) => f.name === 'getOrder')?.timeout
+  checks.push({
+    name: 'config.json sets the timeout cloudbaserc.json sets (devtools uploads would otherwise get 3 s)',
+    ok: typeof timeout === 'number' && timeout === rcTimeout,
+    detail: typeof timeout !== 'number' ? 'config.json has no timeout: a devtools upload would run with the 3 s default' : `${timeout} s (cloudbaserc.json: ${String(rcTimeout)} s)`,
   })
 
   // Stored labels are personal data: without the timer nothing ever deletes them.

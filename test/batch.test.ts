@@ -155,6 +155,18 @@ describe('large labels and label files through the real SDK and the gateway', ()
     expect(r.order).not.toHaveProperty('printHtmlFile')
   })
 
+  test('an answer over 1 MB even with every label a file is RESULT_TOO_LARGE, and leaves no file behind', async () => {
+    h.gateway.resetStorage()
+    // Waybill data of about 400 KB an order: three of them cannot fit whatever happens to labels.
+    const heavy = generated(3).map((o) => ({ ...o, waybill_data: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: '收件人地址'.repeat(25) })) }))
+    h.gateway.backend = backendWith(heavy)
+    const main = h.use({ ADMIN_OPENIDS: ADMIN }, ADMIN)
+    const r = await quiet(() => main({ orders: heavy.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id })), printHtmlAs: 'file' }, { request_id: 'big' }))
+    expect(r).toMatchObject({ ok: false, error: { code: 'RESULT_TOO_LARGE', retryable: false, hint: expect.stringContaining('fewer orders') } })
+    expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(4096)
+    expect(h.gateway.files.size).toBe(0)
+  })
+
   test.each(['upload', 'temp-url'] as const)('a storage failure (%s) is a structured error on both SDKs alike', async (fault) => {
     // A label stored by an earlier test would be reused without an upload.
     h.gateway.resetStorage()

@@ -63,7 +63,7 @@ test('npm run deploy -- --dry-run passes: the function, installed alone, runs un
   const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run'], { cwd: ROOT, timeout: 240_000 })
   expect(stdout).toContain('Package check passed.')
   expect(stdout).not.toContain('✗')
-  expect(stdout.match(/✓/g)).toHaveLength(9)
+  expect(stdout.match(/✓/g)).toHaveLength(10)
   expect(stdout).toContain('✓ config.json declares the purgeLabels timer')
 })
 
@@ -83,8 +83,13 @@ describe('the package check names what is wrong', () => {
     ],
     [
       'config.json without the purge timer',
-      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] } })),
+      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] }, timeout: 10 })),
       /no "purgeLabels" trigger: stored labels would never be deleted/,
+    ],
+    [
+      'config.json without a timeout',
+      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] }, triggers: [{ name: 'purgeLabels', type: 'timer', config: '0 0 * * * * *' }] })),
+      /no timeout: a devtools upload would run with the 3 s default/,
     ],
     ['the bundle is stale', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\n// edited by hand\n'), /stale: index\.js/],
     ['the bundle names a machine path', (d) => fs.appendFileSync(path.join(d, 'index.js'), `\nconst where = "${ROOT}/src";\n`), new RegExp(`found ${ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)],

@@ -1474,16 +1474,17 @@ function describeValue(v) {
 // src/label/deliver.ts
 var RESULT_LIMIT_BYTES = 1024 * 1024 - 16 * 1024;
 async function deliverLabels(items, mode, deps) {
-  if (mode === "none") return;
-  const withLabel = items.filter((i) => i.order.printHtml !== null);
-  if (mode === "file") {
-    for (const item of withLabel) await toFile(item, deps);
+  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES;
+  const withLabel = mode === "none" ? [] : items.filter((i) => i.order.printHtml !== null);
+  if (mode === "file") for (const item of withLabel) await toFile(item, deps);
+  if (limit === Infinity) return;
+  if (mode !== "text" || withLabel.length === 0) {
+    const size2 = deps.measure();
+    if (size2 > limit) throw new ResultTooLargeError(size2, limit);
     return;
   }
-  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES;
-  if (withLabel.length === 0 || limit === Infinity) return;
   const labelBytes = withLabel.reduce((sum, i) => sum + Buffer.byteLength(i.order.printHtml), 0);
-  if (2 * labelBytes + 64 * 1024 <= limit) return;
+  if (items.length === 1 && 2 * labelBytes + waybillBound(items[0]) + 64 * 1024 <= limit) return;
   let size = deps.measure();
   const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml.length - a.order.printHtml.length);
   for (const item of largestFirst) {
@@ -1497,6 +1498,20 @@ async function deliverLabels(items, mode, deps) {
     item.warnings.push(warning);
     size += jsonBytes(null) - inline + jsonBytes(item.order.printHtmlFile) + jsonBytes(warning) + ',"printHtmlFile":,'.length;
   }
+  if (size > limit) throw new ResultTooLargeError(size, limit);
+}
+var ResultTooLargeError = class extends Error {
+  constructor(bytes, limit) {
+    super(`The answer would be ${bytes} bytes even with every label stored as a file, over the ${limit}-byte limit of callFunction.`);
+    this.bytes = bytes;
+    this.limit = limit;
+    this.name = "ResultTooLargeError";
+  }
+};
+function waybillBound(item) {
+  let units = 0;
+  for (const e of item.order.waybillDataList) units += e.key.length + e.value.length;
+  return 4 + 2 * (6 * units + 32 * item.order.waybillDataList.length);
 }
 function jsonBytes(v) {
   return Buffer.byteLength(JSON.stringify(v) ?? "", "utf8");
@@ -2123,6 +2138,9 @@ function createGetOrderHandler(deps) {
       throw err;
     }
     function storageFailure(err) {
+      if (err instanceof ResultTooLargeError) {
+        return build("RESULT_TOO_LARGE", err.message, 'Ask for fewer orders at a time (the waybill data alone is too large), or printHtmlAs "none".');
+      }
       if (err instanceof NoStorageError) {
         return build("CONFIG_ERROR", err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".');
       }

@@ -71,6 +71,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'BAD_RESPONSE',
   'WECHAT_ERROR',
+  'RESULT_TOO_LARGE',
   'INTERNAL',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]

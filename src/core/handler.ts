@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../clock/retry'
 import { validateEvent } from '../event/validate'
 import { build, internalError, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { deliverLabels, type Labelled, NoStorageError, type SaveLabel } from '../label/deliver'
+import { deliverLabels, type Labelled, NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
 import { type LabelSession, type LabelStorage, ownerKey } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
@@ -243,6 +243,9 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
     }
 
     function storageFailure(err: unknown): OrderError {
+      if (err instanceof ResultTooLargeError) {
+        return build('RESULT_TOO_LARGE', err.message, 'Ask for fewer orders at a time (the waybill data alone is too large), or printHtmlAs "none".')
+      }
       if (err instanceof NoStorageError) {
         return build('CONFIG_ERROR', err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".')
       }

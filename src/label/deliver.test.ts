@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import type { Order } from '../types'
-import { deliverLabels, type Labelled, RESULT_LIMIT_BYTES } from './deliver'
+import { deliverLabels, type Labelled, RESULT_LIMIT_BYTES, waybillBound } from './deliver'
 
 function item(n: number, bytes: number): Labelled {
   const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>order o${n} ${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
@@ -31,13 +32,30 @@ test('offloads the largest labels until the result fits, measuring the result on
   expect(withoutLast).toBeGreaterThan(RESULT_LIMIT_BYTES - 4096)
 })
 
-test('small labels are never measured nor stored', async () => {
-  const items = [item(1, 2000), item(2, 3000)]
+test('a small label in a single answer is never measured nor stored', async () => {
+  const items = [item(1, 2000)]
   const measure = jest.fn(() => 0)
   const save = jest.fn()
   await deliverLabels(items, 'text', { measure, save })
   expect(measure).not.toHaveBeenCalled()
   expect(save).not.toHaveBeenCalled()
+})
+
+test('a batch of small labels is measured once, since its waybill data alone can pass the limit', async () => {
+  const items = [item(1, 2000), item(2, 3000)]
+  const measure = jest.fn(() => 10_000)
+  const save = jest.fn()
+  await deliverLabels(items, 'text', { measure, save })
+  expect(measure).toHaveBeenCalledTimes(1)
+  expect(save).not.toHaveBeenCalled()
+})
+
+test.each(['text', 'file', 'none'] as const)("an answer over the limit even with every label a file is ResultTooLargeError (%s)", async (mode) => {
+  const items = [item(1, 2000)]
+  items[0]!.order.waybillDataList = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: '收件人地址'.repeat(40) }))
+  const result = { ok: true, order: items[0]!.order, warnings: [], requestId: 'r' }
+  const save = jest.fn(async (html: string) => ({ fileID: 'f', tempFileURL: 'u', bytes: html.length, expiresAt: '2026-01-01T00:00:00.000Z' }))
+  await expect(deliverLabels(items, mode, { measure: () => Buffer.byteLength(JSON.stringify(result)), save })).rejects.toMatchObject({ name: 'ResultTooLargeError' })
 })
 
 test("'file' stores every label; 'none' touches nothing; no storage is an error", async () => {
@@ -49,4 +67,17 @@ test("'file' stores every label; 'none' touches nothing; no storage is an error"
   expect(save).toHaveBeenCalledTimes(2)
   expect(items.every((i) => i.order.printHtml === null && i.order.printHtmlFile)).toBe(true)
   await expect(deliverLabels([item(3, 10)], 'file', { measure: () => 0, save: undefined })).rejects.toMatchObject({ name: 'NoStorageError' })
+})
+
+test('property: waybillBound is never below the JSON bytes of the waybill data, in both its forms', () => {
+  fc.assert(
+    fc.property(fc.array(fc.record({ key: fc.string({ unit: 'binary' }), value: fc.string({ unit: 'binary' }) }), { maxLength: 30 }), (list) => {
+      const it = item(0, 10)
+      it.order.waybillDataList = list
+      it.order.waybillData = Object.fromEntries(list.map((e) => [e.key, e.value]))
+      const actual = Buffer.byteLength(JSON.stringify(it.order.waybillData)) + Buffer.byteLength(JSON.stringify(list))
+      return actual <= waybillBound(it)
+    }),
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+  )
 })
