@@ -1,11 +1,11 @@
 /**
- * The public shapes of CONTRACT.md §2–§7. Field names here are the interface: rename nothing.
+ * The public shapes of docs/contract.md §2–§7. Field names here are the interface: rename nothing.
  */
 
 export type PrintType = 0 | 1
 export type PrintHtmlAs = 'text' | 'file' | 'none'
 
-/** One order of a batch event (CONTRACT §6). */
+/** One order of a batch event (docs/contract.md §6). */
 export interface BatchOrderInput {
   orderId: string
   deliveryId: string
@@ -51,7 +51,7 @@ export interface Order {
   status: OrderStatus
   /** the raw order_status */
   statusCode: number | null
-  /** the decoded label HTML (CONTRACT §4) */
+  /** the decoded label HTML (docs/contract.md §4) */
   printHtml: string | null
   printHtmlFile?: PrintHtmlFile
   /** waybill_data as key → value (the last value wins for a repeated key) */

@@ -92,3 +92,18 @@ test('npm start -- --transport https runs the main job over HTTPS against the fa
   expect(stdout).toContain('status     cancelled')
   expect(fs.readFileSync(path.join(out, 'DEMO-ZTO-0001.html'), 'utf8')).toContain('中通快递')
 })
+
+test('the committed bundle calls the SDK as documented: the wire carries exactly the API fields, snake_case', async () => {
+  gateway.backend = createBackend()
+  const before = gateway.requests.length
+  const event = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789', printType: 1, customRemark: '易碎' }
+  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event, env: { ...gateway.sdkEnv(), ...identityEnv({ openid: 'oUSER-wire-0000000001' }) }, timeoutSec: 3 })
+  expect(run.result).toMatchObject({ ok: true, order: { orderId: event.orderId } })
+  expect(gateway.requests.slice(before)).toEqual([
+    {
+      action: 'wx.openApi',
+      apiName: 'logistics.getOrder',
+      data: { order_id: event.orderId, delivery_id: 'SF', waybill_id: '123456789', print_type: 1, custom_remark: '易碎', openid: 'oUSER-wire-0000000001' },
+    },
+  ])
+})

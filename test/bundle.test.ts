@@ -39,3 +39,9 @@ describe('cloudfunctions/getOrder as committed', () => {
 test('miniprogram/lib/contract.ts is the current copy of src/types.ts (run `npm run build` if not)', () => {
   expect(fs.readFileSync(MINIPROGRAM_CONTRACT, 'utf8') === miniprogramContract()).toBe(true)
 })
+
+test('the committed bundle calls cloud.openapi as the SDK documents it: camelCase, no convertCase option', () => {
+  const js = fs.readFileSync(path.join(FUNCTION_DIR, 'index.js'), 'utf8')
+  expect(js).not.toMatch(/convertCase/)
+  for (const name of ['orderId', 'deliveryId', 'waybillId', 'printType', 'customRemark', 'orderList']) expect(js).toContain(`${name}:`)
+})

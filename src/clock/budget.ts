@@ -1,4 +1,4 @@
-/** The platform's default timeout for functions created from devtools (CONTRACT, facts file). */
+/** The platform's default timeout for functions created from devtools (docs/contract.md §9). */
 export const DEFAULT_TIME_LIMIT_MS = 3000
 
 export interface Clock {

@@ -77,7 +77,7 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   930563: { code: 'WECHAT_ERROR', meaning: 'the order does not exist', hint: NO_ORDER_HINT }, // [c563], [c528]
 }
 
-/** Codes whose failure may pass if the same call is made again (CONTRACT §7 "retryable"). */
+/** Codes whose failure may pass if the same call is made again (docs/contract.md §7 "retryable"). */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UPSTREAM_UNAVAILABLE', 'TIMEOUT'])
 
 /** Errcodes after which the HTTPS transport refreshes its token once and tries again. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 
-/** CONTRACT §2 limits, exported so docs, tests and the mini-program client share them. */
+/** docs/contract.md §2 limits, exported so docs, tests and the mini-program client share them. */
 export const LIMITS = {
   idMaxLength: 128,
   customRemarkMaxLength: 512,

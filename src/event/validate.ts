@@ -17,7 +17,7 @@ export type Validation =
   | { ok: false; error: OrderError }
 
 /**
- * Checks an event against CONTRACT §2. Nothing is trimmed or repaired: the first problem found
+ * Checks an event against docs/contract.md §2. Nothing is trimmed or repaired: the first problem found
  * is returned as an `INVALID_ARGUMENT` naming the field. Keys whose value is `undefined` count
  * as absent, since JSON (and so `wx.cloud.callFunction`) cannot carry them.
  */

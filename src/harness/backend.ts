@@ -254,7 +254,7 @@ const ERRMSG: Record<number, string> = {
   [-1]: 'system error',
 }
 
-/** The response example of shared/api/getOrder.md, verbatim. */
+/** The response example of the API's documentation, verbatim. */
 export const DOC_EXAMPLE_ANSWER = {
   print_html: DOC_EXAMPLE_PRINT_HTML,
   waybill_data: [

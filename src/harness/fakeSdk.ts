@@ -78,7 +78,7 @@ interface FakeQuery {
 
 /**
  * An in-process stand-in for wx-server-sdk 4.0.2, for fast unit tests. It mirrors what the real
- * SDK does with a cloud call (shared/WX_SERVER_SDK_FACTS.md): the proxy, case conversion both
+ * SDK does with a cloud call (read from wx-server-sdk 4.0.2's source): the proxy, case conversion both
  * ways, json-bigint, and the exact thrown shapes. The contract test holds it to the real SDK.
  */
 export function createFakeCloud(options: FakeCloudOptions): FakeCloud {

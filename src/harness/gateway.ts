@@ -6,7 +6,7 @@ import { EJSON } from 'bson'
 import { createBackend, type FakeBackend } from './backend'
 import { CollectionMissing, createDocStore, type DocStore } from './docstore'
 
-/** The wire messages of a cloud call (shared/WX_SERVER_SDK_FACTS.md). */
+/** The wire messages of a cloud call, as wx-server-sdk 4.0.2 and @cloudbase/node-sdk send them. */
 const proto = protobuf.Root.fromJSON({
   nested: {
     KeyValuePair: {

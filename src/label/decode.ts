@@ -29,7 +29,7 @@ const isUtf8: (b: Uint8Array) => boolean =
       }
 
 /**
- * Turns `print_html` (base64 of the label HTML) into text, as CONTRACT §4 says. Never throws:
+ * Turns `print_html` (base64 of the label HTML) into text, as docs/contract.md §4 says. Never throws:
  * anything that is not a label gives `html: null` and the warning that says why.
  *
  * @example

@@ -1,4 +1,4 @@
-/** The API's own request and answer shapes (snake_case), as shared/api/getOrder.md gives them. */
+/** The API's own request and answer shapes (snake_case), as the API documentation gives them (developers.weixin.qq.com/miniprogram/dev/server/API/express/express-by-business/api_getorder.html). */
 
 export interface WireGetOrderRequest {
   order_id: string
