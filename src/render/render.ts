@@ -1,16 +1,22 @@
 import * as fs from 'fs'
-import * as os from 'os'
 import * as path from 'path'
+import type { Browser } from 'playwright-core'
+import { mapPool } from '../core/pool'
 import type { PrintType } from '../types'
+import { loadLabel, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
+
+export { RenderLimitError } from './sealed'
 
 /** Debian's chromium package installs here. */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium'
 export const INSTALL_HINT = 'sudo apt-get install -y chromium fonts-noto-cjk'
 
 /**
- * Label sizes when the label does not say (no CSS `@page size`): the common thermal stocks for
- * Chinese e-waybills, 100×150 mm for a one-part label and 100×180 mm for a two-part one (the
- * extra 30 mm is the receipt the courier tears off). The API's default is two-part.
+ * Label sizes when the label does not say (no CSS `@page size`). Chinese e-waybill stock is
+ * commonly 100×180 mm for two-part labels (the extra 30 mm is the receipt the courier tears off)
+ * and 100×150 mm or 76×130 mm for one-part labels; WeChat's own store prints to 76×130. The API's
+ * default is two-part, so that is ours; 100×150 is the one-part default because it is the stock
+ * most carriers' one-part templates are laid out for. `--size 76x130` picks the smaller stock.
  */
 export const DEFAULT_SIZES: Record<PrintType, { widthMm: number; heightMm: number }> = {
   1: { widthMm: 100, heightMm: 150 },
@@ -24,17 +30,31 @@ export interface PageSize {
   source: 'css' | 'option' | 'default'
 }
 
-export interface RenderOptions {
-  /** the files are `<outDir>/<name>.png` and `<outDir>/<name>.pdf` */
-  outDir: string
-  name: string
-  /** used when the label has no `@page size` */
+/** How labels are rendered; every field has a safe default. */
+export interface SealOptions {
+  /** used when a label has no `@page size` */
   size?: { widthMm: number; heightMm: number }
-  /** picks the default size when neither the label nor `size` gives one (default 0, two-part) */
-  printType?: PrintType
   /** PNG pixels per CSS pixel (default 2, about 192 dpi) */
   scale?: number
   executablePath?: string
+  /**
+   * Run the label's scripts (default false: labels are static markup). Even then nothing leaves:
+   * the dead proxy, the WebRTC policy and the CSP (`connect-src 'none'`) still hold, and every
+   * step is still bounded in time.
+   */
+  allowScripts?: boolean
+  /** pages one label may print to (default 5); a label over it is refused before printing */
+  maxPages?: number
+  /** time one label may take to load, lay out and print (default 20 s) */
+  labelTimeoutMs?: number
+}
+
+export interface RenderOptions extends SealOptions {
+  /** the files are `<outDir>/<name>.png` and `<outDir>/<name>.pdf` */
+  outDir: string
+  name: string
+  /** picks the default size when neither the label nor `size` gives one (default 0, two-part) */
+  printType?: PrintType
 }
 
 export interface Rendered {
@@ -45,7 +65,7 @@ export interface Rendered {
   pixels: { width: number; height: number }
 }
 
-/** When rendering cannot start: Chromium or playwright-core is missing. */
+/** When rendering cannot start: Chromium, playwright-core or pdf-lib is missing. */
 export class LabelRenderError extends Error {
   override readonly name = 'LabelRenderError'
   readonly hint: string
@@ -78,51 +98,187 @@ export function pageSizeFor(html: string, options: Pick<RenderOptions, 'size' | 
   return { ...DEFAULT_SIZES[options.printType ?? 0], source: 'default' }
 }
 
+const FONT_WAIT_MS = 3000
+const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
+
+export interface LabelToRender {
+  /** names the PNG (`<name>.png`) and the label in reports */
+  name: string
+  html: string
+  printType?: PrintType
+}
+
+export interface RenderLabelsOptions extends SealOptions {
+  outDir: string
+  /** the merged PDF's file name in `outDir` (default `labels.pdf`) */
+  pdfName?: string
+  /** also write `<name>.png` for each label */
+  png?: boolean
+  /** pages rendered at once in the one browser (default 4) */
+  concurrency?: number
+  /** a bound on the whole run (default 60 s plus the label timeout for each label beyond 4) */
+  totalTimeoutMs?: number
+  /** orders that could not be fetched: listed on a page at the end of the PDF */
+  failures?: { name: string; code: string; message: string }[]
+  onProgress?(done: number, total: number): void
+}
+
+export type LabelOutcome =
+  | { name: string; ok: true; page: PageSize; pages: number; png?: string }
+  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' }
+
+export interface RenderedLabels {
+  pdf: string
+  /** pages of the merged PDF, the failure list included */
+  pages: number
+  labels: LabelOutcome[]
+}
+
 /**
- * Renders a decoded label to a PNG and a print-ready PDF at the label's real size, in headless
- * Chromium (Debian's package) driven by playwright-core. The page may load nothing from the
- * network: anything but `data:` URLs is refused.
+ * Renders labels into one print-ready PDF, one label per page at that label's own size, in input
+ * order, in one sealed headless Chromium (Debian's package, driven by playwright-core) with up to
+ * `concurrency` pages at once. A label that runs away (too many pages, a step past its time) fails
+ * alone; the browser is always closed.
+ *
+ * @example
+ * const { pdf, labels } = await renderLabels(
+ *   orders.map((o) => ({ name: o.orderId, html: o.printHtml! })),
+ *   { outDir: 'out', pdfName: 'today.pdf', png: true },
+ * )
+ */
+export async function renderLabels(labels: LabelToRender[], options: RenderLabelsOptions): Promise<RenderedLabels> {
+  const { chromium, PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
+  const labelTimeoutMs = options.labelTimeoutMs ?? 20_000
+  const total = options.totalTimeoutMs ?? 60_000 + Math.max(0, labels.length - 4) * labelTimeoutMs
+  fs.mkdirSync(options.outDir, { recursive: true })
+  const server = await chromium.launchServer({ executablePath: options.executablePath ?? DEFAULT_CHROMIUM, headless: true, args: sealedArgs() })
+  try {
+    const browser = await chromium.connect(server.wsEndpoint())
+    let done = 0
+    const rendered = await within(total, 'Rendering the labels', () =>
+      mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label) => {
+        try {
+          return await renderOne(browser, label, { ...options, labelTimeoutMs })
+        } catch (err) {
+          const limit = err instanceof RenderLimitError ? err.limit : undefined
+          return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
+        } finally {
+          options.onProgress?.(++done, labels.length)
+        }
+      }),
+    )
+    const merged = await PDFDocument.create()
+    for (const r of rendered) {
+      if (!('pdf' in r) || r.pdf === undefined) continue
+      const doc = await PDFDocument.load(r.pdf)
+      for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
+    }
+    const outcomes = rendered.map((r) => r.outcome)
+    const failed = [...(options.failures ?? []), ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: o.limit === 'pages' ? 'TOO_MANY_PAGES' : o.limit === 'timeout' ? 'RENDER_TIMEOUT' : 'RENDER_FAILED', message: o.error }))]
+    if (failed.length > 0) {
+      const list = await failureList(browser, failed, labelTimeoutMs)
+      const doc = await PDFDocument.load(list)
+      for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
+    }
+    const pdf = path.join(options.outDir, options.pdfName ?? 'labels.pdf')
+    // Without object streams: the plainest PDF, which every printer driver reads.
+    fs.writeFileSync(pdf, await merged.save({ useObjectStreams: false }))
+    return { pdf, pages: merged.getPageCount(), labels: outcomes }
+  } finally {
+    await server.kill()
+  }
+}
+
+/**
+ * Renders one decoded label to a PNG and a print-ready PDF at the label's real size, sealed as
+ * `renderLabels` is. Throws `RenderLimitError` for a label that runs away.
  *
  * @example
  * const { png, pdf, page } = await renderLabel(order.printHtml!, { outDir: 'out', name: order.orderId })
  */
 export async function renderLabel(html: string, options: RenderOptions): Promise<Rendered> {
-  const executablePath = options.executablePath ?? DEFAULT_CHROMIUM
+  const { outDir, name, printType, ...seal } = options
+  const r = await renderLabels([{ name, html, ...(printType !== undefined ? { printType } : {}) }], { ...seal, outDir, pdfName: `${name}.pdf`, png: true })
+  const outcome = r.labels[0]!
+  if (!outcome.ok) {
+    fs.rmSync(r.pdf, { force: true })
+    throw outcome.limit ? new RenderLimitError(outcome.limit, outcome.error) : new Error(outcome.error)
+  }
+  const scale = options.scale ?? 2
+  return { png: outcome.png!, pdf: r.pdf, page: outcome.page, pixels: { width: cssPx(outcome.page.widthMm) * scale, height: cssPx(outcome.page.heightMm) * scale } }
+}
+
+async function renderOne(browser: Browser, label: LabelToRender, options: RenderLabelsOptions & { labelTimeoutMs: number }) {
+  const page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
+  const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
+  const allowScripts = options.allowScripts ?? false
+  const maxPages = options.maxPages ?? 5
+  const t = options.labelTimeoutMs
+  const context = await sealedContext(browser, { viewport, scale: options.scale ?? 2, allowScripts })
+  try {
+    const tab = await context.newPage()
+    tab.setDefaultTimeout(t)
+    await within(t, `Loading label ${label.name}`, () => loadLabel(tab, label.html, { allowScripts, timeoutMs: t }))
+    // Fonts come only from data: URLs; a wait that does not end is given up, not waited for.
+    await within(FONT_WAIT_MS, 'Waiting for fonts', () => tab.evaluate(() => document.fonts.ready.then(() => true))).catch((err: unknown) => {
+      if (!(err instanceof RenderLimitError)) throw err
+    })
+    // Refuse a runaway label before printing it: its height, and its forced page breaks.
+    const layout = await within(t, `Measuring label ${label.name}`, () =>
+      tab.evaluate(() => {
+        let breaks = 0
+        for (const el of Array.from(document.querySelectorAll('body *'))) {
+          const s = getComputedStyle(el)
+          if (s.breakBefore === 'page' || s.breakAfter === 'page' || s.pageBreakBefore === 'always' || s.pageBreakAfter === 'always') breaks++
+          if (breaks > 1000) break
+        }
+        return { height: document.documentElement.scrollHeight, breaks }
+      }),
+    )
+    const estimate = Math.max(Math.ceil(layout.height / viewport.height), layout.breaks)
+    if (estimate > maxPages) throw new RenderLimitError('pages', `Label ${label.name} would print to at least ${estimate} pages, over the limit of ${maxPages}.`)
+    const pdf = await within(t, `Printing label ${label.name}`, () =>
+      tab.pdf({ width: `${page.widthMm}mm`, height: `${page.heightMm}mm`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' }, preferCSSPageSize: page.source === 'css' }),
+    )
+    const { PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
+    const pages = (await PDFDocument.load(pdf)).getPageCount()
+    if (pages > maxPages) throw new RenderLimitError('pages', `Label ${label.name} printed to ${pages} pages, over the limit of ${maxPages}.`)
+    let png: string | undefined
+    if (options.png) {
+      png = path.join(options.outDir, `${label.name}.png`)
+      await within(t, `Capturing label ${label.name}`, () => tab.screenshot({ path: png!, clip: { x: 0, y: 0, ...viewport } }))
+    }
+    return { pdf, outcome: { name: label.name, ok: true as const, page, pages, ...(png ? { png } : {}) } }
+  } finally {
+    await within(5000, 'Closing the page', () => context.close()).catch(() => undefined)
+  }
+}
+
+/** The orders that did not print, as the last page: our own markup, every value escaped. */
+async function failureList(browser: Browser, failed: { name: string; code: string; message: string }[], timeoutMs: number): Promise<Buffer> {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  const rows = failed.map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.code)}</td><td>${esc(f.message.slice(0, 300))}</td></tr>`).join('')
+  const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page{size:100mm 150mm;margin:5mm}body{font:8pt "Noto Sans CJK SC",sans-serif}table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:1mm;vertical-align:top;word-break:break-all}</style></head><body><h3>未打印 Not printed: ${failed.length}</h3><table><tr><th>order</th><th>code</th><th>why</th></tr>${rows}</table></body></html>`
+  const context = await sealedContext(browser, { viewport: { width: cssPx(100), height: cssPx(150) }, scale: 1, allowScripts: false })
+  try {
+    const tab = await context.newPage()
+    await loadLabel(tab, html, { allowScripts: false, timeoutMs: timeoutMs })
+    return await within(timeoutMs, 'Printing the failure list', () => tab.pdf({ preferCSSPageSize: true, printBackground: true }))
+  } finally {
+    await context.close().catch(() => undefined)
+  }
+}
+
+function loadTools(executablePath: string) {
   if (!fs.existsSync(executablePath)) {
     throw new LabelRenderError(`Chromium is not installed (${executablePath} is missing), so the label cannot be rendered.`, `Install it with: ${INSTALL_HINT}`)
   }
-  let chromium: typeof import('playwright-core').chromium
   try {
-    chromium = (require('playwright-core') as typeof import('playwright-core')).chromium
+    return {
+      chromium: (require('playwright-core') as typeof import('playwright-core')).chromium,
+      PDFDocument: (require('pdf-lib') as typeof import('pdf-lib')).PDFDocument,
+    }
   } catch {
-    throw new LabelRenderError('playwright-core is not installed, so the label cannot be rendered.', 'Install it with: npm install -D playwright-core')
+    throw new LabelRenderError('playwright-core or pdf-lib is not installed, so labels cannot be rendered.', 'Install them with: npm install -D playwright-core pdf-lib')
   }
-  const page = pageSizeFor(html, options)
-  const scale = options.scale ?? 2
-  const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
-  const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-chromium-'))
-  fs.mkdirSync(options.outDir, { recursive: true })
-  const png = path.join(options.outDir, `${options.name}.png`)
-  const pdf = path.join(options.outDir, `${options.name}.pdf`)
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    // This machine has no network beyond loopback: keep Chromium from reaching for it.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport,
-    deviceScaleFactor: scale,
-  })
-  try {
-    const tab = context.pages()[0] ?? (await context.newPage())
-    await tab.route('**/*', (route) => (/^(data|about|blob):/.test(route.request().url()) ? route.continue() : route.abort()))
-    await tab.setContent(html, { waitUntil: 'load' })
-    await tab.evaluate(() => document.fonts.ready)
-    await tab.screenshot({ path: png, clip: { x: 0, y: 0, ...viewport } })
-    await tab.pdf({ path: pdf, width: `${page.widthMm}mm`, height: `${page.heightMm}mm`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' }, preferCSSPageSize: page.source === 'css' })
-  } finally {
-    await context.close()
-    fs.rmSync(profile, { recursive: true, force: true })
-  }
-  return { png, pdf, page, pixels: { width: viewport.width * scale, height: viewport.height * scale } }
 }

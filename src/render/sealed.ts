@@ -1,0 +1,104 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+
+/**
+ * Label HTML comes from upstream and is untrusted: it holds a person's name, phone and address, and
+ * may carry scripts. The renderer lets nothing out, enforced by the browser itself, not only by
+ * request interception (which does not see WebSockets or WebRTC):
+ *
+ * - every request goes to a proxy that does not exist, loopback included (`<-loopback>`), so HTTP,
+ *   WebSocket and DNS lookups fail inside the browser;
+ * - WebRTC may use no UDP that is not proxied, and there is no proxy;
+ * - no DNS prefetch, no background networking, service workers blocked;
+ * - the document is served with a Content-Security-Policy header that allows nothing but inline
+ *   styles and data: URLs (scripts too, only when asked for);
+ * - JavaScript is off unless `allowScripts` (labels are static markup).
+ */
+export const DEAD_PROXY = 'http://127.0.0.1:1'
+
+export function sealedArgs(): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--dns-prefetch-disable',
+    `--proxy-server=${DEAD_PROXY}`,
+    // Without this Chromium sends loopback past the proxy.
+    '--proxy-bypass-list=<-loopback>',
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--disable-features=WebRtcHideLocalIpsWithMdns,NetworkServiceInProcess',
+  ]
+}
+
+/** The policy the label document is served with. */
+export function labelCsp(allowScripts: boolean): string {
+  return [
+    "default-src 'none'",
+    "style-src 'unsafe-inline' data:",
+    'img-src data:',
+    'font-src data:',
+    allowScripts ? "script-src 'unsafe-inline'" : "script-src 'none'",
+    "connect-src 'none'",
+    "frame-src 'none'",
+    "worker-src 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ')
+}
+
+/** The origin the label is served at: a name that resolves nowhere, answered by route fulfilment. */
+export const LABEL_URL = 'https://label.invalid/'
+
+/** A sealed context: one per label, so nothing of one label reaches another. */
+export async function sealedContext(browser: Browser, options: { viewport: { width: number; height: number }; scale: number; allowScripts: boolean }): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: options.viewport,
+    deviceScaleFactor: options.scale,
+    javaScriptEnabled: options.allowScripts,
+    serviceWorkers: 'block',
+    acceptDownloads: false,
+    offline: false,
+  })
+}
+
+/** Loads the label into a sealed page: the document from route fulfilment, everything else refused. */
+export async function loadLabel(page: Page, html: string, options: { allowScripts: boolean; timeoutMs: number }): Promise<void> {
+  await page.route('**/*', (route) => {
+    const url = route.request().url()
+    if (url === LABEL_URL) {
+      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': labelCsp(options.allowScripts) }, body: html })
+    }
+    return /^(data|blob|about):/.test(url) ? route.continue() : route.abort('blockedbyclient')
+  })
+  await page.goto(LABEL_URL, { waitUntil: 'load', timeout: options.timeoutMs })
+}
+
+/** A step that may hang (a page busy in a loop, a font that never loads) is given up after `ms`. */
+export async function within<T>(ms: number, what: string, step: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      step(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RenderLimitError('timeout', `${what} did not finish within ${ms} ms.`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A label that runs away: too many pages, or a step past its time. */
+export class RenderLimitError extends Error {
+  override readonly name = 'RenderLimitError'
+  constructor(
+    readonly limit: 'pages' | 'timeout',
+    message: string,
+  ) {
+    super(message)
+  }
+}
