@@ -8,7 +8,7 @@ import { performance } from 'perf_hooks'
 import { callerIdentity } from '../src/access/identity'
 import { readAccessConfig } from '../src/access/policy'
 import { createGetOrderHandler } from '../src/core/handler'
-import { createBackend, type DemoOrder } from '../src/harness/backend'
+import { createBackend, type DemoOrder, demoOrders } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import { labelBase64, labelHtml, type LabelSpec } from '../src/harness/labels'
 import { decodePrintHtml } from '../src/label/decode'
@@ -263,6 +263,44 @@ async function decoding() {
   rows.push({ name: 'decode: memory growth above the loaded process', ours: `${kb(mine)} (${times.toFixed(2)}× label)`, baseline: `${kb(bareMem)} (base64 → string)`, ratio: (mine / Math.max(1, bareMem)).toFixed(2), target: '< 4× label', holds: times < 4 ? 'yes' : 'NO' })
 }
 
+/** The day's labels into one PDF, one browser, against one process per label (the naive way). */
+async function printing() {
+  const { DEFAULT_CHROMIUM, renderLabels } = require('../src/render/render') as typeof import('../src/render/render')
+  if (!fs.existsSync(DEFAULT_CHROMIUM)) {
+    rows.push({ name: 'labels to one PDF', ours: 'skipped: no Chromium', baseline: '—', ratio: '—', target: '—', holds: '—' })
+    return
+  }
+  const specs = demoOrders().filter((o) => o.label && !o.label.padRows).map((o) => o.label!)
+  const n = quick ? 10 : 100
+  const naiveN = quick ? 3 : 20
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-bench-print-'))
+  const labels = Array.from({ length: n }, (_, i) => ({ name: `l${i}`, html: labelHtml(specs[i % specs.length]!) }))
+  let t = performance.now()
+  const r = await renderLabels(labels, { outDir: dir, pdfName: 'all.pdf' })
+  const ours = (performance.now() - t) / 1000
+  if (r.labels.some((l) => !l.ok)) throw new Error('a demo label did not render in the bench')
+  // The naive way: a process per label, each launching its own browser.
+  const script = "const fs=require('fs');require('./src/render/render').renderLabel(fs.readFileSync(process.argv[1],'utf8'),{outDir:process.argv[2],name:'one'}).then(()=>process.exit(0),(e)=>{console.error(e);process.exit(1)})"
+  t = performance.now()
+  for (let i = 0; i < naiveN; i++) {
+    const file = path.join(dir, `in${i}.html`)
+    fs.writeFileSync(file, labels[i]!.html)
+    execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, file, dir], { cwd: ROOT, stdio: 'ignore' })
+  }
+  const naive = (performance.now() - t) / 1000
+  fs.rmSync(dir, { recursive: true, force: true })
+  const rate = n / ours
+  const naiveRate = naiveN / naive
+  rows.push({
+    name: `${n} demo labels to one PDF (labels/s)`,
+    ours: `${rate.toFixed(1)} (${ours.toFixed(1)} s)`,
+    baseline: `${naiveRate.toFixed(2)} (a process per label, ${naiveN} timed)`,
+    ratio: `${(rate / naiveRate).toFixed(1)}× faster`,
+    target: '—',
+    holds: '—',
+  })
+}
+
 function table(): string {
   const head: Row = { name: 'measurement', ours: 'getOrder', baseline: 'baseline', ratio: 'ratio', target: 'target', holds: 'holds' }
   const all = [head, ...rows]
@@ -279,6 +317,7 @@ async function main() {
   await coldStart()
   await batch()
   await decoding()
+  await printing()
   process.stdout.write(`${table()}\n`)
   process.stdout.write(`(medians; baselines measured in the same run; ${((performance.now() - started) / 1000).toFixed(1)} s)\n`)
 }

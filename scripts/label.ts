@@ -1,42 +1,66 @@
-// npm run label -- <orderId | path/to/label.html>: renders a label to out/<name>.png and a
-// print-ready out/<name>.pdf in headless Chromium.
+// npm run label: renders labels to print-ready PDF (and PNG) in a sealed headless Chromium.
+//   npm run label -- <orderId | path/to/label.html>   one label: out/<name>.png and out/<name>.pdf
+//   npm run label -- --batch orders.json              the day's labels: one PDF, a page per label
 import * as fs from 'fs'
 import * as path from 'path'
 import { parseArgs } from 'util'
 import { demoOrders } from '../src/harness/backend'
+import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
-import { DEFAULT_CHROMIUM, DEFAULT_SIZES, LabelRenderError, renderLabel } from '../src/render/render'
+import { DEFAULT_CHROMIUM, DEFAULT_SIZES, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels } from '../src/render/render'
+import type { BatchItem, Order } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
 const ADMIN = 'oDEMO-admin-000000000001'
+/** Exit codes: all printed; some orders or labels did not print; bad usage; no Chromium; a runaway label. */
+const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4 } as const
+
 const HELP = `npm run label -- <orderId | path/to/label.html> [options]
+npm run label -- --batch <orders.json> [options]
 
-Renders a waybill label to <out>/<name>.png and a print-ready <out>/<name>.pdf at the label's own
-size, in headless Chromium (Debian's chromium package, ${DEFAULT_CHROMIUM}).
+Renders waybill labels at their own size in a sealed headless Chromium (Debian's chromium
+package, ${DEFAULT_CHROMIUM}): the page may reach no network of any kind, and runs no script
+unless --allow-scripts.
 
-An order id is fetched through the local harness (the function under the CLI's runtime against
-the fake gateway), or with --live --env <envId> from a real environment; a .html file is rendered
-as it is.
+One label writes <out>/<name>.png and <out>/<name>.pdf. A batch (the same file as npm start --
+--batch: a JSON array of {orderId, deliveryId, waybillId?}) writes one PDF, <out>/labels.pdf, a
+page per label in input order at that label's size, then a page listing the orders that did not
+print (also printed on stderr). Orders are fetched through the local harness, or with --live
+--env <envId> from a real environment.
 
-  --carrier <id>        delivery id (default: the demo order's, else SF)
-  --print-type <0|1>    picks the default size when the label's CSS has no @page size:
+  --carrier <id>        delivery id for one order (default: the demo order's, else SF)
+  --print-type <0|1>    picks the default size when a label's CSS has no @page size:
                         1 = one-part ${DEFAULT_SIZES[1].widthMm}×${DEFAULT_SIZES[1].heightMm} mm, 0 = two-part ${DEFAULT_SIZES[0].widthMm}×${DEFAULT_SIZES[0].heightMm} mm (default 0)
-  --size <W>x<H>        page size in mm when the label's CSS has none, e.g. 76x130
+  --size <W>x<H>        page size in mm when a label's CSS has none, e.g. 76x130
+  --png                 batch: also write <out>/<orderId>.png for each label
+  --max-pages <n>       pages one label may print to (default 5)
+  --timeout <s>         seconds one label may take (default 20)
+  --concurrency <n>     batch: labels rendered at once (default 4)
+  --allow-scripts       run the label's scripts (still no network, still bounded)
   --scenario <name>     a fault to play on the fake gateway
   --live --env <envId>  fetch from a real CloudBase environment
   --out <dir>           where the files go (default out/)
   --chromium <path>     the Chromium binary (default ${DEFAULT_CHROMIUM})
   --help
+
+Exit codes: 0 all printed, 1 some did not print, 2 bad usage or fetch failed, 3 no Chromium,
+4 a label ran away (over --max-pages or --timeout).
 `
 
 async function main(): Promise<number> {
   const { values: o, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      batch: { type: 'string' },
       carrier: { type: 'string' },
       'print-type': { type: 'string' },
       size: { type: 'string' },
+      png: { type: 'boolean' },
+      'max-pages': { type: 'string' },
+      timeout: { type: 'string' },
+      concurrency: { type: 'string' },
+      'allow-scripts': { type: 'boolean' },
       scenario: { type: 'string' },
       live: { type: 'boolean' },
       env: { type: 'string' },
@@ -45,18 +69,49 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (o.help) return out(HELP), 0
-  const target = positionals[0]
-  if (!target) return fail('Name an order id or a .html file.')
+  if (o.help) return out(HELP), EXIT.ok
   const printType = o['print-type'] === undefined ? undefined : Number(o['print-type'])
   if (printType !== undefined && printType !== 0 && printType !== 1) return fail('--print-type takes 0 or 1.')
   let size: { widthMm: number; heightMm: number } | undefined
   if (o.size !== undefined) {
     const m = /^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)$/.exec(o.size)
-    if (!m) return fail('--size takes <width>x<height> in millimetres, e.g. 100x150.')
+    if (!m) return fail('--size takes <width>x<height> in millimetres, e.g. 76x130.')
     size = { widthMm: Number(m[1]), heightMm: Number(m[2]) }
   }
+  const positive = (v: string | undefined) => (v === undefined ? undefined : Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : NaN)
+  const maxPages = positive(o['max-pages'])
+  const timeoutSec = positive(o.timeout)
+  const concurrency = positive(o.concurrency)
+  if ([maxPages, timeoutSec, concurrency].some((n) => Number.isNaN(n))) return fail('--max-pages, --timeout and --concurrency take whole positive numbers.')
+  const seal = {
+    ...(size ? { size } : {}),
+    ...(o.chromium ? { executablePath: o.chromium } : {}),
+    ...(o['allow-scripts'] ? { allowScripts: true } : {}),
+    ...(maxPages !== undefined ? { maxPages } : {}),
+    ...(timeoutSec !== undefined ? { labelTimeoutMs: timeoutSec * 1000 } : {}),
+  }
+  const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
 
+  try {
+    if (o.batch !== undefined) return await batch(o.batch, { ...seal, outDir, png: o.png === true, ...(concurrency !== undefined ? { concurrency } : {}) }, o)
+    return await single(positionals[0], { ...seal, outDir, ...(printType !== undefined ? { printType: printType as 0 | 1 } : {}) }, o)
+  } catch (err) {
+    if (err instanceof LabelRenderError) {
+      process.stderr.write(`${err.message}\n${err.hint}\n`)
+      return EXIT.noChromium
+    }
+    if (err instanceof RenderLimitError) {
+      process.stderr.write(`${err.message}\n`)
+      return EXIT.runaway
+    }
+    throw err
+  }
+}
+
+type Opts = { carrier?: string | undefined; scenario?: string | undefined; live?: boolean | undefined; env?: string | undefined; 'print-type'?: string | undefined }
+
+async function single(target: string | undefined, options: Parameters<typeof renderLabel>[1] extends infer R ? Omit<R & object, 'name'> : never, o: Opts): Promise<number> {
+  if (!target) return fail('Name an order id or a .html file, or pass --batch <orders.json>.')
   let html: string
   let name: string
   if (target.endsWith('.html') && fs.existsSync(target)) {
@@ -64,55 +119,110 @@ async function main(): Promise<number> {
     name = path.basename(target, '.html')
   } else {
     const demo = demoOrders().find((d) => d.order_id === target)
-    const event = { orderId: target, deliveryId: o.carrier ?? demo?.delivery_id ?? 'SF', ...(printType !== undefined ? { printType } : {}) }
-    const invoked = await invokeOnce({
-      functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
-      event,
-      env: { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
-      timeoutSec: 10,
-      ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
-      ...(o.live ? { live: o.env ?? '' } : {}),
-    })
-    if (!invoked.ok) return fail(invoked.problem)
-    const result = invoked.run.result
-    if (!result) return fail(`The function printed no result:\n${invoked.run.stderr || invoked.run.stdout}`)
-    if (!result.ok) return fail(`getOrder failed: ${result.error.code}: ${result.error.message}${result.error.hint ? `\nhint: ${result.error.hint}` : ''}`)
-    if (!('order' in result)) return fail('getOrder answered a batch.')
-    const order = result.order
-    if (order.printHtml !== null) html = order.printHtml
-    else if (order.printHtmlFile) html = await (await fetch(order.printHtmlFile.tempFileURL)).text()
-    else return fail(`Order ${target} has no label: ${result.warnings.map((w) => w.message).join(' ') || 'no print_html'}`)
-    name = target.replace(/[^A-Za-z0-9_-]/g, '_')
+    const event = { orderId: target, deliveryId: o.carrier ?? demo?.delivery_id ?? 'SF', ...(o['print-type'] !== undefined ? { printType: Number(o['print-type']) } : {}) }
+    const fetched = await fetchOrders(event, o)
+    if (!fetched.ok) return fail(fetched.problem)
+    const item = fetched.items[0]!
+    if (!item.ok) return fail(`getOrder failed: ${item.code}: ${item.message}`)
+    html = item.html
+    name = safeName(target)
   }
+  const r = await renderLabel(html, { ...options, name })
+  const from = { css: "the label's CSS @page", option: '--size', default: `the default for ${options.printType === 1 ? 'one' : 'two'}-part labels` }[r.page.source]
+  out(`label ${name}: ${r.page.widthMm.toFixed(1)} × ${r.page.heightMm.toFixed(1)} mm (from ${from})`)
+  out(`  png  ${path.relative(process.cwd(), r.png)} (${r.pixels.width} × ${r.pixels.height} px)`)
+  out(`  pdf  ${path.relative(process.cwd(), r.pdf)}`)
+  return EXIT.ok
+}
 
+async function batch(file: string, options: Omit<Parameters<typeof renderLabels>[1], 'failures' | 'onProgress'>, o: Opts): Promise<number> {
+  const read = readBatchFile(file)
+  if (!read.ok) return fail(read.problem)
+  const fetched = await fetchOrders({ orders: read.orders }, o)
+  if (!fetched.ok) return fail(fetched.problem)
+  const labels: LabelToRender[] = []
+  const failures: { name: string; code: string; message: string }[] = []
+  fetched.items.forEach((item, i) => {
+    // Two copies of one order print twice: each input position is a page, named apart.
+    const name = `${String(i + 1).padStart(3, '0')}-${safeName(item.orderId)}`
+    if (item.ok) labels.push({ name, html: item.html })
+    else failures.push({ name: item.orderId, code: item.code, message: item.message })
+  })
+  const progress = progressBar(labels.length)
+  const r = await renderLabels(labels, { ...options, failures, onProgress: progress.update })
+  progress.done()
+  const notRendered = r.labels.filter((l) => !l.ok)
+  out(`${r.labels.length - notRendered.length} of ${fetched.items.length} labels printed to ${path.relative(process.cwd(), r.pdf)} (${r.pages} pages)`)
+  for (const f of [...failures, ...notRendered.map((l) => ({ name: l.name, code: l.ok ? '' : l.limit === 'pages' ? 'TOO_MANY_PAGES' : l.limit === 'timeout' ? 'RENDER_TIMEOUT' : 'RENDER_FAILED', message: l.ok ? '' : l.error }))]) {
+    process.stderr.write(`not printed: ${f.name} ${f.code}: ${f.message}\n`)
+  }
+  return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
+}
+
+type Fetched = { ok: true; orderId: string; html: string } | { ok: false; orderId: string; code: string; message: string }
+
+/** Fetches orders through the function (harness or live), labels inline, stored ones downloaded. */
+async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ ok: true; items: Fetched[] } | { ok: false; problem: string }> {
+  const invoked = await invokeOnce({
+    functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
+    event,
+    env: { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
+    timeoutSec: 10,
+    hold: true,
+    ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
+    ...(o.live ? { live: o.env ?? '' } : {}),
+  })
+  if (!invoked.ok) return { ok: false, problem: invoked.problem }
   try {
-    const r = await renderLabel(html, {
-      outDir: path.resolve(o.out ?? path.join(ROOT, 'out')),
-      name,
-      ...(size ? { size } : {}),
-      ...(printType !== undefined ? { printType: printType as 0 | 1 } : {}),
-      ...(o.chromium ? { executablePath: o.chromium } : {}),
-    })
-    const from = { css: "the label's CSS @page", option: '--size', default: `the default for ${printType === 1 ? 'one' : 'two'}-part labels` }[r.page.source]
-    out(`label ${name}: ${r.page.widthMm.toFixed(1)} × ${r.page.heightMm.toFixed(1)} mm (from ${from})`)
-    out(`  png  ${path.relative(process.cwd(), r.png)} (${r.pixels.width} × ${r.pixels.height} px)`)
-    out(`  pdf  ${path.relative(process.cwd(), r.pdf)}`)
-    return 0
-  } catch (err) {
-    if (err instanceof LabelRenderError) {
-      process.stderr.write(`${err.message}\n${err.hint}\n`)
-      return 3
+    const result = invoked.run.result
+    if (!result) return { ok: false, problem: `The function printed no result:\n${invoked.run.stderr || invoked.run.stdout}` }
+    if (!result.ok) return { ok: false, problem: `getOrder failed: ${result.error.code}: ${result.error.message}${result.error.hint ? `\nhint: ${result.error.hint}` : ''}` }
+    const items: BatchItem[] = 'order' in result ? [{ ok: true, order: result.order, warnings: result.warnings }] : result.orders
+    const fetched: Fetched[] = []
+    for (const item of items) {
+      if (!item.ok) fetched.push({ ok: false, orderId: item.orderId, code: item.error.code, message: item.error.message })
+      else fetched.push(await labelOf(item.order, item.warnings.map((w) => w.code)))
     }
-    throw err
+    return { ok: true, items: fetched }
+  } finally {
+    await invoked.close()
   }
 }
 
+async function labelOf(order: Order, warnings: string[]): Promise<Fetched> {
+  if (order.printHtml !== null) return { ok: true, orderId: order.orderId, html: order.printHtml }
+  if (order.printHtmlFile) {
+    const res = await fetch(order.printHtmlFile.tempFileURL, { signal: AbortSignal.timeout(15_000) })
+    if (res.ok) return { ok: true, orderId: order.orderId, html: await res.text() }
+    return { ok: false, orderId: order.orderId, code: 'DOWNLOAD_FAILED', message: `The stored label could not be downloaded (HTTP ${res.status}).` }
+  }
+  const code = warnings.find((w) => w.startsWith('PRINT_HTML')) ?? 'PRINT_HTML_MISSING'
+  return { ok: false, orderId: order.orderId, code, message: 'The order has no printable label.' }
+}
+
+/** A progress bar on a terminal, for more than a handful of labels; nothing elsewhere. */
+function progressBar(total: number) {
+  const tty = process.stderr.isTTY === true && total > 5
+  const draw = (done: number) => {
+    const width = 30
+    const filled = Math.round((done / Math.max(1, total)) * width)
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} labels`)
+  }
+  return {
+    update: (done: number) => (tty ? draw(done) : undefined),
+    done: () => (tty ? process.stderr.write('\n') : undefined),
+  }
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)
+}
 function out(s: string) {
   process.stdout.write(`${s}\n`)
 }
 function fail(message: string): number {
   process.stderr.write(`${message}\n`)
-  return 2
+  return EXIT.usage
 }
 
 main().then(

@@ -5,6 +5,7 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { parseArgs } from 'util'
 import { demoOrders, SCENARIOS } from '../src/harness/backend'
+import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
@@ -108,8 +109,18 @@ async function main(): Promise<number> {
     ...(o.scenario !== undefined ? { scenario: String(o.scenario) } : {}),
     ...(o.transport !== undefined ? { transport: String(o.transport) } : {}),
     ...(o.live ? { live: String(o.env ?? '') } : {}),
+    // Stored labels are downloaded from their temp URLs, which the fake gateway serves.
+    hold: true,
   })
   if (!invoked.ok) return fail(invoked.problem)
+  try {
+    return await report(invoked, o)
+  } finally {
+    await invoked.close()
+  }
+}
+
+async function report(invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, { ok: true }>, o: { json?: boolean | undefined; out?: string | undefined }): Promise<number> {
   const { run, via, where } = invoked
   if (!run.result) {
     process.stderr.write(run.stdout + run.stderr)
@@ -145,14 +156,9 @@ function buildEvent(o: Opts): Record<string, unknown> | string {
     return '--print-html-as takes text, file or none.'
   }
   if (o.batch) {
-    let orders: unknown
-    try {
-      const parsed = JSON.parse(fs.readFileSync(String(o.batch), 'utf8'))
-      orders = Array.isArray(parsed) ? parsed : parsed.orders
-    } catch (err) {
-      return `Cannot read the batch file ${String(o.batch)}: ${(err as Error).message}`
-    }
-    return { orders, ...(printHtmlAs ? { printHtmlAs } : {}) }
+    const file = readBatchFile(String(o.batch))
+    if (!file.ok) return file.problem
+    return { orders: file.orders, ...(printHtmlAs ? { printHtmlAs } : {}) }
   }
   const orderId = String(o.order ?? '01234567890123456789')
   const demo = demoOrders().find((d) => d.order_id === orderId && (o.carrier === undefined || d.delivery_id === o.carrier))

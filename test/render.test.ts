@@ -103,6 +103,54 @@ withChromium('rendering a demo label in Chromium', () => {
   })
 })
 
+withChromium('the day\'s labels: npm run label -- --batch', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-batch-'))
+  const good = [['01234567890123456789', 'SF'], ['DEMO-YTO-0001', 'YTO'], ['DEMO-ZTO-0001', 'ZTO'], ['DEMO-GBK-0001', 'STO'], ['DEMO-ODDSTATUS-0001', 'EMS'], ['DEMO-YTO-0001', 'YTO']]
+  const orders = Array.from({ length: 18 }, (_, i) => ({ orderId: good[i % 6]![0]!, deliveryId: good[i % 6]![1]! }))
+  orders.splice(5, 0, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' })
+  orders.splice(12, 0, { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' })
+  let run: { code: number; stdout: string; stderr: string }
+  let pdf: Buffer
+
+  beforeAll(async () => {
+    const file = path.join(dir, 'orders.json')
+    fs.writeFileSync(file, JSON.stringify(orders))
+    run = await promisify(execFile)('npm', ['run', '-s', 'label', '--', '--batch', file, '--out', dir, '--png'], { cwd: ROOT }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    )
+    pdf = fs.readFileSync(path.join(dir, 'labels.pdf'))
+  }, 120_000)
+
+  test('20 orders, two failing: one PDF of 18 label pages plus the failure list, and a non-zero exit', () => {
+    expect(orders).toHaveLength(20)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('18 of 20 labels printed')
+    expect(pages(pdf)).toBe(19)
+  })
+
+  test('each page is at its own label size, in input order (an order listed twice prints twice)', () => {
+    const boxes = [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => Math.round(Number(m[2]) / MM_TO_PT))
+    const printed = orders.filter((o) => o.orderId !== 'NO-SUCH-ORDER' && o.orderId !== 'DEMO-NOLABEL-0001')
+    // The YTO demo label is two-part (100 × 180 mm); the rest are one-part (100 × 150 mm).
+    expect(boxes.slice(0, 18)).toEqual(printed.map((o) => (o.deliveryId === 'YTO' ? 180 : 150)))
+  })
+
+  test('the failures are named with their codes on stderr, and a PNG is written per printed label', () => {
+    expect(run.stderr).toContain('not printed: NO-SUCH-ORDER WECHAT_ERROR')
+    expect(run.stderr).toContain('not printed: DEMO-NOLABEL-0001 PRINT_HTML_MISSING')
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.png'))).toHaveLength(18)
+  })
+
+  test('a runaway label exits 4 with the reason', async () => {
+    const file = path.join(dir, 'runaway.html')
+    fs.writeFileSync(file, `<html><body>${'<div style="page-break-after:always">页</div>'.repeat(20_000)}</body></html>`)
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', file, '--out', dir], { cwd: ROOT }).catch((e) => e)
+    expect(err.code).toBe(4)
+    expect(err.stderr).toMatch(/over the limit of 5/)
+  })
+})
+
 test('npm run label without Chromium prints what to install, not a stack trace', async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-')), 'label.html')
   fs.writeFileSync(file, demoLabel('DEMO-ZTO-0001'))

@@ -15,9 +15,13 @@ export interface InvokeOptions {
   transport?: string
   /** a real CloudBase environment id: no fake upstream, real credentials from the environment */
   live?: string
+  /** keep the fake upstream open after the run (its temp URLs serve stored labels); call close() */
+  hold?: boolean
 }
 
-export type Invoked = { ok: true; run: BootstrapRun; via: string; where: string } | { ok: false; problem: string }
+export type Invoked =
+  | { ok: true; run: BootstrapRun; via: string; where: string; close(): Promise<void> }
+  | { ok: false; problem: string }
 
 /**
  * Runs the function once under the CLI's runtime: against the fake gateway (cloud call), the fake
@@ -63,10 +67,12 @@ export async function invokeOnce(o: InvokeOptions): Promise<Invoked> {
       return { ok: false, problem: '--transport takes cloud or https.' }
     }
   }
+  let held = false
   try {
     const run = await runUnderBootstrap({ functionDir: path.resolve(o.functionDir), event: o.event, env, timeoutSec: o.timeoutSec })
-    return { ok: true, run, via, where }
+    held = o.hold === true
+    return { ok: true, run, via, where, close: held ? close : async () => {} }
   } finally {
-    await close()
+    if (!held) await close()
   }
 }
