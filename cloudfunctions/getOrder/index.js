@@ -185,6 +185,8 @@ function toOrderError(err) {
       return withUpstream(build("UPSTREAM_UNAVAILABLE", err.message, "A network or server fault upstream; retrying later usually succeeds."), err);
     case "errcode":
       return fromErrcode(err);
+    case "too-large":
+      return build("RESULT_TOO_LARGE", err.message, 'Ask for fewer orders at a time, or for printHtmlAs "none"; a label this large cannot be handled inside the function.');
   }
 }
 function fromErrcode(err) {
@@ -1471,35 +1473,85 @@ function describeValue(v) {
   return describeType(v);
 }
 
+// src/core/pool.ts
+async function mapPool(items, limit, task) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+function limiter(limit) {
+  let active = 0;
+  const waiting = [];
+  return async function run(task) {
+    var _a2;
+    if (active >= limit) await new Promise((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      (_a2 = waiting.shift()) == null ? void 0 : _a2();
+    }
+  };
+}
+function yieldToLoop() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 // src/label/deliver.ts
 var RESULT_LIMIT_BYTES = 1024 * 1024 - 16 * 1024;
+var STORAGE_CONCURRENCY = 8;
 async function deliverLabels(items, mode, deps) {
-  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES;
+  const failed = /* @__PURE__ */ new Map();
   const withLabel = mode === "none" ? [] : items.filter((i) => i.order.printHtml !== null);
-  if (mode === "file") for (const item of withLabel) await toFile(item, deps);
-  if (limit === Infinity) return;
-  if (mode !== "text" || withLabel.length === 0) {
-    const size2 = deps.measure();
-    if (size2 > limit) throw new ResultTooLargeError(size2, limit);
+  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES;
+  let toStore = [];
+  if (mode === "file") toStore = withLabel;
+  else if (mode === "text" && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0], limit))) {
+    let size = deps.measure();
+    for (const item of [...withLabel].sort((a, b) => b.order.printHtml.length - a.order.printHtml.length)) {
+      if (size <= limit) break;
+      toStore.push(item);
+      size += FILE_ENTRY_BYTES - jsonBytes(item.order.printHtml);
+    }
+  }
+  await saveAll(toStore, deps.save, deps.concurrency ?? STORAGE_CONCURRENCY, failed, mode === "text");
+  return failed;
+}
+async function saveAll(items, save, concurrency, failed, offloaded = false) {
+  if (items.length === 0) return;
+  if (save === void 0) {
+    for (const item of items) failed.set(item, new NoStorageError());
     return;
   }
-  const labelBytes = withLabel.reduce((sum, i) => sum + Buffer.byteLength(i.order.printHtml), 0);
-  if (items.length === 1 && 2 * labelBytes + waybillBound(items[0]) + 64 * 1024 <= limit) return;
-  let size = deps.measure();
-  const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml.length - a.order.printHtml.length);
-  for (const item of largestFirst) {
-    if (size <= limit) break;
-    const inline = jsonBytes(item.order.printHtml);
-    await toFile(item, deps);
-    const warning = {
-      code: "PRINT_HTML_OFFLOADED",
-      message: "The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile."
-    };
-    item.warnings.push(warning);
-    size += jsonBytes(null) - inline + jsonBytes(item.order.printHtmlFile) + jsonBytes(warning) + ',"printHtmlFile":,'.length;
-  }
-  if (size > limit) throw new ResultTooLargeError(size, limit);
+  await mapPool(items, concurrency, async (item) => {
+    try {
+      await toFile(item, save);
+      if (offloaded) item.warnings.push({ code: "PRINT_HTML_OFFLOADED", message: OFFLOADED_MESSAGE });
+    } catch (err) {
+      failed.set(item, err);
+    }
+  });
 }
+function assertFits(single, measure, limitBytes = RESULT_LIMIT_BYTES) {
+  if (limitBytes === Infinity) return;
+  if (single !== void 0 && fitsByBound(single, limitBytes)) return;
+  const size = measure();
+  if (size > limitBytes) throw new ResultTooLargeError(size, limitBytes);
+}
+function fitsByBound(item, limit) {
+  const labelBytes = item.order.printHtml === null ? 0 : Buffer.byteLength(item.order.printHtml);
+  return 2 * labelBytes + waybillBound(item) + 64 * 1024 <= limit;
+}
+var OFFLOADED_MESSAGE = "The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.";
+var FILE_ENTRY_BYTES = 1024;
 var ResultTooLargeError = class extends Error {
   constructor(bytes, limit) {
     super(`The answer would be ${bytes} bytes even with every label stored as a file, over the ${limit}-byte limit of callFunction.`);
@@ -1516,10 +1568,9 @@ function waybillBound(item) {
 function jsonBytes(v) {
   return Buffer.byteLength(JSON.stringify(v) ?? "", "utf8");
 }
-async function toFile(item, deps) {
-  if (deps.save === void 0) throw new NoStorageError();
+async function toFile(item, save) {
   const { order } = item;
-  order.printHtmlFile = await deps.save(order.printHtml);
+  order.printHtmlFile = await save(order.printHtml);
   order.printHtml = null;
 }
 var NoStorageError = class extends Error {
@@ -1565,26 +1616,37 @@ function labelStore(deps) {
           }
           return saved;
         },
-        async rollback() {
+        rollback() {
+          return this.settle(/* @__PURE__ */ new Set());
+        },
+        async settle(keep) {
           closed = true;
-          if (created.length === 0) return { deleted: 0, left: 0 };
-          await Promise.allSettled(created.map((c) => c.written));
-          const named = created.filter((c) => c.record.fileID !== null);
-          const { deleted } = await files.remove(named.map((c) => c.record.fileID));
-          const gone = new Set(deleted);
-          const done = named.filter((c) => gone.has(c.record.fileID)).map((c) => c.record._id);
-          try {
-            await records.remove(done);
-          } catch {
+          for (const c of created) {
+            const dropLater = () => drop([c], keep);
+            if (!c.finished) c.written.then(dropLater, dropLater).catch(() => void 0);
           }
-          const left = created.filter((c) => !done.includes(c.record._id));
-          const now = clock.now();
-          await Promise.allSettled(left.map((c) => records.put({ ...c.record, expiresAt: now })));
-          return { deleted: done.length, left: left.length };
+          return drop(created.filter((c) => c.finished), keep);
         }
       };
       function pathOf(bucket, hash) {
         return `waybills/${owner}/${ttlTag}-${bucket}/${hash}.html`;
+      }
+      async function drop(entries, keep) {
+        const dropped = entries.filter((c) => !c.dropped && (c.record.fileID === null || !keep.has(c.record.fileID)));
+        for (const c of dropped) c.dropped = true;
+        if (dropped.length === 0) return { deleted: 0, left: 0 };
+        const named = dropped.filter((c) => c.record.fileID !== null);
+        const { deleted } = await files.remove(named.map((c) => c.record.fileID));
+        const gone = new Set(deleted);
+        const done = named.filter((c) => gone.has(c.record.fileID)).map((c) => c.record._id);
+        try {
+          await records.remove(done);
+        } catch {
+        }
+        const left = dropped.filter((c) => !done.includes(c.record._id));
+        const now = clock.now();
+        await Promise.allSettled(left.map((c) => records.put({ ...c.record, expiresAt: now })));
+        return { deleted: done.length, left: left.length };
       }
       async function store(id2, cloudPath, previousId, bytes, expiresAt, now) {
         let fileID;
@@ -1609,7 +1671,12 @@ function labelStore(deps) {
             }
             return uploaded;
           })();
-          created.push({ record, written });
+          const entry = { record, written, finished: false, dropped: false };
+          created.push(entry);
+          written.then(
+            () => entry.finished = true,
+            () => entry.finished = true
+          );
           fileID = await written;
         }
         const maxAgeSec = Math.max(1, Math.floor((expiresAt - clock.now()) / 1e3));
@@ -1793,7 +1860,12 @@ function normalizeOrder(raw, requested, options) {
   }
   let printHtml = null;
   if (options.decodeLabel) {
-    const label = decodePrintHtml(pick2(raw, "print_html", "printHtml"));
+    const encoded = pick2(raw, "print_html", "printHtml");
+    if (options.maxLabelChars !== void 0 && typeof encoded === "string" && encoded.length > options.maxLabelChars) {
+      const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      return { ok: false, error: new UpstreamError("too-large", `The label of order ${orderId} is ${mb(encoded.length)} of base64, over the ${mb(options.maxLabelChars)} this function's memory allows for one label.`) };
+    }
+    const label = decodePrintHtml(encoded);
     if (label.html === null) warnings.unshift(label.warning);
     else printHtml = label.html;
   }
@@ -1897,6 +1969,62 @@ function toWireBatchRequest(orders) {
   return { order_list: orders.map(toWireBatchOrder) };
 }
 
+// src/core/flow.ts
+var DEFAULT_MEMORY_MB = 256;
+function labelCapChars(memoryMb) {
+  return Math.floor(memoryMb * 1024 * 1024 / 16);
+}
+function memoryMbOf(context) {
+  const raw = Number(context == null ? void 0 : context.memory_limit_in_mb);
+  return Number.isFinite(raw) && raw >= 64 ? raw : DEFAULT_MEMORY_MB;
+}
+function upstreamError(flow, err) {
+  if (err instanceof UpstreamError) {
+    flow.line.upstreamKind = err.kind;
+    return toOrderError(err);
+  }
+  throw err;
+}
+function storageFailure(err) {
+  if (err instanceof ResultTooLargeError) {
+    return build("RESULT_TOO_LARGE", err.message, 'Ask for fewer orders at a time (the waybill data alone is too large), or printHtmlAs "none".');
+  }
+  if (err instanceof NoStorageError) {
+    return build("CONFIG_ERROR", err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".');
+  }
+  if (err instanceof UpstreamError) {
+    const error = toOrderError(err);
+    error.hint = err.kind === "timeout" ? 'Storing the labels took longer than the function may run: ask for fewer orders, or printHtmlAs "none", or give the function a longer timeout.' : "Check that cloud storage and the database are enabled for the environment, and that the function may write under waybills/.";
+    return error;
+  }
+  throw err;
+}
+function resultBytes(result) {
+  return Buffer.byteLength(JSON.stringify(result), "utf8");
+}
+
+// src/clock/retry.ts
+var DEFAULT_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 800 };
+function backoffDelay(attempt, policy, random) {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * cap);
+}
+async function withRetries(attempt, opts) {
+  var _a2;
+  const policy = opts.policy ?? DEFAULT_RETRY;
+  for (let n = 0; ; n++) {
+    (_a2 = opts.onAttempt) == null ? void 0 : _a2.call(opts, n + 1);
+    try {
+      return await attempt(n);
+    } catch (err) {
+      if (!opts.retryable(err) || n + 1 >= policy.maxAttempts) throw err;
+      const delay = backoffDelay(n, policy, opts.random);
+      if (opts.budget.remaining() <= delay + policy.baseDelayMs) throw err;
+      await opts.clock.sleep(delay);
+    }
+  }
+}
+
 // src/core/deadline.ts
 async function callBefore(budget, call, step = "wechat") {
   const remaining = budget.remaining();
@@ -1922,42 +2050,6 @@ function timeoutError(step) {
   );
 }
 
-// src/core/pool.ts
-async function mapPool(items, limit, task) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-// src/clock/retry.ts
-var DEFAULT_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 800 };
-function backoffDelay(attempt, policy, random) {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.floor(random() * cap);
-}
-async function withRetries(attempt, opts) {
-  var _a2;
-  const policy = opts.policy ?? DEFAULT_RETRY;
-  for (let n = 0; ; n++) {
-    (_a2 = opts.onAttempt) == null ? void 0 : _a2.call(opts, n + 1);
-    try {
-      return await attempt(n);
-    } catch (err) {
-      if (!opts.retryable(err) || n + 1 >= policy.maxAttempts) throw err;
-      const delay = backoffDelay(n, policy, opts.random);
-      if (opts.budget.remaining() <= delay + policy.baseDelayMs) throw err;
-      await opts.clock.sleep(delay);
-    }
-  }
-}
-
 // src/core/upstreamCall.ts
 function upstreamCall(ctx, call) {
   return withRetries(
@@ -1978,8 +2070,167 @@ function upstreamCall(ctx, call) {
   );
 }
 
-// src/core/handler.ts
+// src/core/batch.ts
 var BATCH_CHUNK = 100;
+var YIELD_EVERY = 20;
+function orderKey(o) {
+  return `${o.orderId}\0${o.deliveryId.toUpperCase()}\0${o.waybillId ?? ""}`;
+}
+async function readBatch(flow, event) {
+  const mode = event.printHtmlAs ?? "text";
+  const unique = /* @__PURE__ */ new Map();
+  for (const o of event.orders) if (!unique.has(orderKey(o))) unique.set(orderKey(o), o);
+  const pending = [...unique.values()];
+  const items = /* @__PURE__ */ new Map();
+  const failedSaves = /* @__PURE__ */ new Map();
+  const saving = [];
+  const store = limiter(STORAGE_CONCURRENCY);
+  const maxLabelChars = labelCapChars(flow.memoryMb);
+  const chunkBudgetChars = flow.memoryMb * 1024 * 1024 / 4 / flow.concurrency;
+  let inlineBound = 64 * 1024;
+  let chunkSize = BATCH_CHUNK;
+  let workers = flow.concurrency;
+  let next = 0;
+  let calls = 0;
+  const chunkErrors = [];
+  const worker = async (index) => {
+    while (next < pending.length && index < workers && flow.budget.remaining() > 0) {
+      const chunk = pending.slice(next, next + chunkSize);
+      next += chunk.length;
+      calls++;
+      let raw;
+      try {
+        raw = await upstreamCall(flow.calls, (o) => flow.transport.batchGetOrder(toWireBatchRequest(chunk), o));
+      } catch (err) {
+        const error = upstreamError(flow, err);
+        chunkErrors.push(error);
+        for (const o of chunk) items.set(orderKey(o), itemFailure(o, error));
+        continue;
+      }
+      const answers = batchAnswers(raw);
+      let labelChars = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+        const o = chunk[i];
+        const answer = answers == null ? void 0 : answers.take(o);
+        if (answer === void 0) {
+          const why = answers === void 0 ? "the batch answer has no order_list" : "the batch answer has no entry for this order";
+          items.set(orderKey(o), itemFailure(o, toOrderError(new UpstreamError("bad-json", `The upstream answer is unusable: ${why}.`))));
+          continue;
+        }
+        const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== "none", maxLabelChars });
+        if (!normalized.ok) {
+          items.set(orderKey(o), itemFailure(o, toOrderError(normalized.error)));
+          continue;
+        }
+        const item = { ok: true, order: normalized.order, warnings: normalized.warnings };
+        items.set(orderKey(o), item);
+        const html = item.order.printHtml;
+        if (html === null) continue;
+        labelChars += html.length;
+        const bound = 6 * html.length + waybillBound(item);
+        const offload = mode === "text" && inlineBound + bound > flow.limitBytes;
+        if (mode === "file" || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)));
+        else inlineBound += bound;
+      }
+      const perOrder = labelChars / chunk.length;
+      if (perOrder > 0) {
+        chunkSize = Math.max(1, Math.min(BATCH_CHUNK, Math.floor(chunkBudgetChars / perOrder)));
+        if (chunkSize < BATCH_CHUNK / 4) workers = 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(flow.concurrency, pending.length)) }, (_, i) => worker(i)));
+  flow.line.upstreamChunks = calls;
+  const unread = toOrderError(new UpstreamError("timeout", "The function's time ran out before this order was asked of WeChat."));
+  for (const o of pending.slice(next)) items.set(orderKey(o), itemFailure(o, unread));
+  if (chunkErrors.length > 0 && chunkErrors.length === calls && next === pending.length) {
+    return { ok: false, error: chunkErrors[0], requestId: flow.requestId };
+  }
+  await Promise.all(saving);
+  const positions = event.orders.map((o) => ({ o, item: items.get(orderKey(o)) }));
+  const result = { ok: true, orders: [], warnings: [], requestId: flow.requestId };
+  const labelled = [...new Set(positions.map((p) => p.item))].filter((i) => i.ok && !failedSaves.has(i));
+  const build2 = () => {
+    result.orders = positions.map(({ o, item }) => {
+      const failure2 = failedSaves.get(item);
+      if (failure2 !== void 0) return itemFailure(o, storageFailure(failure2));
+      return item.ok ? { ok: true, order: { ...item.order }, warnings: [...item.warnings] } : { ...item, orderId: o.orderId, deliveryId: o.deliveryId };
+    });
+    return resultBytes(result);
+  };
+  if (mode === "text") {
+    const failed = await deliverLabels(labelled, "text", { save: flow.save, measure: build2, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY });
+    for (const [item, err] of failed) failedSaves.set(item, err);
+  }
+  build2();
+  try {
+    assertFits(void 0, () => resultBytes(result), flow.limitBytes);
+  } catch (err) {
+    if (err instanceof ResultTooLargeError) return { ok: false, error: storageFailure(err), requestId: flow.requestId };
+    throw err;
+  }
+  return result;
+}
+function itemFailure(o, error) {
+  return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error };
+}
+function batchAnswers(raw) {
+  if (typeof raw !== "object" || raw === null) return void 0;
+  const r = raw;
+  const list = Object.prototype.hasOwnProperty.call(r, "order_list") ? r.order_list : r.orderList;
+  if (!Array.isArray(list)) return void 0;
+  const byOrder = /* @__PURE__ */ new Map();
+  for (const entry of list) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const e = entry;
+    const id2 = e.order_id ?? e.orderId;
+    const delivery = e.delivery_id ?? e.deliveryId;
+    if (id2 === void 0 || delivery === void 0) continue;
+    const waybill = e.waybill_id ?? e.waybillId;
+    const key = `${String(id2)}\0${String(delivery).toUpperCase()}`;
+    const at = byOrder.get(key) ?? [];
+    at.push({ waybillId: waybill === void 0 || waybill === null || waybill === "" ? void 0 : String(waybill), entry });
+    byOrder.set(key, at);
+  }
+  return {
+    take(o) {
+      const candidates = byOrder.get(`${o.orderId}\0${o.deliveryId.toUpperCase()}`);
+      if (!candidates) return void 0;
+      const i = candidates.findIndex((c) => o.waybillId === void 0 || c.waybillId === void 0 || c.waybillId === o.waybillId);
+      if (i < 0) return void 0;
+      return candidates.splice(i, 1)[0].entry;
+    }
+  };
+}
+
+// src/core/single.ts
+async function readSingle(flow, event, openid) {
+  const fail = (error) => ({ ok: false, error, requestId: flow.requestId });
+  const mode = event.printHtmlAs ?? "text";
+  let raw;
+  try {
+    raw = await upstreamCall(flow.calls, (o) => flow.transport.getOrder(toWireRequest(event, openid), o));
+  } catch (err) {
+    return fail(upstreamError(flow, err));
+  }
+  const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== "none", maxLabelChars: labelCapChars(flow.memoryMb) });
+  if (!normalized.ok) return fail(toOrderError(normalized.error));
+  const result = { ok: true, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId };
+  const measure = () => resultBytes(result);
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY, single: true });
+  const [firstFailure] = failed.values();
+  if (failed.size > 0) return fail(storageFailure(firstFailure));
+  try {
+    assertFits(result, measure, flow.limitBytes);
+  } catch (err) {
+    if (err instanceof ResultTooLargeError) return fail(storageFailure(err));
+    throw err;
+  }
+  return result;
+}
+
+// src/core/handler.ts
 var DEFAULT_BATCH_CONCURRENCY = 3;
 function createGetOrderHandler(deps) {
   const clock = deps.clock ?? systemClock;
@@ -2001,7 +2252,7 @@ function createGetOrderHandler(deps) {
     }
     if (session !== void 0 && session.stored > 0) {
       line.labelsStored = session.stored;
-      if (!result.ok) await rollback(session);
+      await settle(session, pointedTo(result));
     }
     line.outcome = result.ok ? "ok" : "error";
     if (!result.ok) {
@@ -2038,146 +2289,51 @@ function createGetOrderHandler(deps) {
       if (!decision.ok) return fail(decision.error);
       session = (_a2 = deps.storage) == null ? void 0 : _a2.session(ownerKey({ ...identity.openid !== void 0 ? { openid: identity.openid } : {}, role: decision.role }));
       const calls = { budget, clock, random, attempts, ...deps.retry ? { retry: deps.retry } : {} };
+      const labels = session;
+      const flow = {
+        transport: deps.transport,
+        requestId,
+        budget,
+        calls,
+        line,
+        // Storage is upstream too: each save runs under the invocation's deadline.
+        save: labels && ((html) => callBefore(budget, () => labels.save(html), "storage")),
+        limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
+        concurrency,
+        memoryMb: memoryMbOf(context)
+      };
       if (valid.kind === "single") {
         line.mode = "single";
         line.orderId = valid.event.orderId;
         line.deliveryId = valid.event.deliveryId;
-        return single(valid.event, decision.openid, calls);
+        return readSingle(flow, valid.event, decision.openid);
       }
       line.mode = "batch";
       line.orders = valid.event.orders.length;
-      return batch(valid.event, calls);
+      return readBatch(flow, valid.event);
     }
-    async function single(event2, openid, calls) {
-      const mode = event2.printHtmlAs ?? "text";
-      let raw;
+    async function settle(labels, keep) {
       try {
-        raw = await upstreamCall(calls, (o) => deps.transport.getOrder(toWireRequest(event2, openid), o));
-      } catch (err) {
-        return { ok: false, error: upstreamError(err), requestId };
-      }
-      const normalized = normalizeOrder(raw, event2, { decodeLabel: mode !== "none" });
-      if (!normalized.ok) return { ok: false, error: toOrderError(normalized.error), requestId };
-      const result2 = { ok: true, order: normalized.order, warnings: normalized.warnings, requestId };
-      try {
-        await deliver([result2], mode, () => resultBytes(result2));
-      } catch (err) {
-        return { ok: false, error: storageFailure(err), requestId };
-      }
-      return result2;
-    }
-    async function batch(event2, calls) {
-      const mode = event2.printHtmlAs ?? "text";
-      const keyOf = (o) => `${o.orderId}\0${o.deliveryId}\0${o.waybillId ?? ""}`;
-      const unique = /* @__PURE__ */ new Map();
-      for (const o of event2.orders) if (!unique.has(keyOf(o))) unique.set(keyOf(o), o);
-      const uniqueOrders = [...unique.values()];
-      const chunks = [];
-      for (let i = 0; i < uniqueOrders.length; i += BATCH_CHUNK) chunks.push(uniqueOrders.slice(i, i + BATCH_CHUNK));
-      line.upstreamChunks = chunks.length;
-      const byKey = /* @__PURE__ */ new Map();
-      const chunkErrors = [];
-      await mapPool(chunks, concurrency, async (chunk) => {
-        let raw;
-        try {
-          raw = await upstreamCall(calls, (o) => deps.transport.batchGetOrder(toWireBatchRequest(chunk), o));
-        } catch (err) {
-          const error = upstreamError(err);
-          chunkErrors.push(error);
-          for (const o of chunk) byKey.set(keyOf(o), itemFailure(o, error));
-          return;
+        const done = await callBefore(untilCleanup(budget, clock), () => labels.settle(keep), "storage");
+        if (done.deleted + done.left > 0) {
+          line.labelsDeleted = done.deleted;
+          line.labelsLeft = done.left;
         }
-        const answers = batchAnswers(raw);
-        for (const o of chunk) {
-          const answer = answers == null ? void 0 : answers.get(`${o.orderId}\0${o.deliveryId}`);
-          if (answer === void 0) {
-            const why = answers === void 0 ? "the batch answer has no order_list" : "the batch answer has no entry for this order";
-            byKey.set(keyOf(o), itemFailure(o, toOrderError(new UpstreamError("bad-json", `The upstream answer is unusable: ${why}.`))));
-            continue;
-          }
-          const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== "none" });
-          byKey.set(
-            keyOf(o),
-            normalized.ok ? { ok: true, order: normalized.order, warnings: normalized.warnings } : itemFailure(o, toOrderError(normalized.error))
-          );
-        }
-      });
-      if (chunkErrors.length === chunks.length) return { ok: false, error: chunkErrors[0], requestId };
-      const items = event2.orders.map((o) => {
-        const item = byKey.get(keyOf(o));
-        return item.ok ? { ok: true, order: { ...item.order }, warnings: [...item.warnings] } : { ...item, orderId: o.orderId, deliveryId: o.deliveryId };
-      });
-      const result2 = { ok: true, orders: items, warnings: [], requestId };
-      const labelled = items.filter((i) => i.ok);
-      try {
-        await deliver(labelled, mode, () => resultBytes(result2));
-      } catch (err) {
-        return { ok: false, error: storageFailure(err), requestId };
-      }
-      return result2;
-    }
-    function deliver(items, mode, measure) {
-      const labels = session;
-      const save = labels && ((html) => callBefore(budget, () => labels.save(html), "storage"));
-      return deliverLabels(items, mode, { save, measure, ...deps.resultLimitBytes !== void 0 ? { limitBytes: deps.resultLimitBytes } : {} });
-    }
-    async function rollback(labels) {
-      try {
-        const done = await callBefore(untilCleanup(budget, clock), () => labels.rollback(), "storage");
-        line.labelsDeleted = done.deleted;
-        line.labelsLeft = done.left;
       } catch {
         line.labelsLeft = labels.stored;
       }
     }
-    function upstreamError(err) {
-      if (err instanceof UpstreamError) {
-        line.upstreamKind = err.kind;
-        return toOrderError(err);
-      }
-      throw err;
-    }
-    function storageFailure(err) {
-      if (err instanceof ResultTooLargeError) {
-        return build("RESULT_TOO_LARGE", err.message, 'Ask for fewer orders at a time (the waybill data alone is too large), or printHtmlAs "none".');
-      }
-      if (err instanceof NoStorageError) {
-        return build("CONFIG_ERROR", err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".');
-      }
-      if (err instanceof UpstreamError) {
-        const error = toOrderError(err);
-        error.hint = err.kind === "timeout" ? 'Storing the labels took longer than the function may run: ask for fewer orders, or printHtmlAs "none", or give the function a longer timeout.' : "Check that cloud storage and the database are enabled for the environment, and that the function may write under waybills/.";
-        return error;
-      }
-      throw err;
-    }
   };
-  function itemFailure(o, error) {
-    return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error };
-  }
+}
+function pointedTo(result) {
+  const keep = /* @__PURE__ */ new Set();
+  if (!result.ok) return keep;
+  const orders = "order" in result ? [result.order] : result.orders.flatMap((i) => i.ok ? [i.order] : []);
+  for (const o of orders) if (o.printHtmlFile) keep.add(o.printHtmlFile.fileID);
+  return keep;
 }
 function contextRequestId(context) {
   return typeof (context == null ? void 0 : context.request_id) === "string" && context.request_id !== "" ? context.request_id : void 0;
-}
-function batchAnswers(raw) {
-  if (typeof raw !== "object" || raw === null) return void 0;
-  const r = raw;
-  const list = Object.prototype.hasOwnProperty.call(r, "order_list") ? r.order_list : r.orderList;
-  if (!Array.isArray(list)) return void 0;
-  const map = /* @__PURE__ */ new Map();
-  for (const entry of list) {
-    if (typeof entry !== "object" || entry === null) continue;
-    const e = entry;
-    const id2 = e.order_id ?? e.orderId;
-    const delivery = e.delivery_id ?? e.deliveryId;
-    if (id2 === void 0 || delivery === void 0) continue;
-    const key = `${String(id2)}\0${String(delivery)}`;
-    if (!map.has(key)) map.set(key, entry);
-  }
-  return map;
-}
-function resultBytes(result) {
-  return Buffer.byteLength(JSON.stringify(result), "utf8");
 }
 
 // src/core/purge.ts

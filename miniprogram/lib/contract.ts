@@ -138,5 +138,7 @@ export type PurgeResult = { ok: true; purge: PurgeReport; requestId: string } | 
 export interface InvocationContext {
   request_id?: string
   time_limit_in_ms?: number
+  /** the function's memory, in MB (SCF passes it; the CLI's runtime as a string) */
+  memory_limit_in_mb?: number | string
   [key: string]: unknown
 }

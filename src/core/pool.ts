@@ -11,3 +11,24 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, task: (i
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
   return results
 }
+
+/** At most `limit` tasks running at once, whoever starts them; the rest wait their turn. */
+export function limiter(limit: number) {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+/** Lets timers and I/O run between slices of synchronous work. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}

@@ -16,6 +16,8 @@ export function toOrderError(err: unknown): OrderError {
       return withUpstream(build('UPSTREAM_UNAVAILABLE', err.message, 'A network or server fault upstream; retrying later usually succeeds.'), err)
     case 'errcode':
       return fromErrcode(err)
+    case 'too-large':
+      return build('RESULT_TOO_LARGE', err.message, 'Ask for fewer orders at a time, or for printHtmlAs "none"; a label this large cannot be handled inside the function.')
   }
 }
 

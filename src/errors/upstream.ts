@@ -13,6 +13,8 @@ export type UpstreamFailure =
   | 'timeout'
   /** the deployment cannot make the call at all (e.g. no credentials) */
   | 'config'
+  /** the answer is larger than the function's memory or the callFunction limit allows */
+  | 'too-large'
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { Order } from '../types'
-import { deliverLabels, type Labelled, RESULT_LIMIT_BYTES, waybillBound } from './deliver'
+import { assertFits, deliverLabels, type Labelled, RESULT_LIMIT_BYTES, waybillBound } from './deliver'
 
 function item(n: number, bytes: number): Labelled {
   const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>order o${n} ${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
@@ -36,7 +36,8 @@ test('a small label in a single answer is never measured nor stored', async () =
   const items = [item(1, 2000)]
   const measure = jest.fn(() => 0)
   const save = jest.fn()
-  await deliverLabels(items, 'text', { measure, save })
+  await deliverLabels(items, 'text', { measure, save, single: true })
+  assertFits(items[0], measure)
   expect(measure).not.toHaveBeenCalled()
   expect(save).not.toHaveBeenCalled()
 })
@@ -54,8 +55,28 @@ test.each(['text', 'file', 'none'] as const)("an answer over the limit even with
   const items = [item(1, 2000)]
   items[0]!.order.waybillDataList = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: '收件人地址'.repeat(40) }))
   const result = { ok: true, order: items[0]!.order, warnings: [], requestId: 'r' }
+  const measure = () => Buffer.byteLength(JSON.stringify(result))
   const save = jest.fn(async (html: string) => ({ fileID: 'f', tempFileURL: 'u', bytes: html.length, expiresAt: '2026-01-01T00:00:00.000Z' }))
-  await expect(deliverLabels(items, mode, { measure: () => Buffer.byteLength(JSON.stringify(result)), save })).rejects.toMatchObject({ name: 'ResultTooLargeError' })
+  expect((await deliverLabels(items, mode, { measure, save, single: true })).size).toBe(0)
+  expect(() => assertFits(items[0], measure)).toThrow(expect.objectContaining({ name: 'ResultTooLargeError' }))
+})
+
+test('a label that cannot be stored fails its item only, and the others are stored, several at once', async () => {
+  const items = [item(1, 2000), item(2, 3000), item(3, 4000)]
+  let inFlight = 0
+  let most = 0
+  const save = jest.fn(async (html: string) => {
+    inFlight++
+    most = Math.max(most, inFlight)
+    await new Promise((r) => setTimeout(r, 10))
+    inFlight--
+    if (html.includes('order o2 ')) throw new Error('storage refused')
+    return { fileID: html.slice(0, 12), tempFileURL: 'u', bytes: html.length, expiresAt: '2026-01-01T00:00:00.000Z' }
+  })
+  const failed = await deliverLabels(items, 'file', { measure: () => 0, save, concurrency: 2 })
+  expect([...failed.keys()].map((i) => i.order.orderId)).toEqual(['o2'])
+  expect(items.filter((i) => i.order.printHtmlFile).map((i) => i.order.orderId)).toEqual(['o1', 'o3'])
+  expect(most).toBe(2)
 })
 
 test("'file' stores every label; 'none' touches nothing; no storage is an error", async () => {
@@ -66,7 +87,8 @@ test("'file' stores every label; 'none' touches nothing; no storage is an error"
   await deliverLabels(items, 'file', { measure: () => 0, save })
   expect(save).toHaveBeenCalledTimes(2)
   expect(items.every((i) => i.order.printHtml === null && i.order.printHtmlFile)).toBe(true)
-  await expect(deliverLabels([item(3, 10)], 'file', { measure: () => 0, save: undefined })).rejects.toMatchObject({ name: 'NoStorageError' })
+  const noStorage = await deliverLabels([item(3, 10)], 'file', { measure: () => 0, save: undefined })
+  expect([...noStorage.values()]).toEqual([expect.objectContaining({ name: 'NoStorageError' })])
 })
 
 test('property: waybillBound is never below the JSON bytes of the waybill data, in both its forms', () => {

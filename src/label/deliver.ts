@@ -1,3 +1,4 @@
+import { mapPool } from '../core/pool'
 import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
 
 export type SaveLabel = (html: string) => Promise<PrintHtmlFile>
@@ -10,48 +11,82 @@ export interface Labelled {
   warnings: Warning[]
 }
 
+/** Uploads in flight at once for one invocation: storage adds tens of ms a call. */
+export const STORAGE_CONCURRENCY = 8
+
+/** Items whose label could not be stored, with why; every other item is as asked. */
+export type FailedDeliveries = Map<Labelled, unknown>
+
 /**
- * Turns decoded labels into what the caller asked for: files for `'file'`, and for `'text'`
- * files only for the largest labels, until the whole result fits under the callFunction limit.
- * `measure` gives the result's size in bytes as it would be sent. Then the answer must fit:
- * over the limit even with every label a file, it is `ResultTooLargeError`.
+ * Turns decoded labels into what the caller asked for: files for `'file'`, and for `'text'` files
+ * only for the largest labels, until the whole result fits under the callFunction limit. Uploads
+ * run `concurrency` at a time. A label that cannot be stored fails its item only: it is returned,
+ * and the caller decides (a single order fails; a batch item fails alone). `measure` gives the
+ * result's size in bytes as it would be sent. Whether the answer then fits is `assertFits`.
  */
 export async function deliverLabels(
   items: Labelled[],
   mode: PrintHtmlAs,
-  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number },
-): Promise<void> {
-  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES
+  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number; concurrency?: number; single?: boolean },
+): Promise<FailedDeliveries> {
+  const failed: FailedDeliveries = new Map()
   const withLabel = mode === 'none' ? [] : items.filter((i) => i.order.printHtml !== null)
-  if (mode === 'file') for (const item of withLabel) await toFile(item, deps)
-  if (limit === Infinity) return
-  if (mode !== 'text' || withLabel.length === 0) {
-    // No label inline: what is left is waybill data, which an upstream could still make huge.
-    const size = deps.measure()
-    if (size > limit) throw new ResultTooLargeError(size, limit)
+  const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES
+  let toStore: Labelled[] = []
+  if (mode === 'file') toStore = withLabel
+  else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0]!, limit))) {
+    // Measured once; then each label chosen, largest first, is counted as replaced by a file.
+    let size = deps.measure()
+    for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
+      if (size <= limit) break
+      toStore.push(item)
+      size += FILE_ENTRY_BYTES - jsonBytes(item.order.printHtml)
+    }
+  }
+  await saveAll(toStore, deps.save, deps.concurrency ?? STORAGE_CONCURRENCY, failed, mode === 'text')
+  return failed
+}
+
+/** Stores labels, `concurrency` at a time; each one stored becomes `printHtmlFile`, each failure is recorded. */
+export async function saveAll(items: Labelled[], save: SaveLabel | undefined, concurrency: number, failed: FailedDeliveries, offloaded = false): Promise<void> {
+  if (items.length === 0) return
+  if (save === undefined) {
+    for (const item of items) failed.set(item, new NoStorageError())
     return
   }
-  // JSON at most doubles a label (it holds no control characters but tab, CR and LF, which escape
-  // to two bytes, as quotes and backslashes do): when even that fits beside a bound of the rest of
-  // a single answer, there is nothing to measure.
-  const labelBytes = withLabel.reduce((sum, i) => sum + Buffer.byteLength(i.order.printHtml!), 0)
-  if (items.length === 1 && 2 * labelBytes + waybillBound(items[0]!) + 64 * 1024 <= limit) return
-  // Measured once, then kept up to date per offloaded label rather than serialised again each time.
-  let size = deps.measure()
-  const largestFirst = [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)
-  for (const item of largestFirst) {
-    if (size <= limit) break
-    const inline = jsonBytes(item.order.printHtml)
-    await toFile(item, deps)
-    const warning: Warning = {
-      code: 'PRINT_HTML_OFFLOADED',
-      message: 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.',
+  await mapPool(items, concurrency, async (item) => {
+    try {
+      await toFile(item, save)
+      if (offloaded) item.warnings.push({ code: 'PRINT_HTML_OFFLOADED', message: OFFLOADED_MESSAGE })
+    } catch (err) {
+      failed.set(item, err)
     }
-    item.warnings.push(warning)
-    size += jsonBytes(null) - inline + jsonBytes(item.order.printHtmlFile) + jsonBytes(warning) + ',"printHtmlFile":,'.length
-  }
-  if (size > limit) throw new ResultTooLargeError(size, limit)
+  })
 }
+
+/**
+ * Throws `ResultTooLargeError` when the answer would pass the limit. A single order's answer
+ * (`single`) whose label and waybill data provably fit is not measured at all; anything else is
+ * measured once.
+ */
+export function assertFits(single: Labelled | undefined, measure: () => number, limitBytes: number = RESULT_LIMIT_BYTES): void {
+  if (limitBytes === Infinity) return
+  if (single !== undefined && fitsByBound(single, limitBytes)) return
+  const size = measure()
+  if (size > limitBytes) throw new ResultTooLargeError(size, limitBytes)
+}
+
+/** A proven upper bound of a single order's answer fits: see `waybillBound`. */
+function fitsByBound(item: Labelled, limit: number): boolean {
+  // JSON at most doubles a label (it holds no control characters but tab, CR and LF, which escape
+  // to two bytes, as quotes and backslashes do).
+  const labelBytes = item.order.printHtml === null ? 0 : Buffer.byteLength(item.order.printHtml)
+  return 2 * labelBytes + waybillBound(item) + 64 * 1024 <= limit
+}
+
+const OFFLOADED_MESSAGE = 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.'
+/** What a stored label adds in place of its text: printHtmlFile's JSON and the warning, generously. */
+const FILE_ENTRY_BYTES = 1024
 
 /** The answer would not fit under the limit even with every label stored as a file. */
 export class ResultTooLargeError extends Error {
@@ -80,10 +115,9 @@ function jsonBytes(v: unknown): number {
   return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8')
 }
 
-async function toFile(item: Labelled, deps: { save: SaveLabel | undefined }): Promise<void> {
-  if (deps.save === undefined) throw new NoStorageError()
+async function toFile(item: Labelled, save: SaveLabel): Promise<void> {
   const { order } = item
-  order.printHtmlFile = await deps.save(order.printHtml!)
+  order.printHtmlFile = await save(order.printHtml!)
   order.printHtml = null
 }
 

@@ -25,9 +25,11 @@ export interface LabelSession {
   /** stores the label, or reuses the copy stored for the same owner while it has life left */
   save(html: string): Promise<PrintHtmlFile>
   /**
-   * Deletes every file this session stored (not those it reused: another answer may point to
-   * them). What cannot be deleted is marked expired, so the next purge takes it.
+   * Closes the session, then deletes every file it stored that `keep` does not name (never those
+   * it reused: another answer may point to them). What cannot be deleted is marked expired, so the
+   * next purge takes it. `rollback()` is `settle(new Set())`.
    */
+  settle(keep: ReadonlySet<string>): Promise<{ deleted: number; left: number }>
   rollback(): Promise<{ deleted: number; left: number }>
   /** files this session stored, reused ones not counted */
   readonly stored: number
@@ -64,7 +66,8 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
     ttlMs,
     session(owner) {
       const memo = new Map<string, Promise<PrintHtmlFile>>()
-      const created: { record: LabelRecord; written: Promise<unknown> }[] = []
+      type Entry = { record: LabelRecord; written: Promise<unknown>; finished: boolean; dropped: boolean }
+      const created: Entry[] = []
       // A save abandoned at the deadline goes on in the background; once the session is rolling
       // back, it must not start writing what nothing would delete.
       let closed = false
@@ -87,28 +90,42 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
           }
           return saved
         },
-        async rollback() {
+        rollback() {
+          return this.settle(new Set())
+        },
+        async settle(keep) {
           closed = true
-          if (created.length === 0) return { deleted: 0, left: 0 }
-          await Promise.allSettled(created.map((c) => c.written))
-          const named = created.filter((c) => c.record.fileID !== null)
-          const { deleted } = await files.remove(named.map((c) => c.record.fileID!))
-          const gone = new Set(deleted)
-          const done = named.filter((c) => gone.has(c.record.fileID!)).map((c) => c.record._id)
-          try {
-            await records.remove(done)
-          } catch {
-            // The files are gone; the purge removes these records when they expire.
+          // Writes still under way are not waited for: each is dropped the moment it ends.
+          for (const c of created) {
+            const dropLater = () => drop([c], keep)
+            if (!c.finished) c.written.then(dropLater, dropLater).catch(() => undefined)
           }
-          const left = created.filter((c) => !done.includes(c.record._id))
-          const now = clock.now()
-          await Promise.allSettled(left.map((c) => records.put({ ...c.record, expiresAt: now })))
-          return { deleted: done.length, left: left.length }
+          return drop(created.filter((c) => c.finished), keep)
         },
       }
 
       function pathOf(bucket: number, hash: string): string {
         return `waybills/${owner}/${ttlTag}-${bucket}/${hash}.html`
+      }
+
+      /** Deletes the files (and records) of finished writes that `keep` does not name. */
+      async function drop(entries: Entry[], keep: ReadonlySet<string>): Promise<{ deleted: number; left: number }> {
+        const dropped = entries.filter((c) => !c.dropped && (c.record.fileID === null || !keep.has(c.record.fileID)))
+        for (const c of dropped) c.dropped = true
+        if (dropped.length === 0) return { deleted: 0, left: 0 }
+        const named = dropped.filter((c) => c.record.fileID !== null)
+        const { deleted } = await files.remove(named.map((c) => c.record.fileID!))
+        const gone = new Set(deleted)
+        const done = named.filter((c) => gone.has(c.record.fileID!)).map((c) => c.record._id)
+        try {
+          await records.remove(done)
+        } catch {
+          // The files are gone; the purge removes these records when they expire.
+        }
+        const left = dropped.filter((c) => !done.includes(c.record._id))
+        const now = clock.now()
+        await Promise.allSettled(left.map((c) => records.put({ ...c.record, expiresAt: now })))
+        return { deleted: done.length, left: left.length }
       }
 
       async function store(id: string, cloudPath: string, previousId: string, bytes: Buffer, expiresAt: number, now: number): Promise<PrintHtmlFile> {
@@ -136,7 +153,12 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
             }
             return uploaded
           })()
-          created.push({ record, written })
+          const entry: Entry = { record, written, finished: false, dropped: false }
+          created.push(entry)
+          written.then(
+            () => (entry.finished = true),
+            () => (entry.finished = true),
+          )
           fileID = await written
         }
         const maxAgeSec = Math.max(1, Math.floor((expiresAt - clock.now()) / 1000))

@@ -17,7 +17,7 @@ export type Normalized =
  * snake_case JSON (HTTPS, or the SDK with `convertCase: false`) and the SDK's default camelCase
  * answer alike. The body's errcode is read before anything else. Never throws.
  */
-export function normalizeOrder(raw: unknown, requested: Requested, options: { decodeLabel: boolean }): Normalized {
+export function normalizeOrder(raw: unknown, requested: Requested, options: { decodeLabel: boolean; maxLabelChars?: number }): Normalized {
   if (!isRecord(raw)) return badShape(`the answer is ${kindOf(raw)}, not an object`)
   const failed = errcodeOf(raw)
   if (failed) return { ok: false, error: failed }
@@ -46,7 +46,13 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
 
   let printHtml: string | null = null
   if (options.decodeLabel) {
-    const label = decodePrintHtml(pick(raw, 'print_html', 'printHtml'))
+    const encoded = pick(raw, 'print_html', 'printHtml')
+    // Judged before decoding: a label too large for the function's memory fails its order alone.
+    if (options.maxLabelChars !== undefined && typeof encoded === 'string' && encoded.length > options.maxLabelChars) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`
+      return { ok: false, error: new UpstreamError('too-large', `The label of order ${orderId} is ${mb(encoded.length)} of base64, over the ${mb(options.maxLabelChars)} this function's memory allows for one label.`) }
+    }
+    const label = decodePrintHtml(encoded)
     if (label.html === null) warnings.unshift(label.warning)
     else printHtml = label.html
   }

@@ -1,0 +1,171 @@
+import { toOrderError } from '../errors/toOrderError'
+import { UpstreamError } from '../errors/upstream'
+import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, ResultTooLargeError, saveAll, STORAGE_CONCURRENCY, waybillBound } from '../label/deliver'
+import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
+import { normalizeOrder } from '../upstream/normalize'
+import { toWireBatchRequest } from '../upstream/request'
+import { type Flow, labelCapChars, resultBytes, storageFailure, upstreamError } from './flow'
+import { limiter, yieldToLoop } from './pool'
+import { upstreamCall } from './upstreamCall'
+
+/** WeChat's limit for one batchGetOrder call. */
+export const BATCH_CHUNK = 100
+/** Orders normalised between two yields to the event loop, so the deadline timer can fire. */
+const YIELD_EVERY = 20
+
+/**
+ * Orders are the same when orderId, deliveryId and waybillId all match, the carrier compared
+ * without regard to case.
+ */
+export function orderKey(o: { orderId: string; deliveryId: string; waybillId?: string | undefined }): string {
+  return `${o.orderId}\u0000${o.deliveryId.toUpperCase()}\u0000${o.waybillId ?? ''}`
+}
+
+/**
+ * A batch inside the function's time and memory. Identical orders are read once. Chunks of at
+ * most 100 go out `concurrency` at a time; once answers turn out large, later chunks shrink and
+ * fewer run at once. Labels are stored as they are read (`'file'`, or `'text'` once inline labels
+ * would pass the 1 MB limit), so memory holds a bounded share of them. When the deadline comes,
+ * nothing already read is thrown away: only orders never read, or whose label storage did not
+ * finish, fail, each with TIMEOUT naming its step.
+ */
+export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> {
+  const mode = event.printHtmlAs ?? 'text'
+  const unique = new Map<string, BatchOrderInput>()
+  for (const o of event.orders) if (!unique.has(orderKey(o))) unique.set(orderKey(o), o)
+  const pending = [...unique.values()]
+  const items = new Map<string, BatchItem>()
+  const failedSaves: FailedDeliveries = new Map()
+  const saving: Promise<void>[] = []
+  const store = limiter(STORAGE_CONCURRENCY)
+  const maxLabelChars = labelCapChars(flow.memoryMb)
+  // What the chunks in flight may hold in label text at once: a quarter of the memory.
+  const chunkBudgetChars = (flow.memoryMb * 1024 * 1024) / 4 / flow.concurrency
+  // Inline labels are kept while a bound of the answer stays under the limit; past it they go to storage.
+  let inlineBound = 64 * 1024
+  let chunkSize = BATCH_CHUNK
+  let workers = flow.concurrency
+  let next = 0
+  let calls = 0
+  const chunkErrors: OrderError[] = []
+
+  const worker = async (index: number) => {
+    while (next < pending.length && index < workers && flow.budget.remaining() > 0) {
+      const chunk = pending.slice(next, next + chunkSize)
+      next += chunk.length
+      calls++
+      let raw: unknown
+      try {
+        raw = await upstreamCall(flow.calls, (o) => flow.transport.batchGetOrder(toWireBatchRequest(chunk), o))
+      } catch (err) {
+        const error = upstreamError(flow, err)
+        chunkErrors.push(error)
+        for (const o of chunk) items.set(orderKey(o), itemFailure(o, error))
+        continue
+      }
+      const answers = batchAnswers(raw)
+      let labelChars = 0
+      for (let i = 0; i < chunk.length; i++) {
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop()
+        const o = chunk[i]!
+        const answer = answers?.take(o)
+        if (answer === undefined) {
+          const why = answers === undefined ? 'the batch answer has no order_list' : 'the batch answer has no entry for this order'
+          items.set(orderKey(o), itemFailure(o, toOrderError(new UpstreamError('bad-json', `The upstream answer is unusable: ${why}.`))))
+          continue
+        }
+        const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== 'none', maxLabelChars })
+        if (!normalized.ok) {
+          items.set(orderKey(o), itemFailure(o, toOrderError(normalized.error)))
+          continue
+        }
+        const item: Labelled & BatchItem = { ok: true, order: normalized.order, warnings: normalized.warnings }
+        items.set(orderKey(o), item)
+        const html = item.order.printHtml
+        if (html === null) continue
+        labelChars += html.length
+        const bound = 6 * html.length + waybillBound(item)
+        const offload = mode === 'text' && inlineBound + bound > flow.limitBytes
+        if (mode === 'file' || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)))
+        else inlineBound += bound
+      }
+      // Large answers: later chunks shrink to fit the memory, and fewer run at once.
+      const perOrder = labelChars / chunk.length
+      if (perOrder > 0) {
+        chunkSize = Math.max(1, Math.min(BATCH_CHUNK, Math.floor(chunkBudgetChars / perOrder)))
+        if (chunkSize < BATCH_CHUNK / 4) workers = 1
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(flow.concurrency, pending.length)) }, (_, i) => worker(i)))
+  flow.line.upstreamChunks = calls
+  // Orders never asked for: the time ran out first.
+  const unread = toOrderError(new UpstreamError('timeout', "The function's time ran out before this order was asked of WeChat."))
+  for (const o of pending.slice(next)) items.set(orderKey(o), itemFailure(o, unread))
+  if (chunkErrors.length > 0 && chunkErrors.length === calls && next === pending.length) {
+    return { ok: false, error: chunkErrors[0]!, requestId: flow.requestId }
+  }
+  await Promise.all(saving)
+
+  // Each input position gets its own item, in input order.
+  const positions = event.orders.map((o) => ({ o, item: items.get(orderKey(o))! }))
+  const result = { ok: true as const, orders: [] as BatchItem[], warnings: [], requestId: flow.requestId }
+  const labelled = [...new Set(positions.map((p) => p.item))].filter((i): i is Labelled & BatchItem => i.ok && !failedSaves.has(i as Labelled))
+  const build = () => {
+    result.orders = positions.map(({ o, item }) => {
+      const failure = failedSaves.get(item as Labelled)
+      if (failure !== undefined) return itemFailure(o, storageFailure(failure))
+      return item.ok ? { ok: true, order: { ...item.order }, warnings: [...item.warnings] } : { ...item, orderId: o.orderId, deliveryId: o.deliveryId }
+    })
+    return resultBytes(result)
+  }
+  if (mode === 'text') {
+    const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY })
+    for (const [item, err] of failed) failedSaves.set(item, err)
+  }
+  build()
+  try {
+    assertFits(undefined, () => resultBytes(result), flow.limitBytes)
+  } catch (err) {
+    if (err instanceof ResultTooLargeError) return { ok: false, error: storageFailure(err), requestId: flow.requestId }
+    throw err
+  }
+  return result
+}
+
+function itemFailure(o: BatchOrderInput, error: OrderError): BatchItem {
+  return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error }
+}
+
+/**
+ * order_list entries, matched back to inputs by orderId, deliveryId (without regard to case) and
+ * waybillId: an input without a waybillId takes any entry of its order. Each entry serves one order.
+ */
+function batchAnswers(raw: unknown): { take(o: BatchOrderInput): unknown } | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  const list = Object.prototype.hasOwnProperty.call(r, 'order_list') ? r.order_list : r.orderList
+  if (!Array.isArray(list)) return undefined
+  const byOrder = new Map<string, { waybillId: string | undefined; entry: unknown }[]>()
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null) continue
+    const e = entry as Record<string, unknown>
+    const id = e.order_id ?? e.orderId
+    const delivery = e.delivery_id ?? e.deliveryId
+    if (id === undefined || delivery === undefined) continue
+    const waybill = e.waybill_id ?? e.waybillId
+    const key = `${String(id)}\u0000${String(delivery).toUpperCase()}`
+    const at = byOrder.get(key) ?? []
+    at.push({ waybillId: waybill === undefined || waybill === null || waybill === '' ? undefined : String(waybill), entry })
+    byOrder.set(key, at)
+  }
+  return {
+    take(o) {
+      const candidates = byOrder.get(`${o.orderId}\u0000${o.deliveryId.toUpperCase()}`)
+      if (!candidates) return undefined
+      const i = candidates.findIndex((c) => o.waybillId === undefined || c.waybillId === undefined || c.waybillId === o.waybillId)
+      if (i < 0) return undefined
+      return candidates.splice(i, 1)[0]!.entry
+    },
+  }
+}

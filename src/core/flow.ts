@@ -1,0 +1,74 @@
+import type { Budget } from '../clock/budget'
+import { build, toOrderError } from '../errors/toOrderError'
+import { UpstreamError } from '../errors/upstream'
+import { NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
+import type { LogRecord } from '../log/logger'
+import type { Transport } from '../transport/types'
+import type { OrderError } from '../types'
+import type { CallContext } from './upstreamCall'
+
+/** What one invocation's flow (single or batch) works with. */
+export interface Flow {
+  transport: Transport
+  requestId: string
+  budget: Budget
+  calls: CallContext
+  line: LogRecord
+  /** stores a label under the invocation's deadline; undefined when there is no storage */
+  save: SaveLabel | undefined
+  limitBytes: number
+  /** batchGetOrder calls in flight at most */
+  concurrency: number
+  /** the function's memory, from the platform (`memory_limit_in_mb`) */
+  memoryMb: number
+}
+
+/** The platform's memory default for this function (cloudbaserc.json `memorySize`). */
+export const DEFAULT_MEMORY_MB = 256
+
+/**
+ * The largest `print_html` the function takes on: one label passes through the SDK's parse, the
+ * base64 decode, the text and the upload at once, several times its size, so a sixteenth of the
+ * memory leaves room for the rest (16 M characters at 256 MB).
+ */
+export function labelCapChars(memoryMb: number): number {
+  return Math.floor((memoryMb * 1024 * 1024) / 16)
+}
+
+/** The SCF context carries `memory_limit_in_mb` (a number, or the CLI runtime's string). */
+export function memoryMbOf(context: { memory_limit_in_mb?: unknown } | undefined): number {
+  const raw = Number(context?.memory_limit_in_mb)
+  return Number.isFinite(raw) && raw >= 64 ? raw : DEFAULT_MEMORY_MB
+}
+
+/** An upstream failure as the contract's error; anything else is a bug and goes on up. */
+export function upstreamError(flow: Flow, err: unknown): OrderError {
+  if (err instanceof UpstreamError) {
+    flow.line.upstreamKind = err.kind
+    return toOrderError(err)
+  }
+  throw err
+}
+
+/** A label that could not be stored, as the contract's error, with a hint for the step. */
+export function storageFailure(err: unknown): OrderError {
+  if (err instanceof ResultTooLargeError) {
+    return build('RESULT_TOO_LARGE', err.message, 'Ask for fewer orders at a time (the waybill data alone is too large), or printHtmlAs "none".')
+  }
+  if (err instanceof NoStorageError) {
+    return build('CONFIG_ERROR', err.message, 'Pass a LabelStorage to the handler, or ask for printHtmlAs "text" or "none".')
+  }
+  if (err instanceof UpstreamError) {
+    const error = toOrderError(err)
+    error.hint =
+      err.kind === 'timeout'
+        ? 'Storing the labels took longer than the function may run: ask for fewer orders, or printHtmlAs "none", or give the function a longer timeout.'
+        : 'Check that cloud storage and the database are enabled for the environment, and that the function may write under waybills/.'
+    return error
+  }
+  throw err
+}
+
+export function resultBytes(result: object): number {
+  return Buffer.byteLength(JSON.stringify(result), 'utf8')
+}

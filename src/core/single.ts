@@ -1,0 +1,33 @@
+import { toOrderError } from '../errors/toOrderError'
+import { assertFits, deliverLabels, ResultTooLargeError, STORAGE_CONCURRENCY } from '../label/deliver'
+import type { OrderError, Result, SingleEvent } from '../types'
+import { normalizeOrder } from '../upstream/normalize'
+import { toWireRequest } from '../upstream/request'
+import { type Flow, labelCapChars, resultBytes, storageFailure, upstreamError } from './flow'
+import { upstreamCall } from './upstreamCall'
+
+/** One order: read it, decode its label, deliver the label as asked, and make sure the answer fits. */
+export async function readSingle(flow: Flow, event: SingleEvent, openid: string | undefined): Promise<Result> {
+  const fail = (error: OrderError): Result => ({ ok: false, error, requestId: flow.requestId })
+  const mode = event.printHtmlAs ?? 'text'
+  let raw: unknown
+  try {
+    raw = await upstreamCall(flow.calls, (o) => flow.transport.getOrder(toWireRequest(event, openid), o))
+  } catch (err) {
+    return fail(upstreamError(flow, err))
+  }
+  const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== 'none', maxLabelChars: labelCapChars(flow.memoryMb) })
+  if (!normalized.ok) return fail(toOrderError(normalized.error))
+  const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId }
+  const measure = () => resultBytes(result)
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY, single: true })
+  const [firstFailure] = failed.values()
+  if (failed.size > 0) return fail(storageFailure(firstFailure))
+  try {
+    assertFits(result, measure, flow.limitBytes)
+  } catch (err) {
+    if (err instanceof ResultTooLargeError) return fail(storageFailure(err))
+    throw err
+  }
+  return result
+}
