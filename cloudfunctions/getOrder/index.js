@@ -2118,6 +2118,7 @@ async function readBatch(flow, event) {
           items.set(orderKey(o), itemFailure(o, toOrderError(new UpstreamError("bad-json", `The upstream answer is unusable: ${why}.`))));
           continue;
         }
+        labelChars += encodedLength(answer);
         const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== "none", maxLabelChars });
         if (!normalized.ok) {
           items.set(orderKey(o), itemFailure(o, toOrderError(normalized.error)));
@@ -2127,7 +2128,6 @@ async function readBatch(flow, event) {
         items.set(orderKey(o), item);
         const html = item.order.printHtml;
         if (html === null) continue;
-        labelChars += html.length;
         const bound = 6 * html.length + waybillBound(item);
         const offload = mode === "text" && inlineBound + bound > flow.limitBytes;
         if (mode === "file" || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)));
@@ -2171,6 +2171,11 @@ async function readBatch(flow, event) {
     throw err;
   }
   return result;
+}
+function encodedLength(answer) {
+  const a = answer;
+  const v = a.print_html ?? a.printHtml;
+  return typeof v === "string" ? v.length : 0;
 }
 function itemFailure(o, error) {
   return { ok: false, orderId: o.orderId, deliveryId: o.deliveryId, error };

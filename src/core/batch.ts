@@ -74,6 +74,8 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
           items.set(orderKey(o), itemFailure(o, toOrderError(new UpstreamError('bad-json', `The upstream answer is unusable: ${why}.`))))
           continue
         }
+        // The answer's own size counts, whatever the mode: it is in memory either way.
+        labelChars += encodedLength(answer)
         const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== 'none', maxLabelChars })
         if (!normalized.ok) {
           items.set(orderKey(o), itemFailure(o, toOrderError(normalized.error)))
@@ -83,7 +85,6 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         items.set(orderKey(o), item)
         const html = item.order.printHtml
         if (html === null) continue
-        labelChars += html.length
         const bound = 6 * html.length + waybillBound(item)
         const offload = mode === 'text' && inlineBound + bound > flow.limitBytes
         if (mode === 'file' || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)))
@@ -131,6 +132,12 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
     throw err
   }
   return result
+}
+
+function encodedLength(answer: unknown): number {
+  const a = answer as { print_html?: unknown; printHtml?: unknown }
+  const v = a.print_html ?? a.printHtml
+  return typeof v === 'string' ? v.length : 0
 }
 
 function itemFailure(o: BatchOrderInput, error: OrderError): BatchItem {
