@@ -94,7 +94,7 @@ function realTier(): Tier {
     backend,
     async call(event, who) {
       gateway.backend = backend
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS']) delete process.env[k]
+      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY']) delete process.env[k]
       Object.assign(process.env, platformEnv(who))
       const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env, { clock })
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
@@ -180,10 +180,10 @@ describe.each([
   })
 
   test('a batch that runs out of time while storing keeps what it read and leaves no file the answer does not point to', async () => {
-    // Storage at 50 ms a call, eight saves at once: 200 labels cannot all be stored in 3 s.
+    // Storage at 50 ms a call, eight saves at once (STORAGE_CONCURRENCY): 200 labels cannot all be stored in 3 s.
     const orders = addOrders(tier.backend, 200)
     tier.latency(50)
-    const { result, log } = await tier.call({ orders, printHtmlAs: 'file' }, { openid: ADMIN, limitMs: 3000 })
+    const { result, log } = await tier.call({ orders, printHtmlAs: 'file' }, { openid: ADMIN, limitMs: 3000, env: { STORAGE_CONCURRENCY: '8' } })
     // Saves still under way at the answer are deleted as each one ends.
     await new Promise((r) => setTimeout(r, 1500))
     tier.latency(0)

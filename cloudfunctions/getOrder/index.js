@@ -1507,7 +1507,7 @@ function yieldToLoop() {
 
 // src/label/deliver.ts
 var RESULT_LIMIT_BYTES = 1024 * 1024 - 16 * 1024;
-var STORAGE_CONCURRENCY = 8;
+var STORAGE_CONCURRENCY = 48;
 async function deliverLabels(items, mode, deps) {
   const failed = /* @__PURE__ */ new Map();
   const withLabel = mode === "none" ? [] : items.filter((i) => i.order.printHtml !== null);
@@ -2072,6 +2072,7 @@ function upstreamCall(ctx, call) {
 
 // src/core/batch.ts
 var BATCH_CHUNK = 100;
+var PROBE_CHUNK = 20;
 var YIELD_EVERY = 20;
 function orderKey(o) {
   return `${o.orderId}\0${o.deliveryId.toUpperCase()}\0${o.waybillId ?? ""}`;
@@ -2084,18 +2085,37 @@ async function readBatch(flow, event) {
   const items = /* @__PURE__ */ new Map();
   const failedSaves = /* @__PURE__ */ new Map();
   const saving = [];
-  const store = limiter(STORAGE_CONCURRENCY);
+  const store = limiter(flow.storageConcurrency);
+  const waitingLimit = flow.memoryMb * 1024 * 1024 / 16;
+  let waiting = 0;
+  const waiters = [];
+  const queueSave = (item, offloaded) => {
+    const size = item.order.printHtml.length;
+    waiting += size;
+    saving.push(
+      store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
+        waiting -= size;
+        for (const wake of waiters.splice(0)) wake();
+      })
+    );
+  };
+  const roomToRead = async () => {
+    while (waiting > waitingLimit && flow.budget.remaining() > 0) await new Promise((r) => waiters.push(r));
+  };
   const maxLabelChars = labelCapChars(flow.memoryMb);
-  const chunkBudgetChars = flow.memoryMb * 1024 * 1024 / 4 / flow.concurrency;
+  const chunkBudgetChars = flow.memoryMb * 1024 * 1024 / 16 / flow.concurrency;
   let inlineBound = 64 * 1024;
-  let chunkSize = BATCH_CHUNK;
+  let chunkSize = PROBE_CHUNK;
   let workers = flow.concurrency;
   let next = 0;
   let calls = 0;
   const chunkErrors = [];
-  const worker = async (index) => {
+  const worker = async (index, once = false) => {
     while (next < pending.length && index < workers && flow.budget.remaining() > 0) {
+      await roomToRead();
+      if (next >= pending.length || flow.budget.remaining() <= 0) return;
       const chunk = pending.slice(next, next + chunkSize);
+      if (once) chunkSize = BATCH_CHUNK;
       next += chunk.length;
       calls++;
       let raw;
@@ -2128,18 +2148,20 @@ async function readBatch(flow, event) {
         items.set(orderKey(o), item);
         const html = item.order.printHtml;
         if (html === null) continue;
-        const bound = 6 * html.length + waybillBound(item);
-        const offload = mode === "text" && inlineBound + bound > flow.limitBytes;
-        if (mode === "file" || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)));
-        else inlineBound += bound;
+        const estimate = Math.ceil(Buffer.byteLength(html) * 1.1) + waybillBound(item) / 2;
+        const offload = mode === "text" && inlineBound + estimate > flow.limitBytes;
+        if (mode === "file" || offload) queueSave(item, offload);
+        else inlineBound += estimate;
       }
       const perOrder = labelChars / chunk.length;
       if (perOrder > 0) {
         chunkSize = Math.max(1, Math.min(BATCH_CHUNK, Math.floor(chunkBudgetChars / perOrder)));
-        if (chunkSize < BATCH_CHUNK / 4) workers = 1;
+        if (chunkSize < BATCH_CHUNK / 2) workers = 1;
       }
+      if (once) return;
     }
   };
+  await worker(0, true);
   await Promise.all(Array.from({ length: Math.max(1, Math.min(flow.concurrency, pending.length)) }, (_, i) => worker(i)));
   flow.line.upstreamChunks = calls;
   const unread = toOrderError(new UpstreamError("timeout", "The function's time ran out before this order was asked of WeChat."));
@@ -2160,7 +2182,7 @@ async function readBatch(flow, event) {
     return resultBytes(result);
   };
   if (mode === "text") {
-    const failed = await deliverLabels(labelled, "text", { save: flow.save, measure: build2, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY });
+    const failed = await deliverLabels(labelled, "text", { save: flow.save, measure: build2, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency });
     for (const [item, err] of failed) failedSaves.set(item, err);
   }
   build2();
@@ -2223,7 +2245,7 @@ async function readSingle(flow, event, openid) {
   if (!normalized.ok) return fail(toOrderError(normalized.error));
   const result = { ok: true, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId };
   const measure = () => resultBytes(result);
-  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY, single: true });
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true });
   const [firstFailure] = failed.values();
   if (failed.size > 0) return fail(storageFailure(firstFailure));
   try {
@@ -2305,6 +2327,7 @@ function createGetOrderHandler(deps) {
         save: labels && ((html) => callBefore(budget, () => labels.save(html), "storage")),
         limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
         concurrency,
+        storageConcurrency: Math.max(1, deps.storageConcurrency ?? STORAGE_CONCURRENCY),
         memoryMb: memoryMbOf(context)
       };
       if (valid.kind === "single") {
@@ -2753,6 +2776,7 @@ function createCloudMain(sdk, env = process.env, options = {}) {
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
+    ...storageConcurrency(env.STORAGE_CONCURRENCY) !== void 0 ? { storageConcurrency: storageConcurrency(env.STORAGE_CONCURRENCY) } : {},
     ...clock ? { clock } : {}
   };
   async function main2(event, context) {
@@ -2813,6 +2837,10 @@ function platformIdentity(sdk, env) {
   const ctx = sdk.getWXContext();
   const fromSdk = typeof ctx === "object" && ctx !== null ? ctx : {};
   return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk });
+}
+function storageConcurrency(raw) {
+  const n = raw === void 0 ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : void 0;
 }
 function batchConcurrency(raw) {
   const n = raw === void 0 ? NaN : Number(raw);

@@ -54,6 +54,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
+    ...(storageConcurrency(env.STORAGE_CONCURRENCY) !== undefined ? { storageConcurrency: storageConcurrency(env.STORAGE_CONCURRENCY)! } : {}),
     ...(clock ? { clock } : {}),
   }
 
@@ -133,6 +134,12 @@ export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: No
   const ctx = sdk.getWXContext()
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
   return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+}
+
+/** STORAGE_CONCURRENCY: label uploads in flight, 1–64 (default 48). */
+export function storageConcurrency(raw: string | undefined): number | undefined {
+  const n = raw === undefined ? NaN : Number(raw)
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined
 }
 
 /** BATCH_CONCURRENCY: batchGetOrder calls in flight, 1–10 (default 3). */

@@ -67,10 +67,10 @@ describe('inside the memory', () => {
     const orders = Array.from({ length: 600 }, (_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
     const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
     expect(items(r).every((i) => i.ok)).toBe(true)
-    // Three chunks of 100 go out before any answer is in; after that the chunks are small.
-    expect(chunks.slice(0, 3)).toEqual([100, 100, 100])
+    // The probe goes alone; its answer says the labels are large, so every later chunk is small.
+    expect(chunks[0]).toBe(20)
     expect(chunks.length).toBeGreaterThan(4)
-    expect(Math.max(...chunks.slice(3))).toBeLessThan(50)
+    expect(Math.max(...chunks.slice(1))).toBeLessThan(50)
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(600)
   })
 })
@@ -93,10 +93,10 @@ describe('the deadline', () => {
     const started = Date.now()
     const r = items(await handler({ orders, printHtmlAs: 'none' }, { time_limit_in_ms: 1500 }))
     expect(Date.now() - started).toBeLessThan(1500)
-    expect(r.slice(0, 100).every((i) => i.ok)).toBe(true)
-    expect(r.slice(100).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
+    expect(r.slice(0, 20).every((i) => i.ok)).toBe(true)
+    expect(r.slice(20).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
     // The chunk that was asked and not answered names WeChat; the one never asked says so.
-    expect(r[100]).toMatchObject({ error: { message: expect.stringContaining('WeChat did not answer') } })
+    expect(r[20]).toMatchObject({ error: { message: expect.stringContaining('WeChat did not answer') } })
     expect(r[249]).toMatchObject({ error: { message: expect.stringContaining('before this order was asked of WeChat') } })
   })
 })

@@ -1,6 +1,6 @@
 import { toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, ResultTooLargeError, saveAll, STORAGE_CONCURRENCY, waybillBound } from '../label/deliver'
+import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, ResultTooLargeError, saveAll, waybillBound } from '../label/deliver'
 import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
@@ -10,6 +10,11 @@ import { upstreamCall } from './upstreamCall'
 
 /** WeChat's limit for one batchGetOrder call. */
 export const BATCH_CHUNK = 100
+/**
+ * The first chunk is read alone and small: until an answer says how large labels are, three chunks
+ * of 100 at once could hold hundreds of MB. Its answer sets the chunk size and the concurrency.
+ */
+export const PROBE_CHUNK = 20
 /** Orders normalised between two yields to the event loop, so the deadline timer can fire. */
 const YIELD_EVERY = 20
 
@@ -37,21 +42,43 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   const items = new Map<string, BatchItem>()
   const failedSaves: FailedDeliveries = new Map()
   const saving: Promise<void>[] = []
-  const store = limiter(STORAGE_CONCURRENCY)
+  const store = limiter(flow.storageConcurrency)
+  // Backpressure: labels waiting for storage hold memory, so reading pauses while a sixteenth of it waits.
+  const waitingLimit = (flow.memoryMb * 1024 * 1024) / 16
+  let waiting = 0
+  const waiters: (() => void)[] = []
+  const queueSave = (item: Labelled, offloaded: boolean) => {
+    const size = item.order.printHtml!.length
+    waiting += size
+    saving.push(
+      store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
+        waiting -= size
+        // Every waiting reader re-checks; one that still finds no room waits again.
+        for (const wake of waiters.splice(0)) wake()
+      }),
+    )
+  }
+  const roomToRead = async () => {
+    while (waiting > waitingLimit && flow.budget.remaining() > 0) await new Promise<void>((r) => waiters.push(r))
+  }
   const maxLabelChars = labelCapChars(flow.memoryMb)
-  // What the chunks in flight may hold in label text at once: a quarter of the memory.
-  const chunkBudgetChars = (flow.memoryMb * 1024 * 1024) / 4 / flow.concurrency
-  // Inline labels are kept while a bound of the answer stays under the limit; past it they go to storage.
+  // What the chunks in flight may hold in label text at once: a sixteenth of the memory, since the
+  // SDK's parse and case conversion copy an answer several times over.
+  const chunkBudgetChars = (flow.memoryMb * 1024 * 1024) / 16 / flow.concurrency
+  // Inline labels are kept while an estimate of the answer stays under the limit; past it they go to storage.
   let inlineBound = 64 * 1024
-  let chunkSize = BATCH_CHUNK
+  let chunkSize = PROBE_CHUNK
   let workers = flow.concurrency
   let next = 0
   let calls = 0
   const chunkErrors: OrderError[] = []
 
-  const worker = async (index: number) => {
+  const worker = async (index: number, once = false) => {
     while (next < pending.length && index < workers && flow.budget.remaining() > 0) {
+      await roomToRead()
+      if (next >= pending.length || flow.budget.remaining() <= 0) return
       const chunk = pending.slice(next, next + chunkSize)
+      if (once) chunkSize = BATCH_CHUNK
       next += chunk.length
       calls++
       let raw: unknown
@@ -85,19 +112,22 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         items.set(orderKey(o), item)
         const html = item.order.printHtml
         if (html === null) continue
-        const bound = 6 * html.length + waybillBound(item)
-        const offload = mode === 'text' && inlineBound + bound > flow.limitBytes
-        if (mode === 'file' || offload) saving.push(store(() => saveAll([item], flow.save, 1, failedSaves, offload)))
-        else inlineBound += bound
+        // An estimate, not a bound: the exact measure at the end stores more if it falls short.
+        const estimate = Math.ceil(Buffer.byteLength(html) * 1.1) + waybillBound(item) / 2
+        const offload = mode === 'text' && inlineBound + estimate > flow.limitBytes
+        if (mode === 'file' || offload) queueSave(item, offload)
+        else inlineBound += estimate
       }
       // Large answers: later chunks shrink to fit the memory, and fewer run at once.
       const perOrder = labelChars / chunk.length
       if (perOrder > 0) {
         chunkSize = Math.max(1, Math.min(BATCH_CHUNK, Math.floor(chunkBudgetChars / perOrder)))
-        if (chunkSize < BATCH_CHUNK / 4) workers = 1
+        if (chunkSize < BATCH_CHUNK / 2) workers = 1
       }
+      if (once) return
     }
   }
+  await worker(0, true)
   await Promise.all(Array.from({ length: Math.max(1, Math.min(flow.concurrency, pending.length)) }, (_, i) => worker(i)))
   flow.line.upstreamChunks = calls
   // Orders never asked for: the time ran out first.
@@ -121,7 +151,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
     return resultBytes(result)
   }
   if (mode === 'text') {
-    const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY })
+    const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency })
     for (const [item, err] of failed) failedSaves.set(item, err)
   }
   build()

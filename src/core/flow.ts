@@ -19,6 +19,8 @@ export interface Flow {
   limitBytes: number
   /** batchGetOrder calls in flight at most */
   concurrency: number
+  /** label uploads in flight at most (`STORAGE_CONCURRENCY`) */
+  storageConcurrency: number
   /** the function's memory, from the platform (`memory_limit_in_mb`) */
   memoryMb: number
 }

@@ -5,7 +5,7 @@ import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budge
 import type { RetryPolicy } from '../clock/retry'
 import { validateEvent } from '../event/validate'
 import { internalError } from '../errors/toOrderError'
-import { RESULT_LIMIT_BYTES } from '../label/deliver'
+import { RESULT_LIMIT_BYTES, STORAGE_CONCURRENCY } from '../label/deliver'
 import { type LabelSession, type LabelStorage, ownerKey } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
@@ -35,6 +35,8 @@ export interface GetOrderDeps {
   random?: () => number
   retry?: RetryPolicy
   batchConcurrency?: number
+  /** label uploads in flight at most (default 48) */
+  storageConcurrency?: number
   /**
    * Largest result, in bytes, before labels are offloaded to storage. Default: just under the
    * 1 MB callFunction limit. A Node server that returns results over its own channel can pass
@@ -130,6 +132,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
         save: labels && ((html) => callBefore(budget, () => labels.save(html), 'storage')),
         limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
         concurrency,
+        storageConcurrency: Math.max(1, deps.storageConcurrency ?? STORAGE_CONCURRENCY),
         memoryMb: memoryMbOf(context),
       }
       if (valid.kind === 'single') {

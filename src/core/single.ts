@@ -1,5 +1,5 @@
 import { toOrderError } from '../errors/toOrderError'
-import { assertFits, deliverLabels, ResultTooLargeError, STORAGE_CONCURRENCY } from '../label/deliver'
+import { assertFits, deliverLabels, ResultTooLargeError } from '../label/deliver'
 import type { OrderError, Result, SingleEvent } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireRequest } from '../upstream/request'
@@ -20,7 +20,7 @@ export async function readSingle(flow: Flow, event: SingleEvent, openid: string 
   if (!normalized.ok) return fail(toOrderError(normalized.error))
   const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId }
   const measure = () => resultBytes(result)
-  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: STORAGE_CONCURRENCY, single: true })
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true })
   const [firstFailure] = failed.values()
   if (failed.size > 0) return fail(storageFailure(firstFailure))
   try {

@@ -152,6 +152,7 @@ export async function startGateway(
   // Cloud storage as node-sdk speaks it: upload metadata, a PUT to the URL it names, then
   // download URLs. Files live in memory.
   const pending = new Map<string, string>()
+  let uploadCount = 0
   function storageAction(body: Record<string, unknown>, res: http.ServerResponse) {
     const reply = (o: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' })
@@ -161,7 +162,8 @@ export async function startGateway(
     if (body.action === 'storage.getUploadMetadata') {
       if (gateway.storageFault === 'upload') return reply({ code: 'STORAGE_REQUEST_FAIL', message: 'storage request failed', requestId })
       const cloudPath = String(body.path)
-      const cosFileId = `cos-${pending.size}-${Date.now()}`
+      // Unique per upload: concurrent uploads in one millisecond must not share a name.
+      const cosFileId = `cos-${++uploadCount}`
       const fileId = `cloud://fake-env.fake-bucket/${cloudPath}`
       pending.set(cosFileId, fileId)
       return reply({ requestId, data: { url: `${origin}/cos/${encodeURIComponent(cloudPath)}`, token: 'fake-cos-token', authorization: 'fake-cos-auth', fileId, cosFileId } })

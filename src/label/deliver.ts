@@ -11,8 +11,11 @@ export interface Labelled {
   warnings: Warning[]
 }
 
-/** Uploads in flight at once for one invocation: storage adds tens of ms a call. */
-export const STORAGE_CONCURRENCY = 8
+/**
+ * Uploads in flight at once for one invocation. Storing a label is about six storage and database
+ * round trips of tens of ms each, so a batch needs many at once to store hundreds in seconds.
+ */
+export const STORAGE_CONCURRENCY = 48
 
 /** Items whose label could not be stored, with why; every other item is as asked. */
 export type FailedDeliveries = Map<Labelled, unknown>
