@@ -1588,6 +1588,26 @@ function labelStore(deps) {
   const clock = deps.clock ?? systemClock;
   const half = ttlMs / 2;
   const ttlTag = `${Math.round(ttlMs / 6e4)}m`;
+  let lookups;
+  const lookup = (ids) => new Promise((resolve, reject) => {
+    if (lookups === void 0) {
+      lookups = [];
+      setImmediate(flush);
+    }
+    lookups.push({ ids, resolve, reject });
+  });
+  const flush = async () => {
+    const batch = lookups;
+    lookups = void 0;
+    const all = [...new Set(batch.flatMap((l) => l.ids))];
+    try {
+      const pages = await Promise.all(Array.from({ length: Math.ceil(all.length / 100) }, (_, i) => records.get(all.slice(i * 100, i * 100 + 100))));
+      const byId = new Map(pages.flat().map((r) => [r._id, r]));
+      for (const l of batch) l.resolve(l.ids.flatMap((id2) => byId.has(id2) ? [byId.get(id2)] : []));
+    } catch (err) {
+      for (const l of batch) l.reject(err);
+    }
+  };
   let prefix;
   const learn = (fileID, cloudPath) => {
     if (fileID.endsWith(`/${cloudPath}`)) prefix = fileID.slice(0, fileID.length - cloudPath.length);
@@ -1650,7 +1670,7 @@ function labelStore(deps) {
       }
       async function store(id2, cloudPath, previousId, bytes, expiresAt, now) {
         let fileID;
-        const found = await records.get([id2, previousId]);
+        const found = await lookup([id2, previousId]);
         const reusable = (r, minLife) => r !== void 0 && r.fileID !== null && r.expiresAt - now >= minLife;
         const current = found.find((r) => r._id === id2);
         const previous = found.find((r) => r._id === previousId);
@@ -2244,6 +2264,7 @@ async function readSingle(flow, event, openid) {
   const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== "none", maxLabelChars: labelCapChars(flow.memoryMb) });
   if (!normalized.ok) return fail(toOrderError(normalized.error));
   const result = { ok: true, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId };
+  if (mode !== "file" && fitsByBound(result, flow.limitBytes)) return result;
   const measure = () => resultBytes(result);
   const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true });
   const [firstFailure] = failed.values();
@@ -2296,7 +2317,6 @@ function createGetOrderHandler(deps) {
     logger.info(line);
     return result;
     async function run() {
-      var _a2;
       const fail = (error) => ({ ok: false, error, requestId });
       const valid = validateEvent(event);
       if (!valid.ok) return fail(valid.error);
@@ -2314,9 +2334,10 @@ function createGetOrderHandler(deps) {
       );
       line.role = decision.role;
       if (!decision.ok) return fail(decision.error);
-      session = (_a2 = deps.storage) == null ? void 0 : _a2.session(ownerKey({ ...identity.openid !== void 0 ? { openid: identity.openid } : {}, role: decision.role }));
+      const storage = deps.storage;
+      const role = decision.role;
+      const labels = () => session ??= storage.session(ownerKey({ ...identity.openid !== void 0 ? { openid: identity.openid } : {}, role }));
       const calls = { budget, clock, random, attempts, ...deps.retry ? { retry: deps.retry } : {} };
-      const labels = session;
       const flow = {
         transport: deps.transport,
         requestId,
@@ -2324,7 +2345,7 @@ function createGetOrderHandler(deps) {
         calls,
         line,
         // Storage is upstream too: each save runs under the invocation's deadline.
-        save: labels && ((html) => callBefore(budget, () => labels.save(html), "storage")),
+        save: storage && ((html) => callBefore(budget, () => labels().save(html), "storage")),
         limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
         concurrency,
         storageConcurrency: Math.max(1, deps.storageConcurrency ?? STORAGE_CONCURRENCY),

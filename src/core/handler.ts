@@ -118,10 +118,12 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       )
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
-      session = deps.storage?.session(ownerKey({ ...(identity.openid !== undefined ? { openid: identity.openid } : {}), role: decision.role }))
+      const storage = deps.storage
+      const role = decision.role
+      // Opened at the first label stored: most answers store nothing, and the owner is a hash.
+      const labels = () => (session ??= storage!.session(ownerKey({ ...(identity.openid !== undefined ? { openid: identity.openid } : {}), role })))
 
       const calls: CallContext = { budget, clock, random, attempts, ...(deps.retry ? { retry: deps.retry } : {}) }
-      const labels = session
       const flow: Flow = {
         transport: deps.transport,
         requestId,
@@ -129,7 +131,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
         calls,
         line,
         // Storage is upstream too: each save runs under the invocation's deadline.
-        save: labels && ((html) => callBefore(budget, () => labels.save(html), 'storage')),
+        save: storage && ((html) => callBefore(budget, () => labels().save(html), 'storage')),
         limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
         concurrency,
         storageConcurrency: Math.max(1, deps.storageConcurrency ?? STORAGE_CONCURRENCY),

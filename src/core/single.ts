@@ -1,5 +1,5 @@
 import { toOrderError } from '../errors/toOrderError'
-import { assertFits, deliverLabels, ResultTooLargeError } from '../label/deliver'
+import { assertFits, deliverLabels, fitsByBound, ResultTooLargeError } from '../label/deliver'
 import type { OrderError, Result, SingleEvent } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireRequest } from '../upstream/request'
@@ -19,6 +19,8 @@ export async function readSingle(flow: Flow, event: SingleEvent, openid: string 
   const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== 'none', maxLabelChars: labelCapChars(flow.memoryMb) })
   if (!normalized.ok) return fail(toOrderError(normalized.error))
   const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId }
+  // The common case: a label inline whose answer provably fits. Nothing to store or measure.
+  if (mode !== 'file' && fitsByBound(result, flow.limitBytes)) return result
   const measure = () => resultBytes(result)
   const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true })
   const [firstFailure] = failed.values()

@@ -38,6 +38,7 @@ export async function deliverLabels(
   let toStore: Labelled[] = []
   if (mode === 'file') toStore = withLabel
   else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0]!, limit))) {
+    // (A single answer that fits by the bound is left as it is; assertFits will find the same.)
     // Measured once; then each label chosen, largest first, is counted as replaced by a file.
     let size = deps.measure()
     for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
@@ -80,7 +81,7 @@ export function assertFits(single: Labelled | undefined, measure: () => number, 
 }
 
 /** A proven upper bound of a single order's answer fits: see `waybillBound`. */
-function fitsByBound(item: Labelled, limit: number): boolean {
+export function fitsByBound(item: Labelled, limit: number): boolean {
   // JSON at most doubles a label (it holds no control characters but tab, CR and LF, which escape
   // to two bytes, as quotes and backslashes do).
   const labelBytes = item.order.printHtml === null ? 0 : Buffer.byteLength(item.order.printHtml)

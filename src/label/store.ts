@@ -57,6 +57,29 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
   const ttlTag = `${Math.round(ttlMs / 60_000)}m`
   // Every fileID is `cloud://<env>.<bucket>/<cloudPath>`: once one upload has shown the prefix,
   // a record can name its file before the upload returns.
+  // Saves started together (a batch stores dozens at once) share one record lookup: one round trip
+  // of `_id in [...]` instead of one each.
+  let lookups: { ids: string[]; resolve(found: LabelRecord[]): void; reject(err: unknown): void }[] | undefined
+  const lookup = (ids: string[]) =>
+    new Promise<LabelRecord[]>((resolve, reject) => {
+      if (lookups === undefined) {
+        lookups = []
+        setImmediate(flush)
+      }
+      lookups.push({ ids, resolve, reject })
+    })
+  const flush = async () => {
+    const batch = lookups!
+    lookups = undefined
+    const all = [...new Set(batch.flatMap((l) => l.ids))]
+    try {
+      const pages = await Promise.all(Array.from({ length: Math.ceil(all.length / 100) }, (_, i) => records.get(all.slice(i * 100, i * 100 + 100))))
+      const byId = new Map(pages.flat().map((r) => [r._id, r]))
+      for (const l of batch) l.resolve(l.ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])))
+    } catch (err) {
+      for (const l of batch) l.reject(err)
+    }
+  }
   let prefix: string | undefined
   const learn = (fileID: string, cloudPath: string) => {
     if (fileID.endsWith(`/${cloudPath}`)) prefix = fileID.slice(0, fileID.length - cloudPath.length)
@@ -130,7 +153,7 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
 
       async function store(id: string, cloudPath: string, previousId: string, bytes: Buffer, expiresAt: number, now: number): Promise<PrintHtmlFile> {
         let fileID: string
-        const found = await records.get([id, previousId])
+        const found = await lookup([id, previousId])
         const reusable = (r: LabelRecord | undefined, minLife: number) => r !== undefined && r.fileID !== null && r.expiresAt - now >= minLife
         const current = found.find((r) => r._id === id)
         const previous = found.find((r) => r._id === previousId)
