@@ -8,6 +8,6 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   // Several cloudfunctions/*/package.json share a name and collide in jest-haste-map.
-  modulePathIgnorePatterns: ['<rootDir>/cloudfunctions/', '<rootDir>/out/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/cloudfunctions/', '<rootDir>/out/', '<rootDir>/dist/', '<rootDir>/.cache/'],
   testTimeout: 30000,
 }

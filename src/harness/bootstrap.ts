@@ -64,6 +64,8 @@ export function runUnderBootstrap(options: {
   timeoutSec?: number
   /** kill the child after this many ms (default: the timeout plus 10 s) */
   killAfterMs?: number
+  /** the Node binary to run the runtime with (default: this one) */
+  nodeBin?: string
 }): Promise<BootstrapRun> {
   const timeoutSec = options.timeoutSec ?? 3
   const env: Record<string, string> = {
@@ -78,7 +80,7 @@ export function runUnderBootstrap(options: {
   }
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bootstrapPath()], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(options.nodeBin ?? process.execPath, [bootstrapPath()], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
