@@ -38,7 +38,6 @@ export async function deliverLabels(
   let toStore: Labelled[] = []
   if (mode === 'file') toStore = withLabel
   else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0]!, limit))) {
-    // (A single answer that fits by the bound is left as it is; assertFits will find the same.)
     // Measured once; then each label chosen, largest first, is counted as replaced by a file.
     let size = deps.measure()
     for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
