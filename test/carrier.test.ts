@@ -7,10 +7,9 @@
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
-import { type FakeGateway, startGateway } from '../src/harness/gateway'
-import { type FakeWechatServer, startWechatServer } from '../src/harness/wechatServer'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
+import { useLoopback } from './support/loopback'
 import { ADMIN, USER } from './support/scenarios'
 
 const SF = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789', printType: 1, customRemark: '易碎' }
@@ -18,19 +17,7 @@ const CARRIER = { deliveryResultCode: 10002, deliveryResultMsg: '客户密码不
 const WIRE_KEYS = new Set(['order_id', 'delivery_id', 'waybill_id', 'openid', 'print_type', 'custom_remark', 'order_list'])
 const ITEM_KEYS = new Set(['order_id', 'delivery_id', 'waybill_id'])
 
-let gateway: FakeGateway
-let wechat: FakeWechatServer
-const saved = { ...process.env }
-beforeAll(async () => {
-  gateway = await startGateway()
-  wechat = await startWechatServer()
-  Object.assign(process.env, gateway.sdkEnv())
-})
-afterAll(async () => {
-  await gateway.close()
-  await wechat.close()
-  process.env = saved
-})
+const loopback = useLoopback({ wechat: true })
 
 const identity = (openid: string) => ({ WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: openid, TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: ADMIN })
 
@@ -41,14 +28,14 @@ async function fake(scenario: Parameters<typeof createBackend>[0], event: unknow
   return { result: (await captureOutput(() => main(event, { request_id: 'r' }))).value, cloud }
 }
 async function real(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER): Promise<Result> {
-  gateway.backend = createBackend(scenario)
+  loopback.gateway.backend = createBackend(scenario)
   Object.assign(process.env, identity(openid))
   const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
   return (await captureOutput(() => main(event, { request_id: 'r' }))).value
 }
 async function https(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER): Promise<Result> {
-  wechat.backend = createBackend(scenario)
-  const env = { ...identity(openid), ...wechat.httpsEnv() }
+  loopback.wechat.backend = createBackend(scenario)
+  const env = { ...identity(openid), ...loopback.wechat.httpsEnv() }
   const main = createCloudMain(createFakeCloud({ backend: createBackend(), env }) as unknown as WxServerSdk, env)
   return (await captureOutput(() => main(event, { request_id: 'r' }))).value
 }
@@ -69,10 +56,10 @@ describe('the cloud call as wx-server-sdk documents it', () => {
   })
 
   test('through the real SDK the wire carries exactly the documented snake_case fields', async () => {
-    const before = gateway.requests.length
+    const before = loopback.gateway.requests.length
     expect(await real({}, SF)).toMatchObject({ ok: true })
     expect(await real({}, { orders: [{ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO', waybillId: '73100012345678' }] }, ADMIN)).toMatchObject({ ok: true })
-    const sent = gateway.requests.slice(before)
+    const sent = loopback.gateway.requests.slice(before)
     expect(sent.map((r) => r.apiName)).toEqual(['logistics.getOrder', 'logistics.batchGetOrder'])
     expect(sent[0]!.data).toEqual({ order_id: SF.orderId, delivery_id: 'SF', waybill_id: '123456789', print_type: 1, custom_remark: '易碎', openid: USER })
     for (const r of sent) {

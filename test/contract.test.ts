@@ -7,26 +7,12 @@
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
-import { type FakeGateway, startGateway } from '../src/harness/gateway'
-import { type FakeWechatServer, startWechatServer } from '../src/harness/wechatServer'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
+import { useLoopback } from './support/loopback'
 import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
 
-let gateway: FakeGateway
-let wechat: FakeWechatServer
-const saved = { ...process.env }
-
-beforeAll(async () => {
-  gateway = await startGateway()
-  wechat = await startWechatServer()
-  Object.assign(process.env, gateway.sdkEnv())
-})
-afterAll(async () => {
-  await gateway.close()
-  await wechat.close()
-  process.env = saved
-})
+const loopback = useLoopback({ wechat: true })
 
 /** Identity the way the platform sets it: in the environment, one event at a time. */
 function setCaller(s: Scenario) {
@@ -48,23 +34,23 @@ async function viaFake(s: Scenario): Promise<{ result: Result; calls: number }> 
 async function viaRealSdk(s: Scenario): Promise<{ result: Result; calls: number }> {
   setCaller(s)
   const backend = createBackend({ scenario: s.backend })
-  gateway.backend = backend
-  const before = gateway.requests.length
+  loopback.gateway.backend = backend
+  const before = loopback.gateway.requests.length
   const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
   const { value } = await captureOutput(() => main(s.event, { request_id: 'real', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
-  return { result: value, calls: gateway.requests.length - before }
+  return { result: value, calls: loopback.gateway.requests.length - before }
 }
 
 async function viaHttps(s: Scenario): Promise<{ result: Result; calls: number }> {
   setCaller(s)
-  wechat.backend = createBackend({ scenario: s.backend })
-  const before = wechat.apiRequests.length
-  const env = { ...process.env, ...wechat.httpsEnv() }
+  loopback.wechat.backend = createBackend({ scenario: s.backend })
+  const before = loopback.wechat.apiRequests.length
+  const env = { ...process.env, ...loopback.wechat.httpsEnv() }
   const fake = createFakeCloud({ backend: createBackend(), env })
   const main = createCloudMain(fake as unknown as WxServerSdk, env)
   const { value } = await captureOutput(() => main(s.event, { request_id: 'https', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
   expect(fake.calls).toHaveLength(0)
-  return { result: value, calls: wechat.apiRequests.length - before }
+  return { result: value, calls: loopback.wechat.apiRequests.length - before }
 }
 
 describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) => {

@@ -10,9 +10,9 @@ import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, type PlatformCaller, runUnderBootstrap } from '../src/harness/bootstrap'
 import { createFakeCloud } from '../src/harness/fakeSdk'
-import { type FakeGateway, startGateway } from '../src/harness/gateway'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
+import { useLoopback } from './support/loopback'
 import { comparable, USER } from './support/scenarios'
 
 const FUNCTION_DIR = path.resolve(__dirname, '..', 'cloudfunctions', 'getOrder')
@@ -62,16 +62,7 @@ function platformEnv(row: Row, trust: 'off' | 'on'): Record<string, string> {
 
 const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'ADMIN_OPENIDS']
 
-let gateway: FakeGateway
-const saved = { ...process.env }
-beforeAll(async () => {
-  gateway = await startGateway()
-  Object.assign(process.env, gateway.sdkEnv())
-})
-afterAll(async () => {
-  await gateway.close()
-  process.env = saved
-})
+const loopback = useLoopback()
 
 type Run = { result: Result | undefined; calls: number; logs: Record<string, unknown>[]; output: string }
 
@@ -86,18 +77,18 @@ async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
 async function viaRealSdk(row: Row, trust: 'off' | 'on'): Promise<Run> {
   for (const k of IDENTITY_KEYS) delete process.env[k]
   Object.assign(process.env, platformEnv(row, trust))
-  gateway.backend = createBackend()
-  const before = gateway.requests.length
+  loopback.gateway.backend = createBackend()
+  const before = loopback.gateway.requests.length
   const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'real', time_limit_in_ms: 3000 }))
-  return { result: value, calls: gateway.requests.length - before, logs: jsonLines(output), output }
+  return { result: value, calls: loopback.gateway.requests.length - before, logs: jsonLines(output), output }
 }
 
 async function viaBundle(row: Row, trust: 'off' | 'on'): Promise<Run> {
-  gateway.backend = createBackend()
-  const before = gateway.requests.length
-  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: EVENT, env: { ...gateway.sdkEnv(), ...platformEnv(row, trust) }, timeoutSec: 3 })
-  return { result: run.result, calls: gateway.requests.length - before, logs: run.logs, output: run.stdout + run.stderr }
+  loopback.gateway.backend = createBackend()
+  const before = loopback.gateway.requests.length
+  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: EVENT, env: { ...loopback.gateway.sdkEnv(), ...platformEnv(row, trust) }, timeoutSec: 3 })
+  return { result: run.result, calls: loopback.gateway.requests.length - before, logs: run.logs, output: run.stdout + run.stderr }
 }
 
 function expectAnswer(run: Run, row: Row, trust: 'off' | 'on') {
@@ -138,7 +129,7 @@ describe('the timer event through the committed bundle', () => {
     ['a mini program sending the same event is refused', { openid: USER, source: 'wx_client' }, false],
     ['a trusted server source is not the timer', { source: 'wx_http' }, false],
   ] as const)('%s', async (_name, caller, served) => {
-    const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: TIMER, env: { ...gateway.sdkEnv(), ...identityEnv(caller), TRUST_SERVER_CALLERS: '1' }, timeoutSec: 3 })
+    const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: TIMER, env: { ...loopback.gateway.sdkEnv(), ...identityEnv(caller), TRUST_SERVER_CALLERS: '1' }, timeoutSec: 3 })
     expect(run.result).toMatchObject(served ? { ok: true, purge: { deleted: 0, failed: 0, more: false } } : { ok: false, error: { code: 'PERMISSION_DENIED' } })
     expect(run.logs.filter((l) => l.msg === 'purgeLabels')).toEqual([expect.objectContaining({ source: caller.source, outcome: served ? 'ok' : 'error' })])
   })

@@ -12,9 +12,10 @@ import { createBackend, type DemoOrder, type FakeBackend } from '../src/harness/
 import { identityEnv } from '../src/harness/bootstrap'
 import type { Doc } from '../src/harness/docstore'
 import { createFakeCloud, type FakeCloud } from '../src/harness/fakeSdk'
-import { type FakeGateway, type StorageFault, startGateway } from '../src/harness/gateway'
+import type { StorageFault } from '../src/harness/gateway'
 import type { BatchItem, PurgeResult, Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
+import { useLoopback } from './support/loopback'
 import { ADMIN, USER } from './support/scenarios'
 
 const HOUR = 3_600_000
@@ -48,19 +49,10 @@ const clock: Clock & { t: number; started: number; set(t: number): void } = {
 }
 const RECORDS = 'getorder_labels'
 
-let gateway: FakeGateway
-const saved = { ...process.env }
-beforeAll(async () => {
-  gateway = await startGateway()
-  Object.assign(process.env, gateway.sdkEnv())
-})
-afterAll(async () => {
-  await gateway.close()
-  process.env = saved
-})
+const loopback = useLoopback()
 beforeEach(() => {
   clock.set(T0)
-  gateway.resetStorage()
+  loopback.gateway.resetStorage()
 })
 
 function fakeTier(): Tier {
@@ -93,17 +85,17 @@ function realTier(): Tier {
   return {
     backend,
     async call(event, who) {
-      gateway.backend = backend
+      loopback.gateway.backend = backend
       for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY']) delete process.env[k]
       Object.assign(process.env, platformEnv(who))
       const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env, { clock })
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
     },
-    files: () => gateway.files,
-    records: () => [...(gateway.db.collections.get(RECORDS)?.values() ?? [])],
-    tempUrlRequests: () => gateway.tempUrlRequests,
-    fault: (f) => void (gateway.storageFault = f),
-    latency: (ms) => void (gateway.storageLatencyMs = ms),
+    files: () => loopback.gateway.files,
+    records: () => [...(loopback.gateway.db.collections.get(RECORDS)?.values() ?? [])],
+    tempUrlRequests: () => loopback.gateway.tempUrlRequests,
+    fault: (f) => void (loopback.gateway.storageFault = f),
+    latency: (ms) => void (loopback.gateway.storageLatencyMs = ms),
   }
 }
 

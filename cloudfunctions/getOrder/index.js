@@ -2792,12 +2792,13 @@ function createCloudMain(sdk, env = process.env, options = {}) {
   let cloudHandler;
   let httpsHandler;
   let storage;
+  const uploads = storageConcurrency(env.STORAGE_CONCURRENCY);
   const common = {
     caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
-    ...storageConcurrency(env.STORAGE_CONCURRENCY) !== void 0 ? { storageConcurrency: storageConcurrency(env.STORAGE_CONCURRENCY) } : {},
+    ...uploads !== void 0 ? { storageConcurrency: uploads } : {},
     ...clock ? { clock } : {}
   };
   async function main2(event, context) {

@@ -49,12 +49,13 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let httpsHandler: GetOrderHandler | undefined
   let storage: LabelStorage | undefined
 
+  const uploads = storageConcurrency(env.STORAGE_CONCURRENCY)
   const common = {
     caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
-    ...(storageConcurrency(env.STORAGE_CONCURRENCY) !== undefined ? { storageConcurrency: storageConcurrency(env.STORAGE_CONCURRENCY)! } : {}),
+    ...(uploads !== undefined ? { storageConcurrency: uploads } : {}),
     ...(clock ? { clock } : {}),
   }
 

@@ -1,15 +1,15 @@
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
 import { identityEnv } from '../../src/harness/bootstrap'
-import { type FakeGateway, startGateway } from '../../src/harness/gateway'
+import type { FakeGateway } from '../../src/harness/gateway'
+import { startLoopback } from './loopback'
 
 /**
  * The cloud function on the real wx-server-sdk, pointed at a gateway on loopback. The SDK reads
  * identity from process.env, as on the platform, so `use` sets it for each invocation.
  */
 export async function realSdkHarness() {
-  const saved = { ...process.env }
-  const gateway = await startGateway()
-  Object.assign(process.env, gateway.sdkEnv())
+  const loopback = await startLoopback()
+  const { gateway } = loopback
   const sdk = require('wx-server-sdk') as WxServerSdk
   return {
     gateway,
@@ -23,10 +23,7 @@ export async function realSdkHarness() {
       Object.assign(process.env, env)
       return createCloudMain(sdk, process.env)
     },
-    async close() {
-      await gateway.close()
-      process.env = saved
-    },
+    close: loopback.close,
   }
 }
 export type RealSdkHarness = Awaited<ReturnType<typeof realSdkHarness>>

@@ -1,0 +1,39 @@
+import { type FakeGateway, startGateway } from '../../src/harness/gateway'
+import { type FakeWechatServer, startWechatServer } from '../../src/harness/wechatServer'
+
+export interface Loopback {
+  gateway: FakeGateway
+  /** the fake WeChat HTTPS API, when asked for */
+  wechat: FakeWechatServer
+  close(): Promise<void>
+}
+
+/**
+ * The fake upstream on loopback, with process.env pointed at the gateway the way the platform
+ * points the real wx-server-sdk at its own (and put back on close).
+ */
+export async function startLoopback(options: { wechat?: boolean } = {}): Promise<Loopback> {
+  const saved = { ...process.env }
+  const gateway = await startGateway()
+  const wechat = options.wechat ? await startWechatServer() : undefined
+  Object.assign(process.env, gateway.sdkEnv())
+  return {
+    gateway,
+    wechat: wechat as FakeWechatServer,
+    async close() {
+      await gateway.close()
+      await wechat?.close()
+      process.env = saved
+    },
+  }
+}
+
+/** `startLoopback` for a whole test file: started before its tests, closed after them. */
+export function useLoopback(options: { wechat?: boolean } = {}): Loopback {
+  const loopback = {} as Loopback
+  beforeAll(async () => {
+    Object.assign(loopback, await startLoopback(options))
+  })
+  afterAll(() => loopback.close())
+  return loopback
+}
