@@ -9,6 +9,7 @@ import { createGetOrderHandler } from '../src/core/handler'
 import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
+import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
 import type { ErrorCode, Result } from '../src/types'
 
@@ -187,7 +188,7 @@ test('any HTML text encoded as UTF-8 (with or without BOM) and base64 decodes to
     fc.property(labelText, fc.boolean(), variant, (text, bom, v) => {
       const html = `<html><head><meta charset="utf-8"></head><body>${text}</body></html>`
       const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(html, 'utf8')])
-      expect(decodePrintHtml(base64Variant(bytes, v))).toEqual({ html })
+      expect(decodePrintHtml(base64Variant(bytes, v))).toEqual({ html, jsonBytes: Buffer.byteLength(JSON.stringify(html)) })
     }),
     { numRuns: RUNS },
   )
@@ -201,4 +202,70 @@ test('any HTML text encoded as GB18030 with its meta charset, and base64, decode
     }),
     { numRuns: RUNS },
   )
+})
+
+// ---- 4. the fast decode path against the decoder it replaced ----------------------------------
+
+// Bytes a label might be made of, and some it must never be: controls, C1 (C2 80–9F), U+FFFD,
+// a BOM, broken UTF-8, GB18030, quotes and backslashes, at every alignment.
+const piece = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => Buffer.from(s, 'utf8')),
+  fc.constantFrom('<', '>', '"', '\\', '\t', '\n', '\r', '<p class="a">', '顺丰', '·', '°', '，').map((s) => Buffer.from(s, 'utf8')),
+  fc.integer({ min: 0, max: 0x9f }).map((c) => Buffer.from(String.fromCharCode(c), 'utf8')),
+  fc.constantFrom([0xef, 0xbf, 0xbd], [0xef, 0xbb, 0xbf], [0xc2], [0xe9, 0xa1], [0xff], [0x80], [0xd5, 0xe2]).map((b) => Buffer.from(b)),
+  fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
+  fc.string({ maxLength: 8 }).map((s) => iconv.encode(s, 'gb18030')),
+)
+const labelBytes = fc.tuple(fc.constantFrom('', '<meta charset="gbk">', '<meta charset=utf-8>', '\ufeff<p>'), fc.array(piece, { maxLength: 24 })).map(([head, parts]) => Buffer.concat([Buffer.from(head, 'utf8'), ...parts]))
+// Text that is or is nearly base64: a character changed, added or taken away, the padding moved,
+// whitespace, the other alphabet, a character read by its low byte ('Ł' as 'A').
+const edit = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom('none', 'none', 'insert', 'replace', 'delete', 'wrap', 'urlsafe', 'unpad', 'pad'),
+  ch: fc.constantFrom('=', '==', 'Ł', 'Ā', 'Á', '!', ' ', '\n', '\f', '-', '_', '+', '/', 'A', '\u0000', '\u00ff', '😀'),
+})
+function edited(b64: string, e: { at: number; kind: string; ch: string }): string {
+  const i = b64.length === 0 ? 0 : e.at % (b64.length + 1)
+  switch (e.kind) {
+    case 'insert': return b64.slice(0, i) + e.ch + b64.slice(i)
+    case 'replace': return b64.slice(0, i) + e.ch + b64.slice(i + 1)
+    case 'delete': return b64.slice(0, i) + b64.slice(i + 1)
+    case 'wrap': return b64.replace(/(.{8})/g, '$1\n')
+    case 'urlsafe': return b64.replace(/\+/g, '-').replace(/\//g, '_')
+    case 'unpad': return b64.replace(/=+$/, '')
+    case 'pad': return `${b64}=`
+    default: return b64
+  }
+}
+const anyPrintHtml = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(labelBytes, edit).map(([b, e]) => edited(b.toString('base64'), e)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'ABCQUJD+/-_= \n\u0141'), maxLength: 40 }) },
+)
+
+test('the fast decode path answers exactly as the decoder it replaced, and its JSON size is exact', () => {
+  fc.assert(
+    fc.property(anyPrintHtml, (input) => {
+      const ours = decodePrintHtml(input)
+      const reference = referenceDecodePrintHtml(input)
+      expect(ours.html).toBe(reference.html)
+      expect(ours.warning).toEqual(reference.warning)
+      if (ours.html !== null && ours.jsonBytes !== undefined) expect(ours.jsonBytes).toBe(Buffer.byteLength(JSON.stringify(ours.html)))
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+test('the equivalence property reaches every outcome (so it can tell the decoders apart)', () => {
+  const seen = new Set<string>()
+  fc.assert(
+    fc.property(anyPrintHtml, (input) => {
+      const r = decodePrintHtml(input)
+      seen.add(r.html !== null ? (r.jsonBytes !== undefined ? 'utf8' : 'gb') : `${r.warning.code}:${r.warning.message.replace(/\d+ bytes/, 'n bytes').replace(/U\+[0-9A-F]{4}/, 'U+X')}`)
+    }),
+    { numRuns: 3000, seed: 15 },
+  )
+  for (const outcome of ['utf8', 'gb', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: it has characters outside the base64 alphabet.', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: its length is not that of any base64 text.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it has the control character U+X.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it is neither UTF-8 nor GB18030 text.']) {
+    expect(seen).toContain(outcome)
+  }
 })

@@ -40,9 +40,9 @@ export function cloudLabelStorage(sdk: CloudStorageLike & { database(): Database
  * in-process fake in unit tests). Everything per invocation comes from the event, the context
  * and the environment the platform sets; nothing here throws to the platform.
  */
-export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env, options: { clock?: Clock } = {}) {
+export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = process.env, options: { clock?: Clock; logger?: Logger } = {}) {
   // The CloudBase logger takes flat string records and warns on every use off the cloud.
-  const logger: Logger = env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger
+  const logger: Logger = options.logger ?? (env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger)
   const clock = options.clock
   let initializedFor: string | undefined
   let cloudHandler: GetOrderHandler | undefined

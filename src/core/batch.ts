@@ -1,6 +1,6 @@
 import { toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, ResultTooLargeError, saveAll, waybillBound } from '../label/deliver'
+import { assertFits, deliverLabels, type FailedDeliveries, knownLabelJsonBytes, type Labelled, ResultTooLargeError, saveAll, waybillBound } from '../label/deliver'
 import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
@@ -113,7 +113,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         const html = item.order.printHtml
         if (html === null) continue
         // An estimate, not a bound: the exact measure at the end stores more if it falls short.
-        const estimate = Math.ceil(Buffer.byteLength(html) * 1.1) + waybillBound(item) / 2
+        const estimate = (knownLabelJsonBytes(item.order) ?? Math.ceil(Buffer.byteLength(html) * 1.1)) + waybillBound(item) / 2
         const offload = mode === 'text' && inlineBound + estimate > flow.limitBytes
         if (mode === 'file' || offload) queueSave(item, offload)
         else inlineBound += estimate

@@ -9,16 +9,30 @@ import type { CallOptions } from '../transport/types'
 export async function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>, step: Step = 'wechat'): Promise<T> {
   const remaining = budget.remaining()
   if (remaining <= 0) throw timeoutError(step)
-  const controller = new AbortController()
+  // The controller is made when a transport reads the signal: the cloud call never does, and an
+  // AbortController is most of what this wrapper would otherwise cost per call.
+  let controller: AbortController | undefined
+  let late = false
+  const options: CallOptions = {
+    deadline: budget.deadline,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController()
+        if (late) controller.abort()
+      }
+      return controller.signal
+    },
+  }
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort()
+      late = true
+      controller?.abort()
       reject(timeoutError(step))
     }, remaining)
   })
   try {
-    return await Promise.race([call({ deadline: budget.deadline, signal: controller.signal }), expired])
+    return await Promise.race([call(options), expired])
   } finally {
     clearTimeout(timer)
   }

@@ -1,10 +1,10 @@
 import type { Budget } from '../clock/budget'
 import { build, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
+import { labelJsonBytes, NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
 import type { LogRecord } from '../log/logger'
 import type { Transport } from '../transport/types'
-import type { OrderError } from '../types'
+import type { Order, OrderError } from '../types'
 import type { CallContext } from './upstreamCall'
 
 /** What one invocation's flow (single or batch) works with. */
@@ -73,4 +73,20 @@ export function storageFailure(err: unknown): OrderError {
 
 export function resultBytes(result: object): number {
   return Buffer.byteLength(JSON.stringify(result), 'utf8')
+}
+
+/**
+ * A single order's answer in bytes, its label not serialised again: the envelope is measured with
+ * the label as `""`, and the label's own JSON size (known from its decode, or bounded) is added.
+ */
+export function singleResultBytes(result: { order: Order }): number {
+  const html = result.order.printHtml
+  if (html === null) return resultBytes(result)
+  const label = labelJsonBytes(result.order)
+  result.order.printHtml = ''
+  try {
+    return resultBytes(result) - 2 + label
+  } finally {
+    result.order.printHtml = html
+  }
 }

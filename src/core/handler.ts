@@ -111,11 +111,9 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       if (identity.fromAppid !== undefined) line.fromAppid = identity.fromAppid
       const settings = deps.access()
       if (!settings.ok) return fail(settings.error)
-      const decision = decideAccess(
-        identity,
-        { ...(valid.kind === 'single' && valid.event.openid !== undefined ? { openid: valid.event.openid } : {}), batch: valid.kind === 'batch' },
-        settings.config,
-      )
+      const asked: { openid?: string; batch: boolean } = { batch: valid.kind === 'batch' }
+      if (valid.kind === 'single' && valid.event.openid !== undefined) asked.openid = valid.event.openid
+      const decision = decideAccess(identity, asked, settings.config)
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
       const storage = deps.storage
@@ -123,7 +121,8 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       // Opened at the first label stored: most answers store nothing, and the owner is a hash.
       const labels = () => (session ??= storage!.session(ownerKey({ ...(identity.openid !== undefined ? { openid: identity.openid } : {}), role })))
 
-      const calls: CallContext = { budget, clock, random, attempts, ...(deps.retry ? { retry: deps.retry } : {}) }
+      const calls: CallContext = { budget, clock, random, attempts }
+      if (deps.retry) calls.retry = deps.retry
       const flow: Flow = {
         transport: deps.transport,
         requestId,

@@ -3,7 +3,7 @@ import { assertFits, deliverLabels, fitsByBound, ResultTooLargeError } from '../
 import type { OrderError, Result, SingleEvent } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireRequest } from '../upstream/request'
-import { type Flow, labelCapChars, resultBytes, storageFailure, upstreamError } from './flow'
+import { type Flow, labelCapChars, singleResultBytes, storageFailure, upstreamError } from './flow'
 import { upstreamCall } from './upstreamCall'
 
 /** One order: read it, decode its label, deliver the label as asked, and make sure the answer fits. */
@@ -21,7 +21,7 @@ export async function readSingle(flow: Flow, event: SingleEvent, openid: string 
   const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId }
   // The common case: a label inline whose answer provably fits. Nothing to store or measure.
   if (mode !== 'file' && fitsByBound(result, flow.limitBytes)) return result
-  const measure = () => resultBytes(result)
+  const measure = () => singleResultBytes(result)
   const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true })
   const [firstFailure] = failed.values()
   if (failed.size > 0) return fail(storageFailure(firstFailure))

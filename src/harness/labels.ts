@@ -13,6 +13,8 @@ export interface LabelSpec {
   charset?: 'utf-8' | 'gbk'
   /** extra rows of goods detail, to make a large label */
   padRows?: number
+  /** 'goods' (the default): short rows, a third Chinese; 'markup': styled rows, mostly ASCII */
+  padStyle?: 'goods' | 'markup'
 }
 
 /**
@@ -23,7 +25,11 @@ export function labelHtml(spec: LabelSpec): string {
   const height = spec.printType === 1 ? 150 : 180
   const rows: string[] = []
   for (let i = 0; i < (spec.padRows ?? 0); i++) {
-    rows.push(`<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`)
+    rows.push(
+      spec.padStyle === 'markup'
+        ? `<tr class="row row-${i % 2 ? 'odd' : 'even'}" style="height:6mm;border-bottom:1px dashed #333"><td class="cell cell-index" style="width:8mm;text-align:right;padding:0 1mm">${i + 1}</td><td class="cell cell-name" style="text-align:left;font-family:monospace">SKU-${String(i).padStart(6, '0')} 规格</td><td class="cell cell-qty" style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
+        : `<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`,
+    )
   }
   const bars = Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
   return `<!DOCTYPE html>

@@ -3,16 +3,18 @@ import { DOC_EXAMPLE_PRINT_HTML } from '../harness/backend'
 import { bytesToText, decodePrintHtml } from './decode'
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64')
+// What JSON.stringify makes of the text, in UTF-8 bytes: the size a UTF-8 decode reports.
+const jsonBytes = (html: string) => Buffer.byteLength(JSON.stringify(html))
 const LABEL = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>顺丰速运 收件人：李先生\n</body></html>'
 
 describe('decodePrintHtml', () => {
   test('a UTF-8 label comes back as the same text', () => {
-    expect(decodePrintHtml(b64(LABEL))).toEqual({ html: LABEL })
+    expect(decodePrintHtml(b64(LABEL))).toEqual({ html: LABEL, jsonBytes: jsonBytes(LABEL) })
   })
 
   test('a UTF-8 BOM is dropped', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(LABEL)])
-    expect(decodePrintHtml(b64(withBom))).toEqual({ html: LABEL })
+    expect(decodePrintHtml(b64(withBom))).toEqual({ html: LABEL, jsonBytes: jsonBytes(LABEL) })
   })
 
   test('a GBK label that says so in <meta charset> is decoded as GB18030', () => {
@@ -66,8 +68,8 @@ describe('decodePrintHtml', () => {
   })
 
   test('tab, CR and LF are allowed', () => {
-    const html = '<p>\ta\r\nb</p>'
-    expect(decodePrintHtml(b64(html))).toEqual({ html })
+    const html = '<p>\ta\r\nb "q" \\ </p>'
+    expect(decodePrintHtml(b64(html))).toEqual({ html, jsonBytes: jsonBytes(html) })
   })
 
   test('the warning never quotes the label', () => {

@@ -43,7 +43,7 @@ export async function deliverLabels(
     for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
       if (size <= limit) break
       toStore.push(item)
-      size += FILE_ENTRY_BYTES - jsonBytes(item.order.printHtml)
+      size += FILE_ENTRY_BYTES - (knownLabelJsonBytes(item.order) ?? jsonBytes(item.order.printHtml))
     }
   }
   await saveAll(toStore, deps.save, deps.concurrency ?? STORAGE_CONCURRENCY, failed, mode === 'text')
@@ -79,12 +79,34 @@ export function assertFits(single: Labelled | undefined, measure: () => number, 
   if (size > limitBytes) throw new ResultTooLargeError(size, limitBytes)
 }
 
-/** A proven upper bound of a single order's answer fits: see `waybillBound`. */
+/** A proven upper bound of a single order's answer fits: see `waybillBound` and `labelJsonBytes`. */
 export function fitsByBound(item: Labelled, limit: number): boolean {
-  // JSON at most doubles a label (it holds no control characters but tab, CR and LF, which escape
-  // to two bytes, as quotes and backslashes do).
-  const labelBytes = item.order.printHtml === null ? 0 : Buffer.byteLength(item.order.printHtml)
-  return 2 * labelBytes + waybillBound(item) + 64 * 1024 <= limit
+  return labelJsonBytes(item.order) + waybillBound(item) + 64 * 1024 <= limit
+}
+
+// The JSON size the decode learnt for a label, kept beside the order it belongs to.
+const knownJson = new WeakMap<Order, { html: string; bytes: number }>()
+
+/** Records what the decode learnt: `html` takes `bytes` as a JSON string. */
+export function rememberLabelJson(order: Order, html: string, bytes: number): void {
+  knownJson.set(order, { html, bytes })
+}
+
+/**
+ * The bytes the order's label takes as a JSON string, or an upper bound of them. Exact when the
+ * decode counted them for this very text; otherwise JSON at most doubles a label, plus its quotes
+ * (a label holds no control character but tab, CR and LF, which escape to two bytes, as quotes
+ * and backslashes do, and no lone surrogate).
+ */
+export function labelJsonBytes(order: Order): number {
+  if (order.printHtml === null) return 0
+  return knownLabelJsonBytes(order) ?? 2 * Buffer.byteLength(order.printHtml) + 2
+}
+
+/** The label's exact JSON size when its decode counted it, else undefined. */
+export function knownLabelJsonBytes(order: Order): number | undefined {
+  const known = knownJson.get(order)
+  return known !== undefined && known.html === order.printHtml ? known.bytes : undefined
 }
 
 const OFFLOADED_MESSAGE = 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.'

@@ -1,4 +1,5 @@
-import { decodePrintHtml } from '../label/decode'
+import { decodePrintHtml, type LabelResult } from '../label/decode'
+import { rememberLabelJson } from '../label/deliver'
 import { UpstreamError } from '../errors/upstream'
 import type { Order, OrderStatus, Warning } from '../types'
 
@@ -45,6 +46,7 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
   }
 
   let printHtml: string | null = null
+  let label: LabelResult | undefined
   if (options.decodeLabel) {
     const encoded = pick(raw, 'print_html', 'printHtml')
     // Judged before decoding: a label too large for the function's memory fails its order alone.
@@ -52,7 +54,7 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`
       return { ok: false, error: new UpstreamError('too-large', `The label of order ${orderId} is ${mb(encoded.length)} of base64, over the ${mb(options.maxLabelChars)} this function's memory allows for one label.`) }
     }
-    const label = decodePrintHtml(encoded)
+    label = decodePrintHtml(encoded)
     if (label.html === null) warnings.unshift(label.warning)
     else printHtml = label.html
   }
@@ -67,6 +69,7 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
     waybillData: Object.fromEntries(list.map((e) => [e.key, e.value])),
     waybillDataList: list,
   }
+  if (label?.html != null && label.jsonBytes !== undefined) rememberLabelJson(order, label.html, label.jsonBytes)
   return { ok: true, order, warnings }
 }
 

@@ -1,0 +1,100 @@
+/** What one pass over a label's UTF-8 bytes found. */
+export interface TextScan {
+  /** the first character that is not label text, by its code point; undefined when there is none */
+  bad: number | undefined
+  /**
+   * Bytes that JSON escapes to two (`"`, `\`, tab, LF, CR): with no other control character in
+   * the text, its JSON string takes exactly `bytes + escapes + 2` bytes of UTF-8.
+   */
+  escapes: number
+}
+
+const FFFD = Buffer.from([0xef, 0xbf, 0xbd])
+const EMPTY = new Int32Array(0)
+
+/**
+ * The text check of docs/contract.md §4 on valid UTF-8, in one pass: C0 controls but tab, LF and
+ * CR, DEL, the C1 controls (U+0080–U+009F, `C2 80`–`C2 9F`) and U+FFFD. Four bytes at a time: a
+ * word is looked at byte by byte only when it may hold a byte below 0x20, 0x7F, `"` or `\`; the
+ * two multi-byte cases are found by the native `indexOf`.
+ */
+export function scanUtf8(bytes: Uint8Array): TextScan {
+  const end = bytes.length
+  let escapes = 0
+  let firstBad = end
+  let badCode: number | undefined
+  let i = 0
+  // The bytes up to a 4-byte boundary, then whole words, then the tail.
+  const head = Math.min(end, (4 - ((bytes.byteOffset + i) & 3)) & 3)
+  for (; i < head; i++) {
+    const k = kind(bytes[i]!)
+    if (k === ESCAPE) escapes++
+    else if (k === BAD) {
+      firstBad = i
+      badCode = bytes[i]!
+      break
+    }
+  }
+  if (badCode === undefined) {
+    // Under a word of bytes past the boundary, there are no words (and the offset may not be aligned).
+    const n = (end - i) >> 2
+    const words = n > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + i, n) : EMPTY
+    for (let w = 0; w < n; w++) {
+      const x = words[w]!
+      // Exact per word (the classic "has a byte less than n" and "has a zero byte" tricks).
+      const below20 = (x - 0x20202020) & ~x
+      const y7f = x ^ 0x7f7f7f7f
+      const yq = x ^ 0x22222222
+      const ybs = x ^ 0x5c5c5c5c
+      if ((below20 | ((y7f - 0x01010101) & ~y7f) | ((yq - 0x01010101) & ~yq) | ((ybs - 0x01010101) & ~ybs)) & 0x80808080) {
+        const at = i + 4 * w
+        for (let j = at; j < at + 4; j++) {
+          const k = kind(bytes[j]!)
+          if (k === ESCAPE) escapes++
+          else if (k === BAD) {
+            firstBad = j
+            badCode = bytes[j]!
+            break
+          }
+        }
+        if (badCode !== undefined) break
+      }
+    }
+    if (badCode === undefined) {
+      for (i += 4 * n; i < end; i++) {
+        const k = kind(bytes[i]!)
+        if (k === ESCAPE) escapes++
+        else if (k === BAD) {
+          firstBad = i
+          badCode = bytes[i]!
+          break
+        }
+      }
+    }
+  }
+  // C1 controls: lead byte C2 (which also starts U+00A0–U+00BF, '·' and '°' among them).
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, end)
+  for (let at = buf.indexOf(0xc2); at !== -1 && at < firstBad; at = buf.indexOf(0xc2, at + 1)) {
+    const next = buf[at + 1]!
+    if (next >= 0x80 && next <= 0x9f) {
+      firstBad = at
+      badCode = next
+      break
+    }
+  }
+  const fffd = buf.indexOf(FFFD)
+  if (fffd !== -1 && fffd < firstBad) badCode = 0xfffd
+  return { bad: badCode, escapes }
+}
+
+const OK = 0
+const ESCAPE = 1
+const BAD = 2
+const KIND = new Uint8Array(128)
+for (let b = 0; b < 0x20; b++) KIND[b] = BAD
+KIND[0x7f] = BAD
+for (const b of [0x09, 0x0a, 0x0d, 0x22, 0x5c]) KIND[b] = ESCAPE
+
+function kind(b: number): number {
+  return b < 0x80 ? KIND[b]! : OK
+}
