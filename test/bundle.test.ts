@@ -1,6 +1,7 @@
 import * as fs from 'fs'
 import * as path from 'path'
-import { buildArtifact, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from '../scripts/artifact'
+import * as esbuild from 'esbuild'
+import { buildArtifact, bundledSdkVersion, ENTRY, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from '../scripts/artifact'
 import { OPENAPI } from '../src/upstream/wire'
 
 describe('cloudfunctions/getOrder as committed', () => {
@@ -9,7 +10,7 @@ describe('cloudfunctions/getOrder as committed', () => {
     fresh = await buildArtifact()
   })
 
-  test.each(['index.js', 'package.json', 'config.json'])('%s equals a fresh build (run `npm run build` and commit if not)', (name) => {
+  test.each(['index.js', 'package.json', 'config.json', 'THIRD_PARTY_NOTICES.txt'])('%s equals a fresh build (run `npm run build` and commit if not)', (name) => {
     const committed = fs.readFileSync(path.join(FUNCTION_DIR, name), 'utf8')
     expect(committed === fresh[name]).toBe(true)
   })
@@ -20,17 +21,33 @@ describe('cloudfunctions/getOrder as committed', () => {
     for (const api of Object.values(OPENAPI)) expect(fresh['index.js']).toContain(api.split('.')[1])
   })
 
-  test('package.json pins the exact wx-server-sdk the project tests with', () => {
+  test('wx-server-sdk is bundled in at the version package.json pins, so package.json has nothing to install', () => {
     const pkg = JSON.parse(fresh['package.json']!)
-    const installed = require('wx-server-sdk/package.json').version
-    expect(pkg.dependencies).toEqual({ 'wx-server-sdk': installed })
+    const pinned = require('../package.json').dependencies['wx-server-sdk']
+    expect(require('wx-server-sdk/package.json').version).toBe(pinned)
+    expect(pkg.dependencies).toEqual({})
+    expect(fresh['index.js']).toContain(`with wx-server-sdk ${pinned} bundled in`)
+    expect(fresh['THIRD_PARTY_NOTICES.txt']).toContain(`wx-server-sdk@${pinned} (MIT)`)
   })
 
-  test('the bundle requires nothing but wx-server-sdk and Node built-ins, and names no path of this machine', () => {
+  test('a build against an SDK other than the pinned one fails', () => {
+    expect(() => bundledSdkVersion('3.0.0')).toThrow(/pins wx-server-sdk 3\.0\.0 but 4\.\d+\.\d+ is installed/)
+  })
+
+  test('the licence notices hold every bundled package once, with its licence', () => {
+    const notices = fresh['THIRD_PARTY_NOTICES.txt']!
+    const ids = [...notices.matchAll(/^={78}\n(\S+@\d[^ ]*) \(/gm)].map((m) => m[1]!)
+    expect(ids.length).toBe(Number(/the (\d+) packages below/.exec(notices)![1]))
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const id of ['@cloudbase/node-sdk@', 'protobufjs@', 'json-bigint@', 'zod@', 'bson@']) expect(ids.some((i) => i.startsWith(id))).toBe(true)
+  })
+
+  test('the bundle requires nothing but Node built-ins, and names no path of this machine', () => {
     const js = fresh['index.js']!
     const required = [...js.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!)
     const builtins = new Set(require('module').builtinModules as string[])
-    expect(required.filter((r) => r !== 'wx-server-sdk' && !builtins.has(r.replace(/^node:/, '')))).toEqual([])
+    expect(required.length).toBeGreaterThan(0)
+    expect(required.filter((r) => !builtins.has(r.replace(/^node:/, '')))).toEqual([])
     expect(js).not.toContain(path.resolve(__dirname, '..'))
     expect(js).not.toMatch(/\/(root|home|work)\//)
   })
@@ -40,8 +57,10 @@ test('miniprogram/lib/contract.ts is the current copy of src/types.ts (run `npm 
   expect(fs.readFileSync(MINIPROGRAM_CONTRACT, 'utf8') === miniprogramContract()).toBe(true)
 })
 
-test('the committed bundle calls cloud.openapi as the SDK documents it: camelCase, no convertCase option', () => {
-  const js = fs.readFileSync(path.join(FUNCTION_DIR, 'index.js'), 'utf8')
-  expect(js).not.toMatch(/convertCase/)
-  for (const name of ['orderId', 'deliveryId', 'waybillId', 'printType', 'customRemark', 'orderList']) expect(js).toContain(`${name}:`)
+test('our part of the bundle calls cloud.openapi as the SDK documents it: camelCase, no convertCase option', async () => {
+  // The SDK inside the bundle has its own convertCase, so our code is built alone to look at it.
+  const out = await esbuild.build({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', external: ['wx-server-sdk'], write: false, logLevel: 'silent' })
+  const ours = out.outputFiles[0]!.text
+  expect(ours).not.toMatch(/convertCase/)
+  for (const name of ['orderId', 'deliveryId', 'waybillId', 'printType', 'customRemark', 'orderList']) expect(ours).toContain(`${name}:`)
 })

@@ -63,7 +63,8 @@ test('npm run deploy -- --dry-run passes: the function, installed alone, runs un
   const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run'], { cwd: ROOT, timeout: 240_000 })
   expect(stdout).toContain('Package check passed.')
   expect(stdout).not.toContain('✗')
-  expect(stdout.match(/✓/g)).toHaveLength(10)
+  expect(stdout.match(/✓/g)).toHaveLength(13)
+  expect(stdout).toContain('✓ installed alone, it stores a label over 1 MB in cloud storage')
   expect(stdout).toContain('✓ config.json declares the purgeLabels timer')
 })
 
@@ -75,7 +76,10 @@ describe('the package check names what is wrong', () => {
     return dir
   }
   const edits: [string, (dir: string) => void, RegExp][] = [
-    ['package.json loses wx-server-sdk', (d) => fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'getorder', dependencies: {} })), /does not list wx-server-sdk/],
+    ['package.json lists wx-server-sdk again', (d) => fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'getorder', dependencies: { 'wx-server-sdk': '4.0.2' } })), /package\.json lists wx-server-sdk, which index\.js does not load/],
+    ['index.js requires a package', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\nrequire("left-pad");\n'), /index\.js requires left-pad/],
+    ['index.js bundles another SDK version', (d) => fs.writeFileSync(path.join(d, 'index.js'), fs.readFileSync(path.join(d, 'index.js'), 'utf8').replace(/with wx-server-sdk \d+\.\d+\.\d+ bundled in/, 'with wx-server-sdk 3.0.0 bundled in')), /bundled 3\.0\.0, pinned/],
+    ['the licence notices are missing', (d) => fs.rmSync(path.join(d, 'THIRD_PARTY_NOTICES.txt')), /THIRD_PARTY_NOTICES\.txt is missing/],
     [
       'config.json loses logistics.getOrder',
       (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.batchGetOrder'] } })),
