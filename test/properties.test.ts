@@ -9,6 +9,7 @@ import { createGetOrderHandler } from '../src/core/handler'
 import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
+import { scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
 import type { ErrorCode, Result } from '../src/types'
@@ -188,7 +189,7 @@ test('any HTML text encoded as UTF-8 (with or without BOM) and base64 decodes to
     fc.property(labelText, fc.boolean(), variant, (text, bom, v) => {
       const html = `<html><head><meta charset="utf-8"></head><body>${text}</body></html>`
       const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(html, 'utf8')])
-      expect(decodePrintHtml(base64Variant(bytes, v))).toEqual({ html, jsonBytes: Buffer.byteLength(JSON.stringify(html)) })
+      expect(decodePrintHtml(base64Variant(bytes, v))).toEqual({ html, size: { utf8Bytes: Buffer.byteLength(html) } })
     }),
     { numRuns: RUNS },
   )
@@ -250,7 +251,23 @@ test('the fast decode path answers exactly as the decoder it replaced, and its J
       const reference = referenceDecodePrintHtml(input)
       expect(ours.html).toBe(reference.html)
       expect(ours.warning).toEqual(reference.warning)
-      if (ours.html !== null && ours.jsonBytes !== undefined) expect(ours.jsonBytes).toBe(Buffer.byteLength(JSON.stringify(ours.html)))
+      if (ours.html !== null && ours.size !== undefined) expect(ours.size.utf8Bytes).toBe(Buffer.byteLength(ours.html))
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+test('the counted JSON size of any label text is exact, at every alignment', () => {
+  fc.assert(
+    fc.property(labelBytes, fc.nat(7), (bytes, offset) => {
+      fc.pre(require('buffer').isUtf8(bytes))
+      const backing = Buffer.alloc(bytes.length + 8)
+      bytes.copy(backing, offset)
+      const scan = scanUtf8(backing.subarray(offset, offset + bytes.length), true)
+      const text = bytes.toString('utf8')
+      const refused = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/.exec(text)
+      expect(scan.bad).toBe(refused ? refused[0].charCodeAt(0) : undefined)
+      if (!refused) expect(bytes.length + scan.escapes + 2).toBe(Buffer.byteLength(JSON.stringify(text)))
     }),
     { numRuns: RUNS },
   )
@@ -261,7 +278,7 @@ test('the equivalence property reaches every outcome (so it can tell the decoder
   fc.assert(
     fc.property(anyPrintHtml, (input) => {
       const r = decodePrintHtml(input)
-      seen.add(r.html !== null ? (r.jsonBytes !== undefined ? 'utf8' : 'gb') : `${r.warning.code}:${r.warning.message.replace(/\d+ bytes/, 'n bytes').replace(/U\+[0-9A-F]{4}/, 'U+X')}`)
+      seen.add(r.html !== null ? (r.size !== undefined ? 'utf8' : 'gb') : `${r.warning.code}:${r.warning.message.replace(/\d+ bytes/, 'n bytes').replace(/U\+[0-9A-F]{4}/, 'U+X')}`)
     }),
     { numRuns: 3000, seed: 15 },
   )

@@ -1,6 +1,6 @@
 import { toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { assertFits, deliverLabels, type FailedDeliveries, knownLabelJsonBytes, type Labelled, ResultTooLargeError, saveAll, waybillBound } from '../label/deliver'
+import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, ResultTooLargeError, saveAll, waybillBound } from '../label/deliver'
 import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
@@ -40,6 +40,8 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   for (const o of event.orders) if (!unique.has(orderKey(o))) unique.set(orderKey(o), o)
   const pending = [...unique.values()]
   const items = new Map<string, BatchItem>()
+  // The exact JSON size of large labels, counted by their decode, for choosing what to offload.
+  const exactJson = new Map<Labelled, number>()
   const failedSaves: FailedDeliveries = new Map()
   const saving: Promise<void>[] = []
   const store = limiter(flow.storageConcurrency)
@@ -113,7 +115,9 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         const html = item.order.printHtml
         if (html === null) continue
         // An estimate, not a bound: the exact measure at the end stores more if it falls short.
-        const estimate = (knownLabelJsonBytes(item.order) ?? Math.ceil(Buffer.byteLength(html) * 1.1)) + waybillBound(item) / 2
+        const size = normalized.labelSize
+        if (size?.jsonBytes !== undefined) exactJson.set(item, size.jsonBytes)
+        const estimate = (size?.jsonBytes ?? Math.ceil((size?.utf8Bytes ?? Buffer.byteLength(html)) * 1.1)) + waybillBound(item) / 2
         const offload = mode === 'text' && inlineBound + estimate > flow.limitBytes
         if (mode === 'file' || offload) queueSave(item, offload)
         else inlineBound += estimate
@@ -151,7 +155,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
     return resultBytes(result)
   }
   if (mode === 'text') {
-    const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency })
+    const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, exactJson: (i) => exactJson.get(i) })
     for (const [item, err] of failed) failedSaves.set(item, err)
   }
   build()

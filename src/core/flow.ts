@@ -1,7 +1,8 @@
 import type { Budget } from '../clock/budget'
 import { build, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import { labelJsonBytes, NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
+import type { LabelSize } from '../label/decode'
+import { NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
 import type { LogRecord } from '../log/logger'
 import type { Transport } from '../transport/types'
 import type { Order, OrderError } from '../types'
@@ -76,13 +77,13 @@ export function resultBytes(result: object): number {
 }
 
 /**
- * A single order's answer in bytes, its label not serialised again: the envelope is measured with
- * the label as `""`, and the label's own JSON size (known from its decode, or bounded) is added.
+ * A single order's answer in bytes. When the decode counted the label's JSON size, the label is
+ * not serialised again: the envelope is measured with the label as `""` and that size added.
  */
-export function singleResultBytes(result: { order: Order }): number {
+export function singleResultBytes(result: { order: Order }, size: LabelSize | undefined): number {
   const html = result.order.printHtml
-  if (html === null) return resultBytes(result)
-  const label = labelJsonBytes(result.order)
+  if (html === null || size?.jsonBytes === undefined) return resultBytes(result)
+  const label = size.jsonBytes
   result.order.printHtml = ''
   try {
     return resultBytes(result) - 2 + label

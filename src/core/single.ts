@@ -19,14 +19,16 @@ export async function readSingle(flow: Flow, event: SingleEvent, openid: string 
   const normalized = normalizeOrder(raw, event, { decodeLabel: mode !== 'none', maxLabelChars: labelCapChars(flow.memoryMb) })
   if (!normalized.ok) return fail(toOrderError(normalized.error))
   const result = { ok: true as const, order: normalized.order, warnings: normalized.warnings, requestId: flow.requestId }
+  const size = normalized.labelSize
   // The common case: a label inline whose answer provably fits. Nothing to store or measure.
-  if (mode !== 'file' && fitsByBound(result, flow.limitBytes)) return result
-  const measure = () => singleResultBytes(result)
-  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: true })
+  if (mode !== 'file' && fitsByBound(result, flow.limitBytes, size)) return result
+  const measure = () => singleResultBytes(result, size)
+  const exactJson = () => size?.jsonBytes
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: size ?? true, exactJson })
   const [firstFailure] = failed.values()
   if (failed.size > 0) return fail(storageFailure(firstFailure))
   try {
-    assertFits(result, measure, flow.limitBytes)
+    assertFits(result, measure, flow.limitBytes, size)
   } catch (err) {
     if (err instanceof ResultTooLargeError) return fail(storageFailure(err))
     throw err

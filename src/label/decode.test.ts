@@ -1,20 +1,21 @@
 import * as iconv from 'iconv-lite'
 import { DOC_EXAMPLE_PRINT_HTML } from '../harness/backend'
-import { bytesToText, decodePrintHtml } from './decode'
+import { bytesToText, decodePrintHtml, EXACT_JSON_FROM } from './decode'
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64')
-// What JSON.stringify makes of the text, in UTF-8 bytes: the size a UTF-8 decode reports.
+// What JSON.stringify makes of the text, in UTF-8 bytes: the size a large UTF-8 label reports.
 const jsonBytes = (html: string) => Buffer.byteLength(JSON.stringify(html))
+const sized = (html: string) => ({ html, size: { utf8Bytes: Buffer.byteLength(html) } })
 const LABEL = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>顺丰速运 收件人：李先生\n</body></html>'
 
 describe('decodePrintHtml', () => {
   test('a UTF-8 label comes back as the same text', () => {
-    expect(decodePrintHtml(b64(LABEL))).toEqual({ html: LABEL, jsonBytes: jsonBytes(LABEL) })
+    expect(decodePrintHtml(b64(LABEL))).toEqual(sized(LABEL))
   })
 
   test('a UTF-8 BOM is dropped', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(LABEL)])
-    expect(decodePrintHtml(b64(withBom))).toEqual({ html: LABEL, jsonBytes: jsonBytes(LABEL) })
+    expect(decodePrintHtml(b64(withBom))).toEqual(sized(LABEL))
   })
 
   test('a GBK label that says so in <meta charset> is decoded as GB18030', () => {
@@ -69,7 +70,22 @@ describe('decodePrintHtml', () => {
 
   test('tab, CR and LF are allowed', () => {
     const html = '<p>\ta\r\nb "q" \\ </p>'
-    expect(decodePrintHtml(b64(html))).toEqual({ html, jsonBytes: jsonBytes(html) })
+    expect(decodePrintHtml(b64(html))).toEqual(sized(html))
+  })
+
+  test.each([
+    ['just under', EXACT_JSON_FROM - 1, false],
+    ['at', EXACT_JSON_FROM, true],
+  ])('a label %s EXACT_JSON_FROM bytes has its JSON size counted: %s', (_name, bytes, counted) => {
+    const unit = '<p class="a">\t顺丰\\</p>\n'
+    const k = Math.floor(bytes / Buffer.byteLength(unit))
+    const html = unit.repeat(k) + 'x'.repeat(bytes - k * Buffer.byteLength(unit))
+    expect(Buffer.byteLength(html)).toBe(bytes)
+    const r = decodePrintHtml(b64(html))
+    expect(r.html).toBe(html)
+    const size = (r as { size?: { utf8Bytes: number; jsonBytes?: number } }).size
+    expect(size?.utf8Bytes).toBe(bytes)
+    expect(size?.jsonBytes).toBe(counted ? jsonBytes(html) : undefined)
   })
 
   test('the warning never quotes the label', () => {

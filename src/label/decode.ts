@@ -5,10 +5,21 @@ import { decodeBase64 } from './base64'
 import { scanUtf8 } from './textScan'
 
 /**
- * A decoded label, and the bytes its text takes as a JSON string (quotes included) when the
- * decode learnt it on the way: exact for UTF-8 labels, absent for GB18030 ones.
+ * What the decode learnt of a UTF-8 label's size on the way: its bytes, and for a large label
+ * (where the 1 MB limit may turn on it) the exact bytes of its text as a JSON string.
  */
-export type LabelResult = { html: string; jsonBytes?: number; warning?: undefined } | { html: null; warning: Warning }
+export interface LabelSize {
+  utf8Bytes: number
+  jsonBytes?: number
+}
+
+export type LabelResult = { html: string; size?: LabelSize; warning?: undefined } | { html: null; warning: Warning }
+
+/**
+ * From this size up a label's JSON size is counted exactly. Below it, twice the bytes is
+ * under the 1 MB limit anyway, and counting quotes would slow the scan of markup-heavy labels.
+ */
+export const EXACT_JSON_FROM = 256 * 1024
 
 const GB_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?\s*(?:gbk|gb2312|gb18030)\b/i
 // An answer of only whitespace carries no label, as an empty one does.
@@ -59,10 +70,13 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
     // The common case, UTF-8: the text check and the JSON size from the bytes, in one pass.
     const ascii = isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
-      const scan = scanUtf8(body)
+      const exact = body.length >= EXACT_JSON_FROM
+      const scan = scanUtf8(body, exact)
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
       if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
-      return { html: ascii ? body.toString('latin1') : utf8ToString(body), jsonBytes: body.length + scan.escapes + 2 }
+      const size: LabelSize = { utf8Bytes: body.length }
+      if (exact) size.jsonBytes = body.length + scan.escapes + 2
+      return { html: ascii ? body.toString('latin1') : utf8ToString(body), size }
     }
   }
   const text = bytesToText(bytes)

@@ -1,5 +1,6 @@
 import { mapPool } from '../core/pool'
 import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
+import type { LabelSize } from './decode'
 
 export type SaveLabel = (html: string) => Promise<PrintHtmlFile>
 
@@ -30,20 +31,20 @@ export type FailedDeliveries = Map<Labelled, unknown>
 export async function deliverLabels(
   items: Labelled[],
   mode: PrintHtmlAs,
-  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number; concurrency?: number; single?: boolean },
+  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number; concurrency?: number; single?: LabelSize | true; exactJson?: (item: Labelled) => number | undefined },
 ): Promise<FailedDeliveries> {
   const failed: FailedDeliveries = new Map()
   const withLabel = mode === 'none' ? [] : items.filter((i) => i.order.printHtml !== null)
   const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES
   let toStore: Labelled[] = []
   if (mode === 'file') toStore = withLabel
-  else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0]!, limit))) {
+  else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single !== undefined && fitsByBound(items[0]!, limit, deps.single === true ? undefined : deps.single))) {
     // Measured once; then each label chosen, largest first, is counted as replaced by a file.
     let size = deps.measure()
     for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
       if (size <= limit) break
       toStore.push(item)
-      size += FILE_ENTRY_BYTES - (knownLabelJsonBytes(item.order) ?? jsonBytes(item.order.printHtml))
+      size += FILE_ENTRY_BYTES - (deps.exactJson?.(item) ?? jsonBytes(item.order.printHtml))
     }
   }
   await saveAll(toStore, deps.save, deps.concurrency ?? STORAGE_CONCURRENCY, failed, mode === 'text')
@@ -72,41 +73,28 @@ export async function saveAll(items: Labelled[], save: SaveLabel | undefined, co
  * (`single`) whose label and waybill data provably fit is not measured at all; anything else is
  * measured once.
  */
-export function assertFits(single: Labelled | undefined, measure: () => number, limitBytes: number = RESULT_LIMIT_BYTES): void {
+export function assertFits(single: Labelled | undefined, measure: () => number, limitBytes: number = RESULT_LIMIT_BYTES, size?: LabelSize): void {
   if (limitBytes === Infinity) return
-  if (single !== undefined && fitsByBound(single, limitBytes)) return
-  const size = measure()
-  if (size > limitBytes) throw new ResultTooLargeError(size, limitBytes)
+  if (single !== undefined && fitsByBound(single, limitBytes, size)) return
+  const bytes = measure()
+  if (bytes > limitBytes) throw new ResultTooLargeError(bytes, limitBytes)
 }
 
-/** A proven upper bound of a single order's answer fits: see `waybillBound` and `labelJsonBytes`. */
-export function fitsByBound(item: Labelled, limit: number): boolean {
-  return labelJsonBytes(item.order) + waybillBound(item) + 64 * 1024 <= limit
-}
-
-// The JSON size the decode learnt for a label, kept beside the order it belongs to.
-const knownJson = new WeakMap<Order, { html: string; bytes: number }>()
-
-/** Records what the decode learnt: `html` takes `bytes` as a JSON string. */
-export function rememberLabelJson(order: Order, html: string, bytes: number): void {
-  knownJson.set(order, { html, bytes })
+/** A proven upper bound of a single order's answer fits: see `waybillBound` and `labelJsonBound`. */
+export function fitsByBound(item: Labelled, limit: number, size?: LabelSize): boolean {
+  return labelJsonBound(item.order, size) + waybillBound(item) + 64 * 1024 <= limit
 }
 
 /**
- * The bytes the order's label takes as a JSON string, or an upper bound of them. Exact when the
- * decode counted them for this very text; otherwise JSON at most doubles a label, plus its quotes
- * (a label holds no control character but tab, CR and LF, which escape to two bytes, as quotes
- * and backslashes do, and no lone surrogate).
+ * An upper bound of the bytes the order's label takes as a JSON string: exact when the decode
+ * counted them; else JSON at most doubles a label, plus its quotes (a label holds no control
+ * character but tab, CR and LF, which escape to two bytes, as quotes and backslashes do, and no
+ * lone surrogate), from the UTF-8 size the decode knew or one measured now.
  */
-export function labelJsonBytes(order: Order): number {
+export function labelJsonBound(order: Order, size?: LabelSize): number {
   if (order.printHtml === null) return 0
-  return knownLabelJsonBytes(order) ?? 2 * Buffer.byteLength(order.printHtml) + 2
-}
-
-/** The label's exact JSON size when its decode counted it, else undefined. */
-export function knownLabelJsonBytes(order: Order): number | undefined {
-  const known = knownJson.get(order)
-  return known !== undefined && known.html === order.printHtml ? known.bytes : undefined
+  if (size?.jsonBytes !== undefined) return size.jsonBytes
+  return 2 * (size?.utf8Bytes ?? Buffer.byteLength(order.printHtml)) + 2
 }
 
 const OFFLOADED_MESSAGE = 'The label was too large to return inline under the 1 MB callFunction limit, so it was stored as a file: see printHtmlFile.'

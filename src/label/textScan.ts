@@ -3,8 +3,8 @@ export interface TextScan {
   /** the first character that is not label text, by its code point; undefined when there is none */
   bad: number | undefined
   /**
-   * Bytes that JSON escapes to two (`"`, `\`, tab, LF, CR): with no other control character in
-   * the text, its JSON string takes exactly `bytes + escapes + 2` bytes of UTF-8.
+   * Bytes that JSON escapes to two (`"`, `\`, tab, LF, CR), when counted: with no other control
+   * character in the text, its JSON string takes exactly `bytes + escapes + 2` bytes of UTF-8.
    */
   escapes: number
 }
@@ -16,9 +16,11 @@ const EMPTY = new Int32Array(0)
  * The text check of docs/contract.md §4 on valid UTF-8, in one pass: C0 controls but tab, LF and
  * CR, DEL, the C1 controls (U+0080–U+009F, `C2 80`–`C2 9F`) and U+FFFD. Four bytes at a time: a
  * word is looked at byte by byte only when it may hold a byte below 0x20, 0x7F, `"` or `\`; the
- * two multi-byte cases are found by the native `indexOf`.
+ * two multi-byte cases are found by the native `indexOf`. Without `countEscapes` only tab, LF
+ * and CR are counted, and words are looked at for control bytes alone: markup-heavy labels
+ * have a quote every few bytes.
  */
-export function scanUtf8(bytes: Uint8Array): TextScan {
+export function scanUtf8(bytes: Buffer, countEscapes = true): TextScan {
   const end = bytes.length
   let escapes = 0
   let firstBad = end
@@ -39,14 +41,17 @@ export function scanUtf8(bytes: Uint8Array): TextScan {
     // Under a word of bytes past the boundary, there are no words (and the offset may not be aligned).
     const n = (end - i) >> 2
     const words = n > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + i, n) : EMPTY
+    // Exact per word (the classic "has a byte less than n" and "has a zero byte" tricks); each
+    // difference is truncated to 32 bits (`| 0`), which keeps V8 in integer arithmetic.
+    const quotes = countEscapes ? 0x22222222 : 0x7f7f7f7f
+    const backslashes = countEscapes ? 0x5c5c5c5c : 0x7f7f7f7f
     for (let w = 0; w < n; w++) {
-      const x = words[w]!
-      // Exact per word (the classic "has a byte less than n" and "has a zero byte" tricks).
-      const below20 = (x - 0x20202020) & ~x
+      const x = words[w]! | 0
       const y7f = x ^ 0x7f7f7f7f
-      const yq = x ^ 0x22222222
-      const ybs = x ^ 0x5c5c5c5c
-      if ((below20 | ((y7f - 0x01010101) & ~y7f) | ((yq - 0x01010101) & ~yq) | ((ybs - 0x01010101) & ~ybs)) & 0x80808080) {
+      const yq = x ^ quotes
+      const ybs = x ^ backslashes
+      const flags = (((x - 0x20202020) | 0) & ~x) | (((y7f - 0x01010101) | 0) & ~y7f) | (((yq - 0x01010101) | 0) & ~yq) | (((ybs - 0x01010101) | 0) & ~ybs)
+      if ((flags & 0x80808080) !== 0) {
         const at = i + 4 * w
         for (let j = at; j < at + 4; j++) {
           const k = kind(bytes[j]!)
@@ -73,7 +78,7 @@ export function scanUtf8(bytes: Uint8Array): TextScan {
     }
   }
   // C1 controls: lead byte C2 (which also starts U+00A0–U+00BF, '·' and '°' among them).
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, end)
+  const buf = bytes
   for (let at = buf.indexOf(0xc2); at !== -1 && at < firstBad; at = buf.indexOf(0xc2, at + 1)) {
     const next = buf[at + 1]!
     if (next >= 0x80 && next <= 0x9f) {

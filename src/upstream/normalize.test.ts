@@ -23,6 +23,7 @@ describe('normalizeOrder', () => {
     expect(normalizeOrder(answer(), REQ, opts)).toEqual({
       ok: true,
       warnings: [],
+      labelSize: { utf8Bytes: Buffer.byteLength(LABEL) },
       order: {
         orderId: '123456',
         deliveryId: 'SF',

@@ -1,5 +1,4 @@
-import { decodePrintHtml, type LabelResult } from '../label/decode'
-import { rememberLabelJson } from '../label/deliver'
+import { decodePrintHtml, type LabelResult, type LabelSize } from '../label/decode'
 import { UpstreamError } from '../errors/upstream'
 import type { Order, OrderStatus, Warning } from '../types'
 
@@ -10,7 +9,7 @@ export interface Requested {
 }
 
 export type Normalized =
-  | { ok: true; order: Order; warnings: Warning[] }
+  | { ok: true; order: Order; warnings: Warning[]; labelSize?: LabelSize }
   | { ok: false; error: UpstreamError }
 
 /**
@@ -69,8 +68,7 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
     waybillData: Object.fromEntries(list.map((e) => [e.key, e.value])),
     waybillDataList: list,
   }
-  if (label?.html != null && label.jsonBytes !== undefined) rememberLabelJson(order, label.html, label.jsonBytes)
-  return { ok: true, order, warnings }
+  return label?.html != null && label.size !== undefined ? { ok: true, order, warnings, labelSize: label.size } : { ok: true, order, warnings }
 }
 
 /** A non-zero `errcode` (or the SDK's `errCode`) in a body, as an error; else undefined. */
