@@ -2,8 +2,14 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { buildArtifact, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
+import { compiledWasmModule, WASM_MODULE } from './wasm'
 
 async function main() {
+  // First the WebAssembly the decode instantiates, since the bundle takes it in.
+  const wasm = await compiledWasmModule()
+  const wasmBefore = fs.existsSync(WASM_MODULE) ? fs.readFileSync(WASM_MODULE, 'utf8') : undefined
+  if (wasmBefore !== wasm) fs.writeFileSync(WASM_MODULE, wasm)
+  console.log(`${wasmBefore === wasm ? 'unchanged' : 'wrote    '} ${path.relative(process.cwd(), WASM_MODULE)} (${Buffer.byteLength(wasm)} bytes)`)
   const files: Record<string, string> = {}
   for (const [name, text] of Object.entries(await buildArtifact())) files[path.join(FUNCTION_DIR, name)] = text
   files[MINIPROGRAM_CONTRACT] = miniprogramContract()

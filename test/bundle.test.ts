@@ -64,3 +64,8 @@ test('our part of the bundle calls cloud.openapi as the SDK documents it: camelC
   expect(ours).not.toMatch(/convertCase/)
   for (const name of ['orderId', 'deliveryId', 'waybillId', 'printType', 'customRemark', 'orderList']) expect(ours).toContain(`${name}:`)
 })
+
+test('src/label/textScanWasm.ts is textScan.wat compiled (run `npm run build` if not)', async () => {
+  const { compiledWasmModule, WASM_MODULE } = require('../scripts/wasm') as typeof import('../scripts/wasm')
+  expect(fs.readFileSync(WASM_MODULE, 'utf8') === (await compiledWasmModule())).toBe(true)
+})

@@ -9,7 +9,7 @@ import { createGetOrderHandler } from '../src/core/handler'
 import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
-import { scanUtf8 } from '../src/label/textScan'
+import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
 import type { ErrorCode, Result } from '../src/types'
@@ -268,6 +268,23 @@ test('the counted JSON size of any label text is exact, at every alignment', () 
       const refused = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/.exec(text)
       expect(scan.bad).toBe(refused ? refused[0].charCodeAt(0) : undefined)
       if (!refused) expect(bytes.length + scan.escapes + 2).toBe(Buffer.byteLength(JSON.stringify(text)))
+    }),
+    { numRuns: RUNS },
+  )
+})
+
+test('the SIMD pass finds what the portable pass finds, and counts the same', () => {
+  expect(scanSimd(Buffer.from('<p>a</p>'))).toBeDefined()
+  fc.assert(
+    fc.property(fc.array(labelBytes, { minLength: 1, maxLength: 4 }), fc.nat(15), fc.boolean(), (parts, offset, count) => {
+      const bytes = Buffer.concat(parts)
+      const backing = Buffer.alloc(bytes.length + 16)
+      bytes.copy(backing, offset)
+      const view = backing.subarray(offset, offset + bytes.length)
+      const simd = scanSimd(view, count)!
+      const portable = scanPortable(view, count)
+      expect(simd.bad).toBe(portable.bad)
+      if (simd.bad === undefined && count) expect(simd.escapes).toBe(portable.escapes)
     }),
     { numRuns: RUNS },
   )

@@ -9,7 +9,48 @@ export interface TextScan {
   escapes: number
 }
 
+import { TEXT_SCAN_WASM } from './textScanWasm'
+
 const FFFD = Buffer.from([0xef, 0xbf, 0xbd])
+// Below this, copying into WebAssembly memory costs about what it saves.
+const SIMD_FROM = 1024
+// A WebAssembly memory never shrinks: after a label this large the instance is let go.
+const RELEASE_FROM = 4 * 1024 * 1024
+
+interface SimdScanner {
+  scan(bytes: Buffer, count: boolean): number
+  escapes(): number
+}
+
+let simdModule: WebAssembly.Module | null | undefined
+let simdInstance: SimdScanner | undefined
+
+/** The SIMD pass (textScan.wat), or undefined where the runtime has no WebAssembly SIMD. */
+function simdScanner(): SimdScanner | undefined {
+  if (simdInstance !== undefined) return simdInstance
+  if (simdModule === undefined) {
+    try {
+      simdModule = new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM, 'base64'))
+    } catch {
+      simdModule = null
+    }
+  }
+  if (simdModule === null) return undefined
+  const exports = new WebAssembly.Instance(simdModule).exports as { memory: WebAssembly.Memory; scan(len: number, count: number): number; escapes: WebAssembly.Global }
+  const memory = exports.memory
+  simdInstance = {
+    scan(bytes, count) {
+      const pages = Math.ceil(bytes.length / 65536) - memory.buffer.byteLength / 65536
+      if (pages > 0) memory.grow(pages)
+      new Uint8Array(memory.buffer, 0, bytes.length).set(bytes)
+      const at = exports.scan(bytes.length, count ? 1 : 0)
+      if (bytes.length >= RELEASE_FROM) simdInstance = undefined
+      return at
+    },
+    escapes: () => exports.escapes.value as number,
+  }
+  return simdInstance
+}
 const EMPTY = new Int32Array(0)
 
 /**
@@ -21,6 +62,20 @@ const EMPTY = new Int32Array(0)
  * have a quote every few bytes.
  */
 export function scanUtf8(bytes: Buffer, countEscapes = true): TextScan {
+  return (bytes.length >= SIMD_FROM ? scanSimd(bytes, countEscapes) : undefined) ?? scanPortable(bytes, countEscapes)
+}
+
+/** The pass in WebAssembly SIMD (textScan.wat), 16 bytes at a time; undefined where the runtime has none. */
+export function scanSimd(bytes: Buffer, countEscapes = true): TextScan | undefined {
+  const simd = simdScanner()
+  if (simd === undefined) return undefined
+  const at = simd.scan(bytes, countEscapes)
+  if (at !== -1) return multiByte(bytes, at, bytes[at]!, 0)
+  return multiByte(bytes, bytes.length, undefined, simd.escapes())
+}
+
+/** The same pass in plain JavaScript, four bytes at a time: where WebAssembly SIMD is missing, and for small labels. */
+export function scanPortable(bytes: Buffer, countEscapes = true): TextScan {
   const end = bytes.length
   let escapes = 0
   let firstBad = end
@@ -77,8 +132,12 @@ export function scanUtf8(bytes: Buffer, countEscapes = true): TextScan {
       }
     }
   }
+  return multiByte(bytes, firstBad, badCode, escapes)
+}
+
+/** The two refusals that take more than one byte, found by the native indexOf before `firstBad`. */
+function multiByte(buf: Buffer, firstBad: number, badCode: number | undefined, escapes: number): TextScan {
   // C1 controls: lead byte C2 (which also starts U+00A0–U+00BF, '·' and '°' among them).
-  const buf = bytes
   for (let at = buf.indexOf(0xc2); at !== -1 && at < firstBad; at = buf.indexOf(0xc2, at + 1)) {
     const next = buf[at + 1]!
     if (next >= 0x80 && next <= 0x9f) {
