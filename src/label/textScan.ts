@@ -14,8 +14,10 @@ import { TEXT_SCAN_WASM } from './textScanWasm'
 const FFFD = Buffer.from([0xef, 0xbf, 0xbd])
 // Below this, copying into WebAssembly memory costs about what it saves.
 const SIMD_FROM = 1024
-// A WebAssembly memory never shrinks: after a label this large the instance is let go.
-const RELEASE_FROM = 4 * 1024 * 1024
+// A WebAssembly memory never shrinks, and the copy into it is one more label in memory at once:
+// from this size on the portable pass runs (a few ms more), and the instance is let go.
+const SIMD_UNTIL = 4 * 1024 * 1024
+const RELEASE_FROM = SIMD_UNTIL
 
 interface SimdScanner {
   scan(bytes: Buffer, count: boolean): number
@@ -62,7 +64,8 @@ const EMPTY = new Int32Array(0)
  * have a quote every few bytes.
  */
 export function scanUtf8(bytes: Buffer, countEscapes = true): TextScan {
-  return (bytes.length >= SIMD_FROM ? scanSimd(bytes, countEscapes) : undefined) ?? scanPortable(bytes, countEscapes)
+  const simd = bytes.length >= SIMD_FROM && bytes.length < SIMD_UNTIL ? scanSimd(bytes, countEscapes) : undefined
+  return simd ?? scanPortable(bytes, countEscapes)
 }
 
 /** The pass in WebAssembly SIMD (textScan.wat), 16 bytes at a time; undefined where the runtime has none. */
