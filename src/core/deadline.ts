@@ -6,9 +6,9 @@ import type { CallOptions } from '../transport/types'
  * Runs one upstream call under the invocation's deadline. When time runs out the call's signal
  * is aborted and a `timeout` UpstreamError wins the race, whatever the transport does.
  */
-export async function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>, step: Step = 'wechat'): Promise<T> {
+export function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>, step: Step = 'wechat'): Promise<T> {
   const remaining = budget.remaining()
-  if (remaining <= 0) throw timeoutError(step)
+  if (remaining <= 0) return Promise.reject(timeoutError(step))
   // The controller is made when a transport reads the signal: the cloud call never does, and an
   // AbortController is most of what this wrapper would otherwise cost per call.
   let controller: AbortController | undefined
@@ -23,19 +23,32 @@ export async function callBefore<T>(budget: Budget, call: (options: CallOptions)
       return controller.signal
     },
   }
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // One promise, settled by the call or by the timer, whichever comes first.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       late = true
       controller?.abort()
       reject(timeoutError(step))
     }, remaining)
+    let pending: Promise<T>
+    try {
+      pending = call(options)
+    } catch (err) {
+      clearTimeout(timer)
+      reject(err)
+      return
+    }
+    pending.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (err: unknown) => {
+        clearTimeout(timer)
+        reject(err)
+      },
+    )
   })
-  try {
-    return await Promise.race([call(options), expired])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** The step a wait belongs to, named when its deadline passes. */

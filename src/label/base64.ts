@@ -14,7 +14,14 @@ export type Base64Result = { ok: true; bytes: Buffer } | { ok: false; reason: st
  * though, so text that is not all ASCII is refused first.
  */
 export function decodeBase64(input: string): Base64Result {
-  const s = hasWhitespace(input) ? input.replace(WHITESPACE_ALL, '') : input
+  // Tried as it is first: a whitespace character is skipped by the decoder, so text that has one
+  // never passes, and only then is the whitespace looked for and taken out.
+  const asIs = decodeUnwrapped(input)
+  if (asIs.ok || !hasWhitespace(input)) return asIs
+  return decodeUnwrapped(input.replace(WHITESPACE_ALL, ''))
+}
+
+function decodeUnwrapped(s: string): Base64Result {
   const urlSafe = s.includes('-') || s.includes('_')
   if (urlSafe && (s.includes('+') || s.includes('/'))) {
     return { ok: false, reason: 'it mixes the standard and the URL-safe alphabets' }

@@ -16,7 +16,22 @@ export interface LabelSettings {
 
 export type LabelSettingsResult = { ok: true; settings: LabelSettings } | { ok: false; error: OrderError }
 
+let lastKey: string | undefined
+let lastGood: LabelSettingsResult | undefined
+
+/** Parsed again only when a value changed since the last good read (see readAccessConfig). */
 export function readLabelSettings(env: Record<string, string | undefined>): LabelSettingsResult {
+  const key = `${env.LABEL_TTL_HOURS}\u0000${env.LABEL_RECORDS_COLLECTION}`
+  if (key === lastKey && lastGood !== undefined) return lastGood
+  const read = parseLabelSettings(env)
+  if (read.ok) {
+    lastKey = key
+    lastGood = read
+  }
+  return read
+}
+
+function parseLabelSettings(env: Record<string, string | undefined>): LabelSettingsResult {
   const rawTtl = env.LABEL_TTL_HOURS
   const hours = rawTtl === undefined || rawTtl === '' ? DEFAULT_LABEL_TTL_HOURS : /^\d+(\.\d+)?$/.test(rawTtl.trim()) ? Number(rawTtl) : Number.NaN
   if (!(hours >= MIN_LABEL_TTL_HOURS && hours <= MAX_LABEL_TTL_HOURS)) {
