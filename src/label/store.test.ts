@@ -159,6 +159,22 @@ describe('rolling back a failed invocation', () => {
     expect(records()).toEqual([])
   })
 
+  test('a write under way when the rollback begins is waited for and deleted before the rollback ends', async () => {
+    expect.assertions(3)
+    const { cloud, store, records } = setup()
+    cloud.storageLatencyMs = 15
+    const session = store.session(ALICE)
+    await session.save(html(1))
+    // Past its record lookup, so already writing: the platform may freeze the instance as soon as
+    // the answer is out, so nothing may be left to delete in the background.
+    const underway = session.save(html(2)).catch((e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await session.rollback()).toEqual({ deleted: 2, left: 0 })
+    expect(cloud.files.size).toBe(0)
+    await underway
+    expect(records()).toEqual([])
+  })
+
   test('a failed upload leaves no file and no live record', async () => {
     const { cloud, store, records } = setup()
     const session = store.session(ALICE)

@@ -118,12 +118,18 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
         },
         async settle(keep) {
           closed = true
-          // Writes still under way are not waited for: each is dropped the moment it ends.
-          for (const c of created) {
-            const dropLater = () => drop([c], keep)
-            if (!c.finished) c.written.then(dropLater, dropLater).catch(() => undefined)
-          }
-          return drop(created.filter((c) => c.finished), keep)
+          // Split before anything is awaited: a write may end while the first deletions run.
+          const finished = created.filter((c) => c.finished)
+          const unfinished = created.filter((c) => !c.finished)
+          const first = await drop(finished, keep)
+          if (unfinished.length === 0) return first
+          // Writes still under way are waited for and dropped too: the platform may freeze the
+          // instance the moment the answer is out, and what is written after that stays until
+          // the purge. The caller bounds this wait by the cleanup deadline; past it, this goes
+          // on in the background and drops each write as it ends.
+          await Promise.allSettled(unfinished.map((c) => c.written))
+          const second = await drop(unfinished, keep)
+          return { deleted: first.deleted + second.deleted, left: first.left + second.left }
         },
       }
 
