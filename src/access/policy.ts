@@ -1,3 +1,4 @@
+import { lastGoodRead } from '../env/lastGood'
 import { build } from '../errors/toOrderError'
 import type { OrderError } from '../types'
 import { type CallerIdentity, describeSource, isCrossAccount } from './identity'
@@ -27,22 +28,8 @@ export interface AccessConfig {
 
 export type AccessConfigResult = { ok: true; config: AccessConfig } | { ok: false; error: OrderError }
 
-// The environment is read on every invocation (a test or a console edit may change it), but it is
-// parsed again only when one of its five values changed since the last good read.
-let lastKey: string | undefined
-let lastGood: AccessConfigResult | undefined
-
-export function readAccessConfig(env: Record<string, string | undefined>): AccessConfigResult {
-  const key = `${env.ACCESS_POLICY}\u0000${env.TRUSTED_SOURCES}\u0000${env.TRUSTED_FROM_APPIDS}\u0000${env.ADMIN_OPENIDS}\u0000${env.TRUST_SERVER_CALLERS}`
-  if (key === lastKey && lastGood !== undefined) return lastGood
-  const read = parseAccessConfig(env)
-  // Only a good read is kept: an error is a fresh object each time, as the caller may change it.
-  if (read.ok) {
-    lastKey = key
-    lastGood = read
-  }
-  return read
-}
+/** Deployment settings of the access rules, from ACCESS_POLICY, TRUSTED_SOURCES, TRUSTED_FROM_APPIDS, ADMIN_OPENIDS and TRUST_SERVER_CALLERS. */
+export const readAccessConfig = lastGoodRead(['ACCESS_POLICY', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS'], parseAccessConfig)
 
 function parseAccessConfig(env: Record<string, string | undefined>): AccessConfigResult {
   const policy = env.ACCESS_POLICY === undefined || env.ACCESS_POLICY === '' ? 'own' : env.ACCESS_POLICY

@@ -1,3 +1,4 @@
+import { lastGoodRead } from '../env/lastGood'
 import { build } from '../errors/toOrderError'
 import type { OrderError } from '../types'
 
@@ -16,20 +17,8 @@ export interface LabelSettings {
 
 export type LabelSettingsResult = { ok: true; settings: LabelSettings } | { ok: false; error: OrderError }
 
-let lastKey: string | undefined
-let lastGood: LabelSettingsResult | undefined
-
-/** Parsed again only when a value changed since the last good read (see readAccessConfig). */
-export function readLabelSettings(env: Record<string, string | undefined>): LabelSettingsResult {
-  const key = `${env.LABEL_TTL_HOURS}\u0000${env.LABEL_RECORDS_COLLECTION}`
-  if (key === lastKey && lastGood !== undefined) return lastGood
-  const read = parseLabelSettings(env)
-  if (read.ok) {
-    lastKey = key
-    lastGood = read
-  }
-  return read
-}
+/** LABEL_TTL_HOURS and LABEL_RECORDS_COLLECTION, checked. */
+export const readLabelSettings = lastGoodRead(['LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION'], parseLabelSettings)
 
 function parseLabelSettings(env: Record<string, string | undefined>): LabelSettingsResult {
   const rawTtl = env.LABEL_TTL_HOURS

@@ -80,62 +80,46 @@ export function scanSimd(bytes: Buffer, countEscapes = true): TextScan | undefin
 /** The same pass in plain JavaScript, four bytes at a time: where WebAssembly SIMD is missing, and for small labels. */
 export function scanPortable(bytes: Buffer, countEscapes = true): TextScan {
   const end = bytes.length
-  let escapes = 0
-  let firstBad = end
-  let badCode: number | undefined
-  let i = 0
+  const found: Found = { escapes: 0, at: end }
   // The bytes up to a 4-byte boundary, then whole words, then the tail.
-  const head = Math.min(end, (4 - ((bytes.byteOffset + i) & 3)) & 3)
-  for (; i < head; i++) {
-    const k = kind(bytes[i]!)
-    if (k === ESCAPE) escapes++
+  const head = Math.min(end, (4 - (bytes.byteOffset & 3)) & 3)
+  if (byteByByte(bytes, 0, head, found)) return multiByte(bytes, found.at, bytes[found.at]!, 0)
+  // Under a word of bytes past the boundary, there are no words (and the offset may not be aligned).
+  const n = (end - head) >> 2
+  const words = n > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + head, n) : EMPTY
+  // Exact per word (the classic "has a byte less than n" and "has a zero byte" tricks); each
+  // difference is truncated to 32 bits (`| 0`), which keeps V8 in integer arithmetic.
+  const quotes = countEscapes ? 0x22222222 : 0x7f7f7f7f
+  const backslashes = countEscapes ? 0x5c5c5c5c : 0x7f7f7f7f
+  for (let w = 0; w < n; w++) {
+    const x = words[w]! | 0
+    const y7f = x ^ 0x7f7f7f7f
+    const yq = x ^ quotes
+    const ybs = x ^ backslashes
+    const flags = (((x - 0x20202020) | 0) & ~x) | (((y7f - 0x01010101) | 0) & ~y7f) | (((yq - 0x01010101) | 0) & ~yq) | (((ybs - 0x01010101) | 0) & ~ybs)
+    if ((flags & 0x80808080) !== 0 && byteByByte(bytes, head + 4 * w, head + 4 * w + 4, found)) return multiByte(bytes, found.at, bytes[found.at]!, 0)
+  }
+  if (byteByByte(bytes, head + 4 * n, end, found)) return multiByte(bytes, found.at, bytes[found.at]!, 0)
+  return multiByte(bytes, end, undefined, found.escapes)
+}
+
+interface Found {
+  escapes: number
+  at: number
+}
+
+/** Looks at bytes `from` to `to` one by one: counts escapes, and says whether a refused byte is there (at `found.at`). */
+function byteByByte(bytes: Buffer, from: number, to: number, found: Found): boolean {
+  for (let j = from; j < to; j++) {
+    const b = bytes[j]!
+    const k = b < 0x80 ? KIND[b]! : OK
+    if (k === ESCAPE) found.escapes++
     else if (k === BAD) {
-      firstBad = i
-      badCode = bytes[i]!
-      break
+      found.at = j
+      return true
     }
   }
-  if (badCode === undefined) {
-    // Under a word of bytes past the boundary, there are no words (and the offset may not be aligned).
-    const n = (end - i) >> 2
-    const words = n > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + i, n) : EMPTY
-    // Exact per word (the classic "has a byte less than n" and "has a zero byte" tricks); each
-    // difference is truncated to 32 bits (`| 0`), which keeps V8 in integer arithmetic.
-    const quotes = countEscapes ? 0x22222222 : 0x7f7f7f7f
-    const backslashes = countEscapes ? 0x5c5c5c5c : 0x7f7f7f7f
-    for (let w = 0; w < n; w++) {
-      const x = words[w]! | 0
-      const y7f = x ^ 0x7f7f7f7f
-      const yq = x ^ quotes
-      const ybs = x ^ backslashes
-      const flags = (((x - 0x20202020) | 0) & ~x) | (((y7f - 0x01010101) | 0) & ~y7f) | (((yq - 0x01010101) | 0) & ~yq) | (((ybs - 0x01010101) | 0) & ~ybs)
-      if ((flags & 0x80808080) !== 0) {
-        const at = i + 4 * w
-        for (let j = at; j < at + 4; j++) {
-          const k = kind(bytes[j]!)
-          if (k === ESCAPE) escapes++
-          else if (k === BAD) {
-            firstBad = j
-            badCode = bytes[j]!
-            break
-          }
-        }
-        if (badCode !== undefined) break
-      }
-    }
-    if (badCode === undefined) {
-      for (i += 4 * n; i < end; i++) {
-        const k = kind(bytes[i]!)
-        if (k === ESCAPE) escapes++
-        else if (k === BAD) {
-          firstBad = i
-          badCode = bytes[i]!
-          break
-        }
-      }
-    }
-  }
-  return multiByte(bytes, firstBad, badCode, escapes)
+  return false
 }
 
 /** The two refusals that take more than one byte, found by the native indexOf before `firstBad`. */
@@ -161,7 +145,3 @@ const KIND = new Uint8Array(128)
 for (let b = 0; b < 0x20; b++) KIND[b] = BAD
 KIND[0x7f] = BAD
 for (const b of [0x09, 0x0a, 0x0d, 0x22, 0x5c]) KIND[b] = ESCAPE
-
-function kind(b: number): number {
-  return b < 0x80 ? KIND[b]! : OK
-}
