@@ -9,46 +9,67 @@ import type { CallOptions } from '../transport/types'
 export function callBefore<T>(budget: Budget, call: (options: CallOptions) => Promise<T>, step: Step = 'wechat'): Promise<T> {
   const remaining = budget.remaining()
   if (remaining <= 0) return Promise.reject(timeoutError(step))
+  return new Attempt<T>(budget.deadline, step).run(call, remaining)
+}
+
+/**
+ * One call under a deadline: its options, its timer, and the one promise that the call or the
+ * timer settles. A class, so that a call costs one object and not a closure per handler.
+ */
+class Attempt<T> implements CallOptions {
+  private controller: AbortController | undefined
+  private late = false
+  private timer: NodeJS.Timeout | undefined
+  private resolve!: (value: T) => void
+  private reject!: (err: unknown) => void
+
+  constructor(
+    readonly deadline: number,
+    private readonly step: Step,
+  ) {}
+
   // The controller is made when a transport reads the signal: the cloud call never does, and an
   // AbortController is most of what this wrapper would otherwise cost per call.
-  let controller: AbortController | undefined
-  let late = false
-  const options: CallOptions = {
-    deadline: budget.deadline,
-    get signal() {
-      if (controller === undefined) {
-        controller = new AbortController()
-        if (late) controller.abort()
-      }
-      return controller.signal
-    },
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.late) this.controller.abort()
+    }
+    return this.controller.signal
   }
-  // One promise, settled by the call or by the timer, whichever comes first.
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      late = true
-      controller?.abort()
-      reject(timeoutError(step))
-    }, remaining)
+
+  run(call: (options: CallOptions) => Promise<T>, remaining: number): Promise<T> {
+    const settled = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    this.timer = setTimeout(this.expire, remaining)
     let pending: Promise<T>
     try {
-      pending = call(options)
+      pending = call(this)
     } catch (err) {
-      clearTimeout(timer)
-      reject(err)
-      return
+      this.fail(err)
+      return settled
     }
-    pending.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (err: unknown) => {
-        clearTimeout(timer)
-        reject(err)
-      },
-    )
-  })
+    pending.then(this.succeed, this.fail)
+    return settled
+  }
+
+  private readonly expire = () => {
+    this.late = true
+    this.controller?.abort()
+    this.reject(timeoutError(this.step))
+  }
+
+  private readonly succeed = (value: T) => {
+    clearTimeout(this.timer)
+    this.resolve(value)
+  }
+
+  private readonly fail = (err: unknown) => {
+    clearTimeout(this.timer)
+    this.reject(err)
+  }
 }
 
 /** The step a wait belongs to, named when its deadline passes. */
