@@ -1,5 +1,6 @@
 // npm run bench [-- --quick]: what getOrder costs on top of the plain call, each row against a
 // baseline measured in the same run, printed as medians and ratios.
+import * as buffer from 'buffer'
 import { execFileSync, spawn } from 'child_process'
 import * as fs from 'fs'
 import * as os from 'os'
@@ -144,6 +145,16 @@ async function perInvocation() {
       target: target === undefined ? '—' : `≤ ${target}`,
       holds: target === undefined ? '—' : a / b <= target ? 'yes' : 'NO',
     })
+  }
+
+  // What no check costs: the 620 KB label made into its string the way the decode makes it
+  // (base64, transcode, the UTF-16 copy), with none of the checks the contract asks for.
+  {
+    const b64 = labelBase64(labelOfSize('BENCH-floor', 620 * 1024))
+    const floor = async () => buffer.transcode(Buffer.from(b64, 'base64'), 'utf8', 'ucs2').toString('ucs2')
+    const plain = async () => Buffer.from(b64, 'base64').toString('utf8')
+    const { a, b } = await interleaved(floor, plain, quick ? 40 : 300, 20)
+    rows.push({ name: `  620 KB: base64 + transcode + string, no checks (the decode's floor, Node ${process.versions.node})`, ours: fmtMs(a), baseline: `${fmtMs(b)} (naive decode)`, ratio: (a / b).toFixed(2), target: '—', holds: '—' })
   }
 
   // The same on the in-process fake SDK, whose json-bigint parse and case conversion both sides
