@@ -418,16 +418,8 @@ main(event, { request_id: 'limits', time_limit_in_ms: ${limitMs}, memory_limit_i
       const event = sc.n === 1 ? { ...orders[0]!, printHtmlAs: sc.mode } : { orders, printHtmlAs: sc.mode }
       fs.writeFileSync(eventFile, JSON.stringify(event))
       const env = { PATH: process.env.PATH ?? '', ...gateway.sdkEnv(), ...ENV, ADMIN_OPENIDS: OPENID, TCB_SOURCE: 'wx_client', ...(process.env.STORAGE_CONCURRENCY ? { STORAGE_CONCURRENCY: process.env.STORAGE_CONCURRENCY } : {}) }
-      const out = await new Promise<string>((resolve, reject) => {
-        const p = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, child, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-        let text = ''
-        let err = ''
-        p.stdout.setEncoding('utf8').on('data', (c: string) => (text += c))
-        p.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)))
-        if (process.env.BENCH_SHOW_ERROR) p.stderr.on('data', (c: string) => process.stderr.write(c))
-        p.on('close', (code) => resolve(code === 0 ? text : `${text}\nCRASH ${err.trim().split('\n').filter((l) => !l.startsWith('    at ')).at(-1) ?? `exit ${code}`}`))
-        p.on('error', reject)
-      })
+      const ran = await runLimited([`--max-old-space-size=${memoryMb}`, child, eventFile], env)
+      const out = ran.code === 0 ? ran.text : `${ran.text}\nCRASH ${ran.lastError ?? `exit ${ran.code}`}`
       const line = out.split('\nRESULT ').at(-1)
       const crash = /\nCRASH (.*)$/.exec(out)?.[1]
       const r = line && line.startsWith('{') && !crash ? (JSON.parse(line) as LimitRun) : { ms: NaN, ok: false, okItems: 0, codes: { [`CRASHED: ${(crash ?? 'no result').slice(0, 60)}`]: 1 }, peakMb: NaN }
@@ -497,19 +489,12 @@ main().then((out) => {
   process.exit(0)
 })`)
   const env = { PATH: process.env.PATH ?? '', ...gateway.sdkEnv(), ...ENV, ADMIN_OPENIDS: OPENID, TCB_SOURCE: 'wx_client' }
-  const run = (file: string) =>
-    new Promise<{ ok: number; peakMb: number }>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--max-old-space-size=256', path.join(dir, file), eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-      let text = ''
-      let err = ''
-      p.stdout.setEncoding('utf8').on('data', (c: string) => (text += c))
-      p.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-1000)))
-      p.on('close', (code) => {
-        const line = text.split('\nRESULT ').at(-1)
-        if (code === 0 && line?.startsWith('{')) resolve(JSON.parse(line) as { ok: number; peakMb: number })
-        else reject(new Error(`${file} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`))
-      })
-    })
+  const run = async (file: string) => {
+    const ran = await runLimited(['--max-old-space-size=256', path.join(dir, file), eventFile], env)
+    const line = ran.text.split('\nRESULT ').at(-1)
+    if (ran.code === 0 && line?.startsWith('{')) return JSON.parse(line) as { ok: number; peakMb: number }
+    throw new Error(`${file} exited ${ran.code}: ${ran.lastError ?? ''}`)
+  }
   try {
     const runs = quick ? 1 : 3
     const ours: number[] = []
@@ -538,6 +523,20 @@ main().then((out) => {
     await gateway.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** A Node process of its own (the limits and RSS rows): its stdout, exit code and last error line. */
+function runLimited(args: string[], env: NodeJS.ProcessEnv): Promise<{ text: string; code: number | null; lastError: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let text = ''
+    let err = ''
+    p.stdout.setEncoding('utf8').on('data', (c: string) => (text += c))
+    p.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)))
+    if (process.env.BENCH_SHOW_ERROR) p.stderr.on('data', (c: string) => process.stderr.write(c))
+    p.on('close', (code) => resolve({ text, code, lastError: err.trim().split('\n').filter((l) => !l.startsWith('    at ')).at(-1) }))
+    p.on('error', reject)
+  })
 }
 
 type LimitRun = { ms: number; ok: boolean; okItems: number; codes: Record<string, number>; peakMb: number; pointed?: string[] }
