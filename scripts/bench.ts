@@ -405,12 +405,7 @@ main(event, { request_id: 'limits', time_limit_in_ms: ${limitMs}, memory_limit_i
   try {
     // BENCH_SCENARIO="1000 × 500 KB" runs the scenarios whose name holds it.
     for (const sc of scenarios.filter((x) => !process.env.BENCH_SCENARIO || x.name.includes(process.env.BENCH_SCENARIO))) {
-      const backend = createBackend()
-      const orders = Array.from({ length: sc.n }, (_, i) => {
-        const id = `LIM-${String(i).padStart(5, '0')}`
-        backend.put({ order_id: id, delivery_id: 'SF', waybill_id: `SF${i}`, order_status: 0, label: labelOfSize(id, sc.bytes), waybill_data: [{ key: 'SF_mark', value: `${i}` }] })
-        return { orderId: id, deliveryId: 'SF' }
-      })
+      const { backend, orders } = sfOrders('LIM', sc.n, sc.bytes)
       gateway.backend = backend
       gateway.resetStorage()
       gateway.storageLatencyMs = sc.latency
@@ -451,12 +446,7 @@ main(event, { request_id: 'limits', time_limit_in_ms: ${limitMs}, memory_limit_i
  */
 async function peakRss() {
   const n = quick ? 300 : 1000
-  const backend = createBackend()
-  const orders = Array.from({ length: n }, (_, i) => {
-    const id = `RSS-${String(i).padStart(5, '0')}`
-    backend.put({ order_id: id, delivery_id: 'SF', waybill_id: `SF${i}`, order_status: 0, label: labelOfSize(id, 100 * 1024), waybill_data: [{ key: 'SF_mark', value: `${i}` }] })
-    return { orderId: id, deliveryId: 'SF' }
-  })
+  const { backend, orders } = sfOrders('RSS', n, 100 * 1024)
   const gateway = await startGateway({ backend })
   gateway.storageLatencyMs = 20
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-rss-'))
@@ -523,6 +513,17 @@ main().then((out) => {
     await gateway.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** A backend holding `n` SF orders with labels of about `bytes` each, and the orders to ask for. */
+function sfOrders(prefix: string, n: number, bytes: number) {
+  const backend = createBackend()
+  const orders = Array.from({ length: n }, (_, i) => {
+    const id = `${prefix}-${String(i).padStart(5, '0')}`
+    backend.put({ order_id: id, delivery_id: 'SF', waybill_id: `SF${i}`, order_status: 0, label: labelOfSize(id, bytes), waybill_data: [{ key: 'SF_mark', value: `${i}` }] })
+    return { orderId: id, deliveryId: 'SF' }
+  })
+  return { backend, orders }
 }
 
 /** A Node process of its own (the limits and RSS rows): its stdout, exit code and last error line. */

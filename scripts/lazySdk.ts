@@ -7,7 +7,7 @@ import * as fs from 'fs'
 import type { Plugin } from 'esbuild'
 
 /** node-sdk's modules `cloudbase.js` requires at the top that getOrder's call never touches. */
-export const LAZY_MODULES = ['./auth', './functions', './cloudrun', './database', './storage', './analytics', './ai', './notification'] as const
+const LAZY_MODULES = ['./auth', './functions', './cloudrun', './database', './storage', './analytics', './ai', './notification'] as const
 
 const HELPERS = `
 function __lazyModule(load) {

@@ -23,8 +23,8 @@ export async function readSingle(flow: Flow, event: SingleEvent, openid: string 
   // The common case: a label inline whose answer provably fits. Nothing to store or measure.
   if (mode !== 'file' && fitsByBound(result, flow.limitBytes, size)) return result
   const measure = () => singleResultBytes(result, size)
-  const exactJson = () => size?.jsonBytes
-  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, single: size ?? true, exactJson })
+  // Past the bound above, so deliverLabels has no bound to try: it measures.
+  const failed = await deliverLabels([result], mode, { save: flow.save, measure, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, exactJson: () => size?.jsonBytes })
   const [firstFailure] = failed.values()
   if (failed.size > 0) return fail(storageFailure(firstFailure))
   try {

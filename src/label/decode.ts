@@ -66,7 +66,8 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
   }
   const bytes = decoded.bytes
   const body = hasBom(bytes) ? bytes.subarray(3) : bytes
-  if (!declaresGb(body)) {
+  const gb = declaresGb(body)
+  if (!gb) {
     // The common case, UTF-8: the text check and the JSON size from the bytes, in one pass.
     const ascii = isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
@@ -79,7 +80,8 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
       return { html: ascii ? body.toString('latin1') : utf8ToString(body), size }
     }
   }
-  const text = bytesToText(bytes)
+  // Declared GB, or not UTF-8: what bytesToText does, without judging the bytes again.
+  const text = gb ? declaredGbText(body) : gb18030.decode(body)
   const problem = notHtml(text)
   if (problem !== undefined) return notHtmlWarning(bytes.length, problem)
   return { html: text }
@@ -119,15 +121,18 @@ const TRANSCODE_FROM = 256
  */
 export function bytesToText(bytes: Buffer): string {
   const body = hasBom(bytes) ? bytes.subarray(3) : bytes
-  if (declaresGb(body)) {
-    try {
-      return gb18030Strict.decode(body)
-    } catch {
-      return isUtf8(body) ? utf8ToString(body) : gb18030.decode(body)
-    }
-  }
+  if (declaresGb(body)) return declaredGbText(body)
   if (isUtf8(body)) return utf8ToString(body)
   return gb18030.decode(body)
+}
+
+/** A body whose meta tag says GB: GB18030 strictly, else valid UTF-8 as such, else GB18030 with replacements. */
+function declaredGbText(body: Buffer): string {
+  try {
+    return gb18030Strict.decode(body)
+  } catch {
+    return isUtf8(body) ? utf8ToString(body) : gb18030.decode(body)
+  }
 }
 
 function notHtml(text: string): string | undefined {

@@ -31,14 +31,14 @@ export type FailedDeliveries = Map<Labelled, unknown>
 export async function deliverLabels(
   items: Labelled[],
   mode: PrintHtmlAs,
-  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number; concurrency?: number; single?: LabelSize | true; exactJson?: (item: Labelled) => number | undefined },
+  deps: { save: SaveLabel | undefined; measure: () => number; limitBytes?: number; concurrency?: number; single?: boolean; exactJson?: (item: Labelled) => number | undefined },
 ): Promise<FailedDeliveries> {
   const failed: FailedDeliveries = new Map()
   const withLabel = mode === 'none' ? [] : items.filter((i) => i.order.printHtml !== null)
   const limit = deps.limitBytes ?? RESULT_LIMIT_BYTES
   let toStore: Labelled[] = []
   if (mode === 'file') toStore = withLabel
-  else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single !== undefined && fitsByBound(items[0]!, limit, deps.single === true ? undefined : deps.single))) {
+  else if (mode === 'text' && withLabel.length > 0 && limit !== Infinity && !(deps.single === true && fitsByBound(items[0]!, limit))) {
     // Measured once; then each label chosen, largest first, is counted as replaced by a file.
     let size = deps.measure()
     for (const item of [...withLabel].sort((a, b) => b.order.printHtml!.length - a.order.printHtml!.length)) {
