@@ -7,6 +7,7 @@ import * as path from 'path'
 import { promisify } from 'util'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import { startGateway } from '../src/harness/gateway'
 import { labelHtml, type LabelSpec } from '../src/harness/labels'
 import { PURGE_TRIGGER } from '../src/event/timer'
@@ -190,10 +191,17 @@ export async function installedRunChecks(functionDir: string = FUNCTION_DIR, ins
     }
     const gateway = await startGateway({ backend: createBackend() })
     try {
-      const env = { ...gateway.sdkEnv(), ...identityEnv({ openid: 'oPACKAGE-check-000001' }) }
+      // A plain user reading an order recorded as theirs: the ownership lookup runs inside the bundle too.
+      const user = 'oPACKAGE-check-000001'
+      seedOwners(gateway.db, [...demoOwnerRecords(user), { orderId: 'PKG-BIG-0001', deliveryId: 'SF', openid: user }])
+      const env = { ...gateway.sdkEnv(), ...identityEnv({ openid: user }), ...OWNERSHIP_ENV }
       const normal = await runUnderBootstrap({ functionDir: dir, event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, env })
       const ok = normal.result?.ok === true && 'order' in normal.result && (normal.result.order.printHtml ?? '').includes('申通快递')
       checks.push({ name: 'installed alone, it serves a normal order under the CLI runtime', ok, detail: ok ? `${normal.ms} ms` : (normal.stderr || normal.stdout).slice(-800) })
+      const before = gateway.requests.length
+      const stranger = await runUnderBootstrap({ functionDir: dir, event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, env: { ...env, ...identityEnv({ openid: 'oPACKAGE-stranger-0001' }) } })
+      const refused = stranger.result?.ok === false && stranger.result.error.code === 'PERMISSION_DENIED' && gateway.requests.length === before
+      checks.push({ name: "installed alone, it refuses a user the order is not recorded for, before WeChat", ok: refused, detail: refused ? 'PERMISSION_DENIED, 0 upstream calls' : JSON.stringify(stranger.result ?? (stranger.stderr || stranger.stdout).slice(-800)).slice(0, 800) })
       gateway.backend = createBackend({ scenario: 'errcode-40001' })
       const failing = await runUnderBootstrap({ functionDir: dir, event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, env })
       const errOk = failing.result?.ok === false && failing.result.error.code === 'AUTH_ERROR'

@@ -8,6 +8,7 @@ import { demoOrders, SCENARIOS } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
+import { DEMO_OWNERS_COLLECTION, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -27,7 +28,8 @@ Order
   --print-html-as <mode>  text | file | none (default text)
   --batch <file.json>     a batch: a JSON array of {orderId, deliveryId, waybillId?}
 Caller
-  --caller <openid>       the caller's OPENID (default: a demo user)
+  --caller <openid>       the caller's OPENID (default: a demo user, recorded as the owner
+                          of every demo order; anyone else is refused under ACCESS_POLICY=own)
   --admin                 make the caller an admin (ADMIN_OPENIDS)
   --openid <openid>       the event's openid (read for someone else; admins only)
   --server                call with no OPENID, with TRUST_SERVER_CALLERS=1 (source scf
@@ -95,7 +97,10 @@ async function main(): Promise<number> {
   })
   if (callerOpenid !== undefined && (o.admin || batch)) env.ADMIN_OPENIDS = callerOpenid
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
-  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
+  // The demo user owns the demo orders, as a merchant's order flow would record: users read their
+  // own orders (ACCESS_POLICY=own), and `--caller <someone else>` shows the refusal.
+  if (process.env.ACCESS_POLICY === undefined) Object.assign(env, OWNERSHIP_ENV)
+  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
     if (process.env[k] !== undefined && env[k] === undefined) env[k] = process.env[k]!
   }
   const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
@@ -111,6 +116,7 @@ async function main(): Promise<number> {
     ...(o.live ? { live: String(o.env ?? '') } : {}),
     // Stored labels are downloaded from their temp URLs, which the fake gateway serves.
     hold: true,
+    owners: { collection: DEMO_OWNERS_COLLECTION, records: demoOwnerRecords(DEMO_USER) },
   })
   if (!invoked.ok) return fail(invoked.problem)
   try {

@@ -11,7 +11,8 @@ import { createBackend, demoOrders } from '../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
 import { type FakeGateway, startGateway } from '../src/harness/gateway'
 import { labelHtml } from '../src/harness/labels'
-import { ADMIN, checkExpectation, SCENARIO_TABLE } from './support/scenarios'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
+import { ADMIN, checkExpectation, SCENARIO_TABLE, USER } from './support/scenarios'
 
 const ROOT = path.resolve(__dirname, '..')
 const FUNCTION_DIR = path.join(ROOT, 'cloudfunctions', 'getOrder')
@@ -19,6 +20,7 @@ let gateway: FakeGateway
 
 beforeAll(async () => {
   gateway = await startGateway()
+  seedOwners(gateway.db, demoOwnerRecords(USER))
 })
 afterAll(() => gateway.close())
 
@@ -30,6 +32,7 @@ describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('under the CLI bo
       ...gateway.sdkEnv(),
       ...identityEnv(s.caller === null ? {} : { openid: s.caller }),
       ADMIN_OPENIDS: ADMIN,
+      ...OWNERSHIP_ENV,
       ...s.env,
     }
     const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: s.event, env, timeoutSec: s.timeLimitMs ? s.timeLimitMs / 1000 : 3 })
@@ -48,7 +51,7 @@ test('the silence scenario is answered before the platform would kill the functi
   const run = await runUnderBootstrap({
     functionDir: FUNCTION_DIR,
     event: { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
-    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: 'oUSER-000000000000' }) },
+    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV },
     timeoutSec: 3,
   })
   expect(run.result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } })
@@ -97,13 +100,13 @@ test('the committed bundle calls the SDK as documented: the wire carries exactly
   gateway.backend = createBackend()
   const before = gateway.requests.length
   const event = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789', printType: 1, customRemark: '易碎' }
-  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event, env: { ...gateway.sdkEnv(), ...identityEnv({ openid: 'oUSER-wire-0000000001' }) }, timeoutSec: 3 })
+  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event, env: { ...gateway.sdkEnv(), ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV }, timeoutSec: 3 })
   expect(run.result).toMatchObject({ ok: true, order: { orderId: event.orderId } })
   expect(gateway.requests.slice(before)).toEqual([
     {
       action: 'wx.openApi',
       apiName: 'logistics.getOrder',
-      data: { order_id: event.orderId, delivery_id: 'SF', waybill_id: '123456789', print_type: 1, custom_remark: '易碎', openid: 'oUSER-wire-0000000001' },
+      data: { order_id: event.orderId, delivery_id: 'SF', waybill_id: '123456789', print_type: 1, custom_remark: '易碎', openid: USER },
     },
   ])
 })

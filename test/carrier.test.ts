@@ -7,6 +7,7 @@
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
@@ -19,11 +20,18 @@ const ITEM_KEYS = new Set(['order_id', 'delivery_id', 'waybill_id'])
 
 const loopback = useLoopback({ wechat: true })
 
-const identity = (openid: string) => ({ WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: openid, TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: ADMIN })
+// USER owns the demo orders (startLoopback and ownedFake record it).
+const identity = (openid: string) => ({ WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: openid, TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV })
+const CLOUD_CREDENTIALS = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
+function ownedFake(backend: ReturnType<typeof createBackend>, env: Record<string, string>) {
+  const cloud = createFakeCloud({ backend, env })
+  seedOwners(cloud.db, demoOwnerRecords(USER))
+  return cloud
+}
 
 async function fake(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER) {
-  const env = { ...identity(openid), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
-  const cloud = createFakeCloud({ backend: createBackend(scenario), env })
+  const env = { ...identity(openid), ...CLOUD_CREDENTIALS }
+  const cloud = ownedFake(createBackend(scenario), env)
   const main = createCloudMain(cloud as unknown as WxServerSdk, env)
   return { result: (await captureOutput(() => main(event, { request_id: 'r' }))).value, cloud }
 }
@@ -35,8 +43,9 @@ async function real(scenario: Parameters<typeof createBackend>[0], event: unknow
 }
 async function https(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER): Promise<Result> {
   loopback.wechat.backend = createBackend(scenario)
-  const env = { ...identity(openid), ...loopback.wechat.httpsEnv() }
-  const main = createCloudMain(createFakeCloud({ backend: createBackend(), env }) as unknown as WxServerSdk, env)
+  // Deployed, an HTTPS-transport function still has the environment's database (and its credentials).
+  const env = { ...identity(openid), ...loopback.wechat.httpsEnv(), ...CLOUD_CREDENTIALS }
+  const main = createCloudMain(ownedFake(createBackend(), env) as unknown as WxServerSdk, env)
   return (await captureOutput(() => main(event, { request_id: 'r' }))).value
 }
 
@@ -91,6 +100,6 @@ describe("the carrier's own reason (9300501)", () => {
   })
 
   test('an unknown order answers what getOrder really answers: 9300528, with a hint', async () => {
-    expect(await real({}, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' })).toMatchObject({ ok: false, error: { code: 'WECHAT_ERROR', wxErrCode: 9300528, hint: expect.stringContaining('addOrder') } })
+    expect(await real({}, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, ADMIN)).toMatchObject({ ok: false, error: { code: 'WECHAT_ERROR', wxErrCode: 9300528, hint: expect.stringContaining('addOrder') } })
   })
 })

@@ -10,22 +10,30 @@ import { createFakeCloud } from '../src/harness/fakeSdk'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
-import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
+import { ADMIN, USER, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
 
 const loopback = useLoopback({ wechat: true })
 
 /** Identity the way the platform sets it: in the environment, one event at a time. */
 function setCaller(s: Scenario) {
-  for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TRUST_SERVER_CALLERS', 'ACCESS_POLICY']) delete process.env[k]
-  process.env.ADMIN_OPENIDS = ADMIN
+  for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TRUST_SERVER_CALLERS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']) delete process.env[k]
+  // USER owns the demo orders: startLoopback records them, and ownedFakeCloud below.
+  Object.assign(process.env, { ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV })
   if (s.caller !== null) Object.assign(process.env, { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: s.caller })
   Object.assign(process.env, s.env)
+}
+
+function ownedFakeCloud(backend: ReturnType<typeof createBackend>, env: NodeJS.ProcessEnv) {
+  const fake = createFakeCloud({ backend, env })
+  seedOwners(fake.db, demoOwnerRecords(USER))
+  return fake
 }
 
 async function viaFake(s: Scenario): Promise<{ result: Result; calls: number }> {
   setCaller(s)
   const backend = createBackend({ scenario: s.backend })
-  const fake = createFakeCloud({ backend, env: process.env })
+  const fake = ownedFakeCloud(backend, process.env)
   const main = createCloudMain(fake as unknown as WxServerSdk, process.env)
   const { value } = await captureOutput(() => main(s.event, { request_id: 'fake', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
   return { result: value, calls: backend.calls.length }
@@ -46,7 +54,7 @@ async function viaHttps(s: Scenario): Promise<{ result: Result; calls: number }>
   loopback.wechat.backend = createBackend({ scenario: s.backend })
   const before = loopback.wechat.apiRequests.length
   const env = { ...process.env, ...loopback.wechat.httpsEnv() }
-  const fake = createFakeCloud({ backend: createBackend(), env })
+  const fake = ownedFakeCloud(createBackend(), env)
   const main = createCloudMain(fake as unknown as WxServerSdk, env)
   const { value } = await captureOutput(() => main(s.event, { request_id: 'https', time_limit_in_ms: s.timeLimitMs ?? 3000 }))
   expect(fake.calls).toHaveLength(0)

@@ -173,7 +173,8 @@ test('a third-party platform passes its own token provider (authorizer_access_to
 
 describe('WX_TRANSPORT=https in the cloud function', () => {
   const main = (env: Record<string, string>) => {
-    const fullEnv = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: 'oUSER-00000000000000', ...env }
+    // An admin: these tests are about the transport, not about ownership.
+    const fullEnv = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: 'oUSER-00000000000000', ADMIN_OPENIDS: 'oUSER-00000000000000', ...env }
     const fake = createFakeCloud({ backend: createBackend(), env: fullEnv })
     return { main: createCloudMain(fake as unknown as WxServerSdk, fullEnv), fake }
   }

@@ -9,6 +9,7 @@ import * as path from 'path'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, type PlatformCaller, runUnderBootstrap } from '../src/harness/bootstrap'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import type { Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
@@ -57,10 +58,11 @@ function platformEnv(row: Row, trust: 'off' | 'on'): Record<string, string> {
     env.WX_OPENID = ''
   }
   if (trust === 'on') env.TRUST_SERVER_CALLERS = '1'
-  return env
+  // USER owns the order (startLoopback and viaFake record it): the rows are about identity.
+  return { ...env, ...OWNERSHIP_ENV }
 }
 
-const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'ADMIN_OPENIDS']
+const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'ADMIN_OPENIDS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']
 
 const loopback = useLoopback()
 
@@ -69,7 +71,9 @@ type Run = { result: Result | undefined; calls: number; logs: Record<string, unk
 async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
   const env = { ...platformEnv(row, trust), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
   const backend = createBackend()
-  const main = createCloudMain(createFakeCloud({ backend, env }) as unknown as WxServerSdk, env)
+  const fake = createFakeCloud({ backend, env })
+  seedOwners(fake.db, demoOwnerRecords(USER))
+  const main = createCloudMain(fake as unknown as WxServerSdk, env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'fake', time_limit_in_ms: 3000 }))
   return { result: value, calls: backend.calls.length, logs: jsonLines(output), output }
 }

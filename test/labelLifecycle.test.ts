@@ -12,6 +12,7 @@ import { createBackend, type DemoOrder, type FakeBackend } from '../src/harness/
 import { identityEnv } from '../src/harness/bootstrap'
 import type { Doc } from '../src/harness/docstore'
 import { createFakeCloud, type FakeCloud } from '../src/harness/fakeSdk'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import type { StorageFault } from '../src/harness/gateway'
 import type { BatchItem, PurgeResult, Result } from '../src/types'
 import { captureOutput } from './support/fakeMain'
@@ -58,7 +59,13 @@ beforeEach(() => {
 function fakeTier(): Tier {
   const backend = createBackend()
   let cloud: FakeCloud | undefined
-  const sdk = () => (cloud ??= createFakeCloud({ backend, env: {} }))
+  const sdk = () => {
+    if (cloud === undefined) {
+      cloud = createFakeCloud({ backend, env: {} })
+      seedOwners(cloud.db, demoOwnerRecords(USER))
+    }
+    return cloud
+  }
   return {
     backend,
     async call(event, who) {
@@ -86,7 +93,7 @@ function realTier(): Tier {
     backend,
     async call(event, who) {
       loopback.gateway.backend = backend
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY']) delete process.env[k]
+      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']) delete process.env[k]
       Object.assign(process.env, platformEnv(who))
       const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env, { clock })
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
@@ -100,7 +107,7 @@ function realTier(): Tier {
 }
 
 function platformEnv(who: { openid?: string; source?: string; env?: Record<string, string> }): Record<string, string> {
-  return { ...identityEnv({ ...(who.openid !== undefined ? { openid: who.openid } : {}), ...(who.source !== undefined ? { source: who.source } : {}) }), ADMIN_OPENIDS: ADMIN, ...who.env }
+  return { ...identityEnv({ ...(who.openid !== undefined ? { openid: who.openid } : {}), ...(who.source !== undefined ? { source: who.source } : {}) }), ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV, ...who.env }
 }
 
 async function run(fn: () => Promise<Result | PurgeResult>) {
@@ -164,7 +171,8 @@ describe.each([
     ['the upload fails', 'upload'],
   ])('%s: the answer is an error and no file is left', async (_what, fault) => {
     tier.fault(fault)
-    const { result } = await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })
+    // An admin: a user's read would meet the failing database at its ownership lookup first.
+    const { result } = await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: ADMIN })
     expect(result).toMatchObject({ ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', hint: expect.stringContaining('storage') } })
     tier.fault('none')
     expect(tier.files().size).toBe(0)

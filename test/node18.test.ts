@@ -9,6 +9,7 @@ import * as path from 'path'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../src/harness/bootstrap'
 import { type FakeGateway, startGateway } from '../src/harness/gateway'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 
 const NODE18 = process.env.NODE18_BIN
 const have = NODE18 !== undefined && fs.existsSync(NODE18)
@@ -17,11 +18,13 @@ if (!have) process.stderr.write('Node 18.15 tests skipped: set NODE18_BIN (see .
 const withNode18 = have ? describe : describe.skip
 const FUNCTION_DIR = path.resolve(__dirname, '..', 'cloudfunctions', 'getOrder')
 const ADMIN = 'oADMIN-node18-0000001'
+const USER = 'oUSER-node18-000001'
 
 withNode18('the committed bundle on Node 18.15', () => {
   let gateway: FakeGateway
   beforeAll(async () => {
     gateway = await startGateway()
+    seedOwners(gateway.db, demoOwnerRecords(USER))
   })
   afterAll(() => gateway.close())
   const run = (event: unknown, env: Record<string, string>) => runUnderBootstrap({ functionDir: FUNCTION_DIR, event, env: { ...gateway.sdkEnv(), ...env }, timeoutSec: 10, nodeBin: NODE18! })
@@ -32,8 +35,8 @@ withNode18('the committed bundle on Node 18.15', () => {
   })
 
   test.each([
-    ['a GBK label, decoded', { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, identityEnv({ openid: 'oUSER-node18-000001' }), { ok: true, order: { printHtml: expect.stringContaining('申通快递') } }],
-    ['a label stored as a file', { orderId: '01234567890123456789', deliveryId: 'SF', printHtmlAs: 'file' }, identityEnv({ openid: 'oUSER-node18-000001' }), { ok: true, order: { printHtmlFile: { expiresAt: expect.any(String) } } }],
+    ['a GBK label, decoded', { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV }, { ok: true, order: { printHtml: expect.stringContaining('申通快递') } }],
+    ['a label stored as a file', { orderId: '01234567890123456789', deliveryId: 'SF', printHtmlAs: 'file' }, { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV }, { ok: true, order: { printHtmlFile: { expiresAt: expect.any(String) } } }],
     [
       'a batch with a 1.5 MB label offloaded and an unknown order',
       { orders: [{ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'DEMO-LARGE-0001', deliveryId: 'SF' }, { orderId: 'NO-SUCH', deliveryId: 'SF' }] },

@@ -8,6 +8,11 @@ export interface CallerIdentity {
   openid?: string
   /** `SOURCE`, split: `['wx_client', 'scf']` for a mini program calling a function calling us */
   source: string[]
+  /**
+   * The chain has an empty or padded hop (`wx_trigger,,scf`, `" wx_trigger"`, `wx_trigger,`).
+   * The platform never sends one, so such a call is refused, never normalised.
+   */
+  sourceMalformed?: true
   /** cross-account calls: the calling account's user and AppID */
   fromOpenid?: string
   fromAppid?: string
@@ -16,7 +21,9 @@ export interface CallerIdentity {
 /** Reads a `getWXContext()` answer. The SDK turns digits-only values into numbers; they are read back. */
 export function callerIdentity(wxContext: unknown): CallerIdentity {
   const ctx = typeof wxContext === 'object' && wxContext !== null ? (wxContext as Record<string, unknown>) : {}
-  const identity: CallerIdentity = { source: sourceChain(ctx.SOURCE) }
+  const source = sourceChain(ctx.SOURCE)
+  const identity: CallerIdentity = { source }
+  if (source.some((hop) => !SOURCE_HOP.test(hop))) identity.sourceMalformed = true
   const openid = text(ctx.OPENID)
   const fromOpenid = text(ctx.FROM_OPENID)
   const fromAppid = text(ctx.FROM_APPID)
@@ -35,20 +42,22 @@ export function toIdentity(caller: CallerIdentity | string | undefined): CallerI
 
 /** The chain as the log and messages show it. */
 export function describeSource(identity: CallerIdentity): string {
-  return identity.source.length ? identity.source.join(',') : '(none)'
+  if (identity.source.length === 0) return '(none)'
+  const chain = identity.source.join(',')
+  // Quoted when malformed, so the log shows the padding; bounded, since it is the caller's text.
+  return identity.sourceMalformed ? JSON.stringify(chain.slice(0, 80)) : chain
 }
 
 export function isCrossAccount(identity: CallerIdentity): boolean {
   return identity.fromOpenid !== undefined || identity.fromAppid !== undefined
 }
 
+/** One hop of a source chain, as the platform names them and as TRUSTED_SOURCES takes them. */
+export const SOURCE_HOP = /^[A-Za-z0-9_.-]{1,64}$/
+
 function sourceChain(raw: unknown): string[] {
   const s = text(raw)
-  if (s === undefined) return []
-  return s
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
+  return s === undefined ? [] : s.split(',')
 }
 
 function text(v: unknown): string | undefined {

@@ -15,7 +15,7 @@ const server = (source: string): CallerIdentity => ({ source: source === '' ? []
 type Expected = false | { openid: string | undefined; role: string }
 
 describe('decideAccess: callers with an OPENID', () => {
-  const base = cfg({ ADMIN_OPENIDS: ` ${ADMIN} , ,oADMIN-2 ` })
+  const base = cfg({ ADMIN_OPENIDS: ` ${ADMIN} , ,oADMIN-2 `, ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'order_owners' })
   test.each<[string, CallerIdentity, { openid?: string; batch: boolean }, AccessConfig, Expected]>([
     ['a user reads with its own OPENID', user(USER), { batch: false }, base, { openid: USER, role: 'user' }],
     ['a user may name itself', user(USER), { openid: USER, batch: false }, base, { openid: USER, role: 'user' }],
@@ -27,6 +27,7 @@ describe('decideAccess: callers with an OPENID', () => {
     ['an admin may batch', user(ADMIN), { batch: true }, base, { openid: ADMIN, role: 'admin' }],
     ['admin list entries are trimmed', user('oADMIN-2'), { batch: true }, base, { openid: 'oADMIN-2', role: 'admin' }],
     ['admin-only refuses users', user(USER), { batch: false }, cfg({ ACCESS_POLICY: 'admin-only' }), false],
+    ['the default (admin-only) refuses users', user(USER), { batch: false }, cfg({}), false],
     ['admin-only admits admins', user(ADMIN), { batch: false }, cfg({ ACCESS_POLICY: 'admin-only', ADMIN_OPENIDS: ADMIN }), { openid: ADMIN, role: 'admin' }],
   ])('%s', (_name, identity, request, config, expected) => check(decideAccess(identity, request, config), expected))
 })
@@ -59,6 +60,25 @@ describe('decideAccess: no OPENID is not by that fact a server', () => {
     check(decideAccess(server('wx_trigger'), { batch: true }, trust), { openid: undefined, role: 'server' })
   })
 
+  test.each([
+    ['an empty hop', 'wx_trigger,,scf'],
+    ['a padded hop', ' wx_trigger'],
+    ['a trailing comma', 'wx_trigger,'],
+    ['padding inside', 'wx_client, scf'],
+  ])('a SOURCE with %s is refused, never normalised', (_name, chain) => {
+    const identity = callerIdentity({ SOURCE: chain })
+    expect(identity.sourceMalformed).toBe(true)
+    const d = decideAccess(identity, { batch: false }, trust)
+    expect(d).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringContaining(JSON.stringify(chain)) } })
+    // The same shape in TRUSTED_SOURCES is refused as configuration too (an empty entry).
+    if (chain.includes(',,') || chain.endsWith(',')) expect(readAccessConfig({ TRUSTED_SOURCES: chain })).toMatchObject({ ok: false })
+  })
+
+  test('an admin with a malformed SOURCE is refused too', () => {
+    const d = decideAccess(callerIdentity({ OPENID: ADMIN, SOURCE: 'wx_client,' }), { batch: false }, cfg({ ADMIN_OPENIDS: ADMIN }))
+    expect(d).toMatchObject({ ok: false, role: 'user' })
+  })
+
   test('the refusal names the source and the variable to change', () => {
     const d = decideAccess(server('wx_client,scf'), { batch: false }, trust)
     expect(d).toMatchObject({ ok: false, role: 'anonymous', error: { code: 'PERMISSION_DENIED', message: expect.stringContaining('wx_client,scf'), hint: expect.stringContaining('TRUSTED_SOURCES') } })
@@ -88,10 +108,19 @@ describe('readAccessConfig', () => {
     const r = readAccessConfig({ ACCESS_POLICY: 'everyone' })
     expect(r).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR' } })
   })
+  test('ACCESS_POLICY=own without ORDER_OWNERS_COLLECTION is a CONFIG_ERROR naming both', () => {
+    expect(readAccessConfig({ ACCESS_POLICY: 'own' })).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('ORDER_OWNERS_COLLECTION'), hint: expect.stringContaining('admin-only') } })
+    expect(readAccessConfig({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'bad name!' })).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR' } })
+    expect(cfg({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'order_owners' })).toMatchObject({ policy: 'own', ownersCollection: 'order_owners' })
+  })
+  test('a plain user refused by the default is told how to enable ownership', () => {
+    const d = decideAccess(user(USER), { batch: false }, cfg({}))
+    expect(d).toMatchObject({ ok: false, error: { hint: expect.stringMatching(/ORDER_OWNERS_COLLECTION.*ACCESS_POLICY=own/) } })
+  })
   test('defaults', () => {
     expect(readAccessConfig({})).toEqual({
       ok: true,
-      config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: false, trustedSources: new Set(['wx_http', 'wx_trigger', 'scf']), trustedFromAppids: new Set() },
+      config: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: false, trustedSources: new Set(['wx_http', 'wx_trigger', 'scf']), trustedFromAppids: new Set() },
     })
   })
   test('TRUSTED_SOURCES is split and trimmed', () => {
@@ -114,7 +143,8 @@ describe('callerIdentity', () => {
     [{ OPENID: 'oX', SOURCE: 'wx_client' }, { openid: 'oX', source: ['wx_client'] }],
     [{ OPENID: 12345 }, { openid: '12345', source: [] }],
     [{ OPENID: '' }, { source: [] }],
-    [{ SOURCE: 'wx_client, scf' }, { source: ['wx_client', 'scf'] }],
+    [{ SOURCE: 'wx_client,scf' }, { source: ['wx_client', 'scf'] }],
+    [{ SOURCE: 'wx_client, scf' }, { source: ['wx_client', ' scf'], sourceMalformed: true }],
     [{ FROM_OPENID: 'oF', FROM_APPID: 'wxF', SOURCE: 'scf' }, { fromOpenid: 'oF', fromAppid: 'wxF', source: ['scf'] }],
     [{}, { source: [] }],
     [null, { source: [] }],

@@ -1,7 +1,7 @@
 import { lastGoodRead } from '../env/lastGood'
 import { build } from '../errors/toOrderError'
 import type { OrderError } from '../types'
-import { type CallerIdentity, describeSource, isCrossAccount } from './identity'
+import { type CallerIdentity, describeSource, isCrossAccount, SOURCE_HOP } from './identity'
 
 /** The server-side sources a function may trust by default: the HTTP API, timers, sibling functions. */
 export const DEFAULT_TRUSTED_SOURCES: readonly string[] = ['wx_http', 'wx_trigger', 'scf']
@@ -9,13 +9,17 @@ export const DEFAULT_TRUSTED_SOURCES: readonly string[] = ['wx_http', 'wx_trigge
 /** Sources that mean a person's device or a tool started the chain, not a server of the operator's. */
 const CLIENT_SOURCES: ReadonlySet<string> = new Set(['wx_client', 'wx_devtools', 'wx_unknown', 'wx_localdebug', 'wx_crawler'])
 
-const SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 const APPID = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Deployment settings of the access rules, read from the environment. */
 export interface AccessConfig {
   adminOpenids: ReadonlySet<string>
   policy: 'own' | 'admin-only'
+  /**
+   * The collection of `{ orderId, deliveryId, openid }` documents that prove a plain user's
+   * ownership of an order (`ORDER_OWNERS_COLLECTION`); required by `policy: 'own'`.
+   */
+  ownersCollection?: string
   trustServerCallers: boolean
   /**
    * Sources a call with no OPENID may come through (`TRUSTED_SOURCES`). `'any'` is for a Node
@@ -28,15 +32,28 @@ export interface AccessConfig {
 
 export type AccessConfigResult = { ok: true; config: AccessConfig } | { ok: false; error: OrderError }
 
-/** Deployment settings of the access rules, from ACCESS_POLICY, TRUSTED_SOURCES, TRUSTED_FROM_APPIDS, ADMIN_OPENIDS and TRUST_SERVER_CALLERS. */
-export const readAccessConfig = lastGoodRead(['ACCESS_POLICY', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS'], parseAccessConfig)
+/** A database collection name, as CloudBase takes it. */
+export const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
+
+/** Deployment settings of the access rules, from ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUSTED_SOURCES, TRUSTED_FROM_APPIDS, ADMIN_OPENIDS and TRUST_SERVER_CALLERS. */
+export const readAccessConfig = lastGoodRead(['ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS'], parseAccessConfig)
 
 function parseAccessConfig(env: Record<string, string | undefined>): AccessConfigResult {
-  const policy = env.ACCESS_POLICY === undefined || env.ACCESS_POLICY === '' ? 'own' : env.ACCESS_POLICY
+  const policy = env.ACCESS_POLICY === undefined || env.ACCESS_POLICY === '' ? 'admin-only' : env.ACCESS_POLICY
   if (policy !== 'own' && policy !== 'admin-only') {
-    return configError(`ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "own" (the default) or "admin-only".')
+    return configError(`ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "admin-only" (the default) or "own" (with ORDER_OWNERS_COLLECTION).')
   }
-  const sources = env.TRUSTED_SOURCES === undefined ? { ok: true as const, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(env.TRUSTED_SOURCES, SOURCE_NAME)
+  const owners = env.ORDER_OWNERS_COLLECTION === undefined || env.ORDER_OWNERS_COLLECTION === '' ? undefined : env.ORDER_OWNERS_COLLECTION
+  if (owners !== undefined && !COLLECTION_NAME.test(owners)) {
+    return configError(`ORDER_OWNERS_COLLECTION is "${owners.slice(0, 40)}", which is not a collection name.`, 'Use letters, digits, _ and -, starting with a letter.')
+  }
+  if (policy === 'own' && owners === undefined) {
+    return configError(
+      'ACCESS_POLICY is "own" but ORDER_OWNERS_COLLECTION is not set, so no order can be proven to be a user\'s.',
+      'Set ORDER_OWNERS_COLLECTION to the database collection where your order flow records { orderId, deliveryId, openid } (see recordOrderOwner), or set ACCESS_POLICY to "admin-only".',
+    )
+  }
+  const sources = env.TRUSTED_SOURCES === undefined ? { ok: true as const, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(env.TRUSTED_SOURCES, SOURCE_HOP)
   if (!sources.ok) {
     return configError(
       `TRUSTED_SOURCES is malformed: ${sources.why}.`,
@@ -58,6 +75,7 @@ function parseAccessConfig(env: Record<string, string | undefined>): AccessConfi
     config: {
       adminOpenids,
       policy,
+      ...(owners !== undefined ? { ownersCollection: owners } : {}),
       trustServerCallers: env.TRUST_SERVER_CALLERS === '1',
       trustedSources: new Set(sources.list),
       trustedFromAppids: new Set(appids.list),
@@ -71,14 +89,17 @@ function parseAccessConfig(env: Record<string, string | undefined>): AccessConfi
  */
 export const trustServerCallers = (): AccessConfigResult => ({
   ok: true,
-  config: { adminOpenids: new Set(), policy: 'own', trustServerCallers: true, trustedSources: 'any', trustedFromAppids: new Set() },
+  config: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: true, trustedSources: 'any', trustedFromAppids: new Set() },
 })
 
 /** What the caller claims to be, for the log line whether or not it is served. */
 export type Role = 'admin' | 'user' | 'server' | 'cross-account' | 'anonymous'
 
 export type Decision =
-  /** allowed; `openid` is what goes upstream (undefined: none) */
+  /**
+   * allowed; `openid` is what goes upstream (undefined: none). A plain `user` is allowed only
+   * subject to proof of ownership of the order, which the handler looks up before WeChat is called.
+   */
   | { ok: true; openid: string | undefined; role: 'admin' | 'user' | 'server' }
   | { ok: false; error: OrderError; role: Role }
 
@@ -86,8 +107,9 @@ export type Decision =
  * Decides who may read what, from the caller's platform identity only (never the event).
  * `request.openid` is the event's `openid`; `batch` marks a batch event.
  *
- * - An OPENID is a mini program user: an admin (ADMIN_OPENIDS) reads anything; anyone else reads
- *   with its own OPENID, single orders only (and nothing with ACCESS_POLICY=admin-only).
+ * - An OPENID is a mini program user: an admin (ADMIN_OPENIDS) reads anything. Anyone else reads
+ *   nothing under ACCESS_POLICY=admin-only (the default); under `own`, single orders with its own
+ *   OPENID, and only those an ownership record names it for (checked by the handler).
  * - No OPENID is not a server by that fact. It is one only with TRUST_SERVER_CALLERS=1 and every
  *   source of the chain in TRUSTED_SOURCES.
  * - A cross-account call (FROM_OPENID / FROM_APPID) is refused unless its AppID is listed in
@@ -95,6 +117,13 @@ export type Decision =
  */
 export function decideAccess(identity: CallerIdentity, request: { openid?: string; batch: boolean }, config: AccessConfig): Decision {
   const source = describeSource(identity)
+  if (identity.sourceMalformed) {
+    return deny(
+      identity.openid !== undefined ? 'user' : 'anonymous',
+      `The call's source chain ${source} has an empty or padded hop, which the platform never sends.`,
+      'Call through the platform: it names each source of the chain exactly (wx_client, scf, wx_trigger, …).',
+    )
+  }
   if (isCrossAccount(identity) && !(identity.fromAppid !== undefined && config.trustedFromAppids.has(identity.fromAppid))) {
     return deny(
       'cross-account',
@@ -106,7 +135,11 @@ export function decideAccess(identity: CallerIdentity, request: { openid?: strin
   if (caller === undefined) return decideServer(identity, request, config, source)
   if (config.adminOpenids.has(caller)) return { ok: true, openid: request.openid ?? caller, role: 'admin' }
   if (config.policy === 'admin-only') {
-    return deny('user', 'Only admins may read orders here (ACCESS_POLICY=admin-only).', "Add the caller's OPENID to ADMIN_OPENIDS.")
+    return deny(
+      'user',
+      'Only admins may read orders here (ACCESS_POLICY=admin-only, the default).',
+      "To let users read their own orders, record each order's owner ({ orderId, deliveryId, openid }, see recordOrderOwner) in a collection named by ORDER_OWNERS_COLLECTION and set ACCESS_POLICY=own; or add the caller's OPENID to ADMIN_OPENIDS.",
+    )
   }
   if (request.batch) {
     return deny('user', 'Batch reads are for admins and trusted server callers only.', "Read the orders one at a time, or add the caller's OPENID to ADMIN_OPENIDS.")

@@ -1,4 +1,5 @@
 import { ADMIN, captureOutput, fakeMain, USER } from '../../test/support/fakeMain'
+import { recordOrderOwner } from '../access/owners'
 import { demoOrders } from '../harness/backend'
 import { labelHtml } from '../harness/labels'
 import type { Result } from '../types'
@@ -203,6 +204,76 @@ describe('who may read what', () => {
     const r3 = await quiet(() => fromClient.main(SF, ctx()))
     expect(r3.ok === false && r3.error.code).toBe('PERMISSION_DENIED')
     expect(fromClient.fake.calls).toHaveLength(0)
+  })
+
+  describe('ownership: a plain user reads only orders recorded as theirs', () => {
+    const STRANGER = 'oSTRANGER-0000000000'
+    test.each([
+      ['a label', {}],
+      ['status only (printHtmlAs none)', { printHtmlAs: 'none' }],
+      ['a label as a file', { printHtmlAs: 'file' }],
+    ])('%s: the owner reads; another user is refused before WeChat', async (_name, extra) => {
+      const owner = fakeMain()
+      expect((await quiet(() => owner.main({ ...SF, ...extra }, ctx()))).ok).toBe(true)
+      expect(owner.fake.calls).toHaveLength(1)
+      const other = fakeMain({ openid: STRANGER })
+      const r = await quiet(() => other.main({ ...SF, ...extra }, ctx()))
+      expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringContaining('not recorded'), hint: expect.stringContaining('recordOrderOwner') } })
+      expect(other.fake.calls).toHaveLength(0)
+    })
+
+    test('recordOrderOwner writes what the lookup reads; the carrier is compared without regard to case', async () => {
+      const { main, fake } = fakeMain({ openid: STRANGER })
+      await recordOrderOwner(fake.database(), 'getorder_demo_owners', { orderId: SF.orderId, deliveryId: 'sf', openid: STRANGER })
+      expect((await quiet(() => main(SF, ctx()))).ok).toBe(true)
+      // Recording again replaces the owner: the first one no longer reads it.
+      await recordOrderOwner(fake.database(), 'getorder_demo_owners', { orderId: SF.orderId, deliveryId: 'SF', openid: 'oNEXT-00000000000000' })
+      expect(await quiet(() => main(SF, ctx()))).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+    })
+
+    test('a record for another carrier or another order proves nothing', async () => {
+      const { main, fake } = fakeMain({ openid: STRANGER })
+      await recordOrderOwner(fake.database(), 'getorder_demo_owners', { orderId: SF.orderId, deliveryId: 'YTO', openid: STRANGER })
+      await recordOrderOwner(fake.database(), 'getorder_demo_owners', { orderId: `${SF.orderId}0`, deliveryId: 'SF', openid: STRANGER })
+      expect(await quiet(() => main(SF, ctx()))).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+      expect(fake.calls).toHaveLength(0)
+    })
+
+    test('an admin reads without a record; the event openid does not stand in for one', async () => {
+      const admin = fakeMain({ openid: ADMIN })
+      expect((await quiet(() => admin.main({ orderId: 'NOT-RECORDED', deliveryId: 'SF' }, ctx()))).ok === false && admin.fake.calls.length).toBe(1)
+      const claims = fakeMain({ openid: STRANGER })
+      expect(await quiet(() => claims.main({ ...SF, openid: USER }, ctx()))).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+      expect(claims.fake.calls).toHaveLength(0)
+    })
+
+    test('the ownership lookup failing is an error naming the collection, and WeChat is not called', async () => {
+      const { main, fake } = fakeMain()
+      fake.storageFault = 'database'
+      const r = await quiet(() => main(SF, ctx()))
+      expect(r).toMatchObject({ ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', hint: expect.stringContaining('getorder_demo_owners') } })
+      expect(fake.calls).toHaveLength(0)
+    })
+
+    test('ACCESS_POLICY=own without ORDER_OWNERS_COLLECTION is a CONFIG_ERROR for everyone', async () => {
+      const { main, fake } = fakeMain({ openid: ADMIN, env: { ORDER_OWNERS_COLLECTION: '' } })
+      expect(await quiet(() => main(SF, ctx()))).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('ORDER_OWNERS_COLLECTION') } })
+      expect(fake.calls).toHaveLength(0)
+    })
+
+    test('the log line says whether ownership was proven, never whose', async () => {
+      const { main } = fakeMain()
+      const { output } = await captureOutput(() => main(SF, ctx()))
+      expect(JSON.parse(output.trim())).toMatchObject({ role: 'user', owner: 'proven' })
+      expect(output).not.toContain(USER)
+    })
+  })
+
+  test('ACCESS_POLICY unset (admin-only) refuses users with the way to enable ownership', async () => {
+    const { main, fake } = fakeMain({ env: { ACCESS_POLICY: '', ORDER_OWNERS_COLLECTION: '' } })
+    const r = await quiet(() => main(SF, ctx()))
+    expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', hint: expect.stringContaining('ACCESS_POLICY=own') } })
+    expect(fake.calls).toHaveLength(0)
   })
 
   test('ACCESS_POLICY=admin-only refuses users outright', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto'
 import { callerIdentity, describeSource } from '../access/identity'
+import { cloudOrderOwners, type OrderOwners, type OwnersDatabaseLike } from '../access/owners'
 import { readAccessConfig } from '../access/policy'
 import { type Clock, timeLimitMs } from '../clock/budget'
 import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
@@ -22,7 +23,7 @@ export type WxServerSdk = CloudLike &
     init(options: { env: unknown; timeout?: number }): void
     getWXContext(): unknown
     logger(): { info(o: object): void; error(o: object): void }
-    database(): DatabaseLike
+    database(): DatabaseLike & OwnersDatabaseLike
   }
 
 /**
@@ -50,9 +51,17 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let storage: LabelStorage | undefined
 
   const uploads = storageConcurrency(env.STORAGE_CONCURRENCY)
+  // The ownership records live in the environment's database, read by the cloud call's SDK.
+  let owners: { collection: string; records: OrderOwners } | undefined
   const common = {
     caller: () => platformIdentity(sdk, env),
     access: () => readAccessConfig(env),
+    owners: (collection: string | undefined) => {
+      // Off the cloud the real SDK's database fails with an unhandled rejection: no records there.
+      if (collection === undefined || !(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)) return undefined
+      if (owners?.collection !== collection) owners = { collection, records: cloudOrderOwners(sdk.database(), collection) }
+      return owners.records
+    },
     logger,
     batchConcurrency: batchConcurrency(env.BATCH_CONCURRENCY),
     ...(uploads !== undefined ? { storageConcurrency: uploads } : {}),

@@ -74,11 +74,10 @@ class Attempt<T> implements CallOptions {
 }
 
 /** The step a wait belongs to, named when its deadline passes. */
-export type Step = 'wechat' | 'storage'
+export type Step = 'wechat' | 'storage' | 'owners'
+
+const STEP_NAMES: Record<Step, string> = { wechat: 'WeChat', storage: 'Label storage', owners: 'The ownership records' }
 
 function timeoutError(step: Step): UpstreamError {
-  return new UpstreamError(
-    'timeout',
-    step === 'wechat' ? "WeChat did not answer inside the function's time budget." : "Label storage did not answer inside the function's time budget.",
-  )
+  return new UpstreamError('timeout', `${STEP_NAMES[step]} did not answer inside the function's time budget.`)
 }

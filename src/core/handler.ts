@@ -1,10 +1,12 @@
 import { randomUUID } from 'crypto'
 import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
+import type { OrderOwners } from '../access/owners'
 import { type AccessConfigResult, decideAccess } from '../access/policy'
 import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
 import type { RetryPolicy } from '../clock/retry'
 import { validateEvent } from '../event/validate'
-import { internalError } from '../errors/toOrderError'
+import { build, internalError, toOrderError } from '../errors/toOrderError'
+import { UpstreamError } from '../errors/upstream'
 import { RESULT_LIMIT_BYTES, STORAGE_CONCURRENCY } from '../label/deliver'
 import { type LabelSession, type LabelStorage, ownerKey } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
@@ -29,6 +31,11 @@ export interface GetOrderDeps {
   caller: () => CallerIdentity | string | undefined
   /** the access rules' settings, read per invocation */
   access: () => AccessConfigResult
+  /**
+   * The ownership records of `ORDER_OWNERS_COLLECTION` (the access settings' `ownersCollection`),
+   * which a plain user's read needs (`ACCESS_POLICY=own`). Without it no plain user is served.
+   */
+  owners?: (collection: string | undefined) => OrderOwners | undefined
   storage?: LabelStorage
   logger?: Logger
   clock?: Clock
@@ -116,6 +123,10 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const decision = decideAccess(identity, asked, settings.config)
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
+      if (decision.role === 'user' && valid.kind === 'single') {
+        const refused = await proveOwnership(valid.event, decision.openid!, settings.config.ownersCollection)
+        if (refused !== undefined) return fail(refused)
+      }
       const storage = deps.storage
       const role = decision.role
       // Opened at the first label stored: most answers store nothing, and the owner is a hash.
@@ -145,6 +156,30 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       line.mode = 'batch'
       line.orders = valid.event.orders.length
       return readBatch(flow, valid.event)
+    }
+
+    /** A plain user reads only an order the merchant recorded as theirs; WeChat is not asked otherwise. */
+    async function proveOwnership(order: { orderId: string; deliveryId: string }, openid: string, collection: string | undefined): Promise<OrderError | undefined> {
+      const owners = deps.owners?.(collection)
+      if (owners === undefined) {
+        return build('CONFIG_ERROR', 'Plain users may read orders only with ownership records, and none are configured.', 'Set ORDER_OWNERS_COLLECTION (and ACCESS_POLICY=own), or pass owners to the handler.')
+      }
+      let owned: boolean
+      try {
+        owned = await callBefore(budget, () => owners.owns(order, openid), 'owners')
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err
+        const error = toOrderError(err)
+        if (err.kind !== 'timeout') error.hint = `Check that the database collection ${collection ?? '(ORDER_OWNERS_COLLECTION)'} exists and that the function may read it.`
+        return error
+      }
+      line.owner = owned ? 'proven' : 'none'
+      if (owned) return undefined
+      return build(
+        'PERMISSION_DENIED',
+        "The order is not recorded as the caller's, so it may not be read.",
+        "Orders are readable by the user the merchant's order flow recorded as owner (recordOrderOwner into ORDER_OWNERS_COLLECTION); check the order id and carrier, or read as an admin.",
+      )
     }
 
     async function settle(labels: LabelSession, keep: ReadonlySet<string>) {

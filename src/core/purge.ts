@@ -46,7 +46,7 @@ export function createPurgeHandler(deps: PurgeDeps) {
     return result
 
     async function run(): Promise<PurgeResult> {
-      const fromTimer = identity.openid === undefined && !isCrossAccount(identity) && identity.source.length === 1 && identity.source[0] === 'wx_trigger'
+      const fromTimer = identity.openid === undefined && !identity.sourceMalformed && !isCrossAccount(identity) && identity.source.length === 1 && identity.source[0] === 'wx_trigger'
       line.role = fromTimer ? 'timer' : identity.openid !== undefined ? 'user' : 'anonymous'
       if (!fromTimer) {
         return {

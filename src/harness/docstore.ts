@@ -53,13 +53,13 @@ export function createDocStore(): DocStore {
           return 0
         })
       }
-      return docs.slice(0, options.limit ?? 100).map((d) => structuredClone(d))
+      return docs.slice(0, options.limit ?? 100).map((d) => clone(d))
     },
     set(name, id, data) {
       ops.push({ op: 'set', collection: name })
       const c = coll(name)
       const created = !c.has(id)
-      c.set(id, { ...structuredClone(data), _id: id })
+      c.set(id, { ...clone(data), _id: id })
       return { created }
     },
     remove(name, query, multi) {
@@ -107,4 +107,9 @@ function compare(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0
   // Mixed or missing types never match a range, as in MongoDB-style stores.
   return Number.NaN
+}
+
+/** Documents are JSON-shaped; a JSON copy also runs where structuredClone is missing (jsdom). */
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T
 }

@@ -5,6 +5,7 @@ import * as protobuf from 'protobufjs'
 import { EJSON } from 'bson'
 import { createBackend, type FakeBackend } from './backend'
 import { CollectionMissing, createDocStore, type DocStore } from './docstore'
+import { DEMO_OWNERS_COLLECTION } from './owners'
 
 /** The wire messages of a cloud call, as wx-server-sdk 4.0.2 and @cloudbase/node-sdk send them. */
 const proto = protobuf.Root.fromJSON({
@@ -264,7 +265,8 @@ export async function startGateway(
     storageLatencyMs: options.storageLatencyMs ?? 0,
     resetStorage() {
       gateway.files.clear()
-      gateway.db.collections.clear()
+      // The ownership records are the merchant's data, not something the function stored.
+      for (const name of [...gateway.db.collections.keys()]) if (name !== DEMO_OWNERS_COLLECTION) gateway.db.collections.delete(name)
       gateway.db.ops.length = 0
       gateway.tempUrlRequests.length = 0
       gateway.deleteRequests.length = 0

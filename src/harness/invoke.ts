@@ -1,7 +1,9 @@
 import * as path from 'path'
+import type { OrderOwnerRecord } from '../access/owners'
 import { createBackend, isScenario, SCENARIOS } from './backend'
 import { type BootstrapRun, runUnderBootstrap } from './bootstrap'
 import { startGateway } from './gateway'
+import { seedOwners } from './owners'
 import { startWechatServer } from './wechatServer'
 
 export interface InvokeOptions {
@@ -17,6 +19,8 @@ export interface InvokeOptions {
   live?: string
   /** keep the fake upstream open after the run (its temp URLs serve stored labels); call close() */
   hold?: boolean
+  /** ownership records the fake database starts with (not with live) */
+  owners?: { collection: string; records: OrderOwnerRecord[] }
 }
 
 export type Invoked =
@@ -52,19 +56,22 @@ export async function invokeOnce(o: InvokeOptions): Promise<Invoked> {
     if (!isScenario(scenario)) return { ok: false, problem: `Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.` }
     const label = scenario === 'normal' ? '' : `, scenario ${scenario}`
     const transport = o.transport ?? 'cloud'
+    if (transport !== 'https' && transport !== 'cloud') return { ok: false, problem: '--transport takes cloud or https.' }
+    // The function's storage and database are CloudBase's whatever the transport, as deployed.
+    const gateway = await startGateway({ backend: createBackend({ scenario }) })
+    if (o.owners) seedOwners(gateway.db, o.owners.records, o.owners.collection)
+    Object.assign(env, gateway.sdkEnv())
+    close = () => gateway.close()
+    where = `fake gateway ${gateway.url}${label}`
     if (transport === 'https') {
       const server = await startWechatServer({ backend: createBackend({ scenario }) })
-      close = () => server.close()
+      close = async () => {
+        await server.close()
+        await gateway.close()
+      }
       Object.assign(env, server.httpsEnv())
       via = 'the HTTPS API'
       where = `fake WeChat API server ${server.baseUrl}${label}`
-    } else if (transport === 'cloud') {
-      const gateway = await startGateway({ backend: createBackend({ scenario }) })
-      close = () => gateway.close()
-      Object.assign(env, gateway.sdkEnv())
-      where = `fake gateway ${gateway.url}${label}`
-    } else {
-      return { ok: false, problem: '--transport takes cloud or https.' }
     }
   }
   let held = false

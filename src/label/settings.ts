@@ -1,4 +1,5 @@
 import { lastGoodRead } from '../env/lastGood'
+import { COLLECTION_NAME } from '../access/policy'
 import { build } from '../errors/toOrderError'
 import type { OrderError } from '../types'
 
@@ -7,7 +8,6 @@ export const DEFAULT_LABEL_TTL_HOURS = 24
 export const MIN_LABEL_TTL_HOURS = 1
 export const MAX_LABEL_TTL_HOURS = 720
 export const DEFAULT_RECORDS_COLLECTION = 'getorder_labels'
-const COLLECTION = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
 
 /** How long stored labels live and where they are recorded (`LABEL_TTL_HOURS`, `LABEL_RECORDS_COLLECTION`). */
 export interface LabelSettings {
@@ -34,7 +34,7 @@ function parseLabelSettings(env: Record<string, string | undefined>): LabelSetti
     }
   }
   const collection = env.LABEL_RECORDS_COLLECTION === undefined || env.LABEL_RECORDS_COLLECTION === '' ? DEFAULT_RECORDS_COLLECTION : env.LABEL_RECORDS_COLLECTION
-  if (!COLLECTION.test(collection)) {
+  if (!COLLECTION_NAME.test(collection)) {
     return {
       ok: false,
       error: build(

@@ -1,12 +1,16 @@
 import { createBackend } from '../../src/harness/backend'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
 import { type CloudCaller, createGetOrderClient, GetOrderError } from '../../miniprogram/lib/client'
 
 /** A fake wx.cloud that runs the real function in-process, as the platform would, and counts calls. */
 function fakeWxCloud(env: Record<string, string> = {}) {
-  const fullEnv = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y', WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: 'oUSER-000000000000', ...env }
+  const user = 'oUSER-000000000000'
+  const fullEnv = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y', WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: user, ...OWNERSHIP_ENV, ...env }
   const sdk = createFakeCloud({ backend: createBackend(), env: fullEnv })
+  // The merchant recorded the user's orders, one of them unknown to WeChat (it answers 9300528).
+  seedOwners(sdk.db, [...demoOwnerRecords(user), { orderId: 'NO-SUCH', deliveryId: 'SF', openid: user }])
   const main = createCloudMain(sdk as unknown as WxServerSdk, fullEnv)
   const calls: { name: string; data: Record<string, unknown> }[] = []
   const cloud: CloudCaller = {

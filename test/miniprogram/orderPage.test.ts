@@ -10,6 +10,7 @@ import { TextDecoder, TextEncoder } from 'util'
 import { createCloudMain, type WxServerSdk } from '../../src/cloud/entry'
 import { createBackend } from '../../src/harness/backend'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
 
 // What jsdom lacks and the simulator's dependencies use.
 Object.assign(globalThis, { TextDecoder, TextEncoder, setImmediate: (fn: () => void) => setTimeout(fn, 0) })
@@ -23,8 +24,11 @@ let callFunction: CallFunction
 
 /** wx.cloud as the platform gives it to the page: JSON in, the function's answer out. */
 function realFunction(): CallFunction {
-  const env = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y', WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: USER, TCB_SOURCE: 'wx_client' }
-  const main = createCloudMain(createFakeCloud({ backend: createBackend(), env }) as unknown as WxServerSdk, env)
+  const env = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y', WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: USER, TCB_SOURCE: 'wx_client', ...OWNERSHIP_ENV }
+  const sdk = createFakeCloud({ backend: createBackend(), env })
+  // The merchant recorded the user's orders, one of them unknown to WeChat (it answers 9300528).
+  seedOwners(sdk.db, [...demoOwnerRecords(USER), { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF', openid: USER }])
+  const main = createCloudMain(sdk as unknown as WxServerSdk, env)
   return async ({ data }) => {
     const write = process.stdout.write
     process.stdout.write = () => true

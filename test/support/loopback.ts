@@ -1,5 +1,7 @@
 import { type FakeGateway, startGateway } from '../../src/harness/gateway'
+import { demoOwnerRecords, seedOwners } from '../../src/harness/owners'
 import { type FakeWechatServer, startWechatServer } from '../../src/harness/wechatServer'
+import { USER } from './scenarios'
 
 export interface Loopback {
   gateway: FakeGateway
@@ -15,6 +17,8 @@ export interface Loopback {
 export async function startLoopback(options: { wechat?: boolean } = {}): Promise<Loopback> {
   const saved = { ...process.env }
   const gateway = await startGateway()
+  // USER owns every demo order, so a plain user's read is served under OWNERSHIP_ENV.
+  seedOwners(gateway.db, demoOwnerRecords(USER))
   const wechat = options.wechat ? await startWechatServer() : undefined
   Object.assign(process.env, gateway.sdkEnv())
   return {

@@ -31,7 +31,11 @@ export const SCENARIO_TABLE: Scenario[] = [
   { name: "the API doc's example answer", backend: 'doc-example', event: SF, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_NOT_HTML'] }, calls: 1 },
   { name: 'a missing print_html', backend: 'normal', event: { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' }, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_MISSING'] }, calls: 1 },
   { name: 'an odd order_status', backend: 'normal', event: { orderId: 'DEMO-ODDSTATUS-0001', deliveryId: 'EMS' }, caller: USER, expect: { ok: true, warnings: ['UNKNOWN_ORDER_STATUS'], status: 'unknown' }, calls: 1 },
-  { name: 'an unknown order (9300528)', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: USER, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 9300528 }, calls: 1 },
+  // An admin: no user owns an order that does not exist, so a user is refused before WeChat.
+  { name: 'an unknown order (9300528)', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: ADMIN, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 9300528 }, calls: 1 },
+  { name: 'a user reading an order not recorded as theirs', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: USER, expect: { ok: false, code: 'PERMISSION_DENIED' }, calls: 0 },
+  { name: "a user reading another user's order", backend: 'normal', event: SF, caller: 'oOTHER-abcdefghijklmno', expect: { ok: false, code: 'PERMISSION_DENIED' }, calls: 0 },
+  { name: 'a user with ACCESS_POLICY unset (admin-only)', backend: 'normal', event: SF, caller: USER, env: { ACCESS_POLICY: '' }, expect: { ok: false, code: 'PERMISSION_DENIED' }, calls: 0 },
   { name: 'errcode 40001', backend: 'errcode-40001', event: SF, caller: USER, expect: { ok: false, code: 'AUTH_ERROR', wxErrCode: 40001 }, calls: 1, httpsCalls: 2 },
   { name: 'errcode 47001', backend: 'errcode-47001', event: SF, caller: USER, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 47001 }, calls: 1 },
   { name: 'platform -604101', backend: 'platform--604101', event: SF, caller: USER, expect: { ok: false, code: 'CONFIG_ERROR', wxErrCode: -604101 }, calls: 1, cloudOnly: true },
