@@ -111,7 +111,7 @@ describe('large labels and label files through the real SDK and the gateway', ()
     expect(r.order.printHtml).toBeNull()
     const file = r.order.printHtmlFile!
     // Named by content under the caller's hashed prefix: no order id or openid in the path.
-    expect(file.fileID).toMatch(/^cloud:\/\/.*\/waybills\/u[0-9a-f]{20}\/\d+m-\d+\/[0-9a-f]{40}\.html$/)
+    expect(file.fileID).toMatch(/^cloud:\/\/.*\/waybills\/u[0-9a-f]{20}\/\d+m-\d+\/[0-9a-f]{40}-[0-9a-f]{12}\.html$/)
     expect(file.expiresAt).toEqual(expect.any(String))
     expect(file.bytes).toBeGreaterThan(1.5 * 1000 * 1000)
     const stored = h.gateway.files.get(file.fileID)!.toString('utf8')

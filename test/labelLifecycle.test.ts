@@ -11,6 +11,7 @@ import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend, type DemoOrder, type FakeBackend } from '../src/harness/backend'
 import { identityEnv } from '../src/harness/bootstrap'
 import type { Doc } from '../src/harness/docstore'
+import { SECRET_DOC } from '../src/label/records'
 import { createFakeCloud, type FakeCloud } from '../src/harness/fakeSdk'
 import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import type { StorageFault } from '../src/harness/gateway'
@@ -80,7 +81,7 @@ function fakeTier(): Tier {
       return run(() => main(event, { request_id: 'fake', time_limit_in_ms: who.limitMs ?? 3000 }))
     },
     files: () => sdk().files,
-    records: () => [...(sdk().db.collections.get(RECORDS)?.values() ?? [])],
+    records: () => [...(sdk().db.collections.get(RECORDS)?.values() ?? [])].filter((d) => d._id !== SECRET_DOC),
     tempUrlRequests: () => sdk().tempUrlRequests,
     fault: (f) => void (sdk().storageFault = f),
     latency: (ms) => void (sdk().storageLatencyMs = ms),
@@ -99,7 +100,7 @@ function realTier(): Tier {
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
     },
     files: () => loopback.gateway.files,
-    records: () => [...(loopback.gateway.db.collections.get(RECORDS)?.values() ?? [])],
+    records: () => [...(loopback.gateway.db.collections.get(RECORDS)?.values() ?? [])].filter((d) => d._id !== SECRET_DOC),
     tempUrlRequests: () => loopback.gateway.tempUrlRequests,
     fault: (f) => void (loopback.gateway.storageFault = f),
     latency: (ms) => void (loopback.gateway.storageLatencyMs = ms),
@@ -210,8 +211,8 @@ describe.each([
     clock.set(Math.max(...old.map((i) => Date.parse(i.order.printHtmlFile!.expiresAt))))
     const fresh = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
     const { result, log } = await tier.call(TIMER, { source: 'wx_trigger' })
-    expect(result).toEqual({ ok: true, purge: { deleted: 3, failed: 0, more: false }, requestId: expect.any(String) })
-    expect(log).toMatchObject({ msg: 'purgeLabels', role: 'timer', source: 'wx_trigger', deleted: 3 })
+    expect(result).toEqual({ ok: true, purge: { deleted: 3, failed: 0, stuck: 0, more: false }, requestId: expect.any(String) })
+    expect(log).toMatchObject({ msg: 'purgeLabels', role: 'timer', source: 'wx_trigger', deleted: 3, failed: 0, stuck: 0 })
     expect([...tier.files().keys()]).toEqual([fresh.fileID])
     expect(tier.records().map((r) => r.fileID)).toEqual([fresh.fileID])
     // Run twice, it changes nothing more.
@@ -222,6 +223,8 @@ describe.each([
     ['a mini program user, with userInfo added', { ...TIMER, userInfo: { appId: 'wx0', openId: USER } }, { openid: USER, source: 'wx_client' }],
     ['a trusted server source that is not the timer', TIMER, { source: 'wx_http', env: { TRUST_SERVER_CALLERS: '1' } }],
     ['a timer chain through another function', TIMER, { source: 'wx_trigger,scf', env: { TRUST_SERVER_CALLERS: '1' } }],
+    ['a padded timer source', TIMER, { source: ' wx_trigger', env: { TRUST_SERVER_CALLERS: '1' } }],
+    ['a timer source with an empty hop', TIMER, { source: 'wx_trigger,', env: { TRUST_SERVER_CALLERS: '1' } }],
   ])('a timer event from %s is refused and deletes nothing', async (_who, event, who) => {
     const stored = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
     clock.set(T0 + 48 * HOUR)

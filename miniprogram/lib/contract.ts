@@ -125,8 +125,10 @@ export type Result = SingleSuccess | BatchSuccess | Failure
 export interface PurgeReport {
   /** files deleted (or found already gone) whose records were removed */
   deleted: number
-  /** files whose deletion failed; their records stay for the next run */
+  /** files whose deletion failed; their records step aside and are tried again later */
   failed: number
+  /** of those, the ones that have failed PURGE_STUCK_AFTER (6) times or more: look at them */
+  stuck: number
   /** expired records still waiting: time ran out, or deletions failed */
   more: boolean
 }

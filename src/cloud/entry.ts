@@ -33,7 +33,13 @@ export type WxServerSdk = CloudLike &
  * const storage = cloudLabelStorage(cloud, { ttlMs: 24 * 3600_000, collection: 'getorder_labels' })
  */
 export function cloudLabelStorage(sdk: CloudStorageLike & { database(): DatabaseLike }, settings: LabelSettings, clock?: Clock): LabelStorage {
-  return labelStore({ files: cloudFiles(sdk), records: cloudRecords(sdk.database(), settings.collection), ttlMs: settings.ttlMs, ...(clock ? { clock } : {}) })
+  return labelStore({
+    files: cloudFiles(sdk),
+    records: cloudRecords(sdk.database(), settings.collection),
+    ttlMs: settings.ttlMs,
+    ...(settings.ownerSecret !== undefined ? { ownerSecret: settings.ownerSecret } : {}),
+    ...(clock ? { clock } : {}),
+  })
 }
 
 /**
@@ -81,7 +87,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
       // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
       // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
       const limit = timeLimitMs(context)
-      const key = `${limit}|${labels.settings.ttlMs}|${labels.settings.collection}`
+      const key = `${limit}|${labels.settings.ttlMs}|${labels.settings.collection}|${labels.settings.ownerSecret ?? ''}`
       if (inCloud && initializedFor !== key) {
         sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV, timeout: limit })
         initializedFor = key

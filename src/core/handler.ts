@@ -8,7 +8,7 @@ import { validateEvent } from '../event/validate'
 import { build, internalError, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
 import { RESULT_LIMIT_BYTES, STORAGE_CONCURRENCY } from '../label/deliver'
-import { type LabelSession, type LabelStorage, ownerKey } from '../label/store'
+import type { LabelSession, LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
 import type { Transport } from '../transport/types'
@@ -129,8 +129,8 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       }
       const storage = deps.storage
       const role = decision.role
-      // Opened at the first label stored: most answers store nothing, and the owner is a hash.
-      const labels = () => (session ??= storage!.session(ownerKey({ ...(identity.openid !== undefined ? { openid: identity.openid } : {}), role })))
+      // Opened at the first label stored: most answers store nothing, and the owner is a keyed hash.
+      const labels = () => (session ??= storage!.session(identity.openid !== undefined ? { openid: identity.openid, role } : { role }))
 
       const calls: CallContext = { budget, clock, random, attempts }
       if (deps.retry) calls.retry = deps.retry

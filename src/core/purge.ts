@@ -59,7 +59,7 @@ export function createPurgeHandler(deps: PurgeDeps) {
           ),
         }
       }
-      if (deps.storage === undefined) return { ok: true, purge: { deleted: 0, failed: 0, more: false }, requestId }
+      if (deps.storage === undefined) return { ok: true, purge: { deleted: 0, failed: 0, stuck: 0, more: false }, requestId }
       try {
         return { ok: true, purge: await deps.storage.purge(budget.deadline), requestId }
       } catch (err) {

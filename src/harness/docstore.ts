@@ -21,6 +21,8 @@ export interface DocStore {
   /** replaces the whole document (upsert) */
   set(name: string, id: string, data: Record<string, unknown>): { created: boolean }
   remove(name: string, query: Query, multi: boolean): number
+  /** sets `fields` on every matching document (the `where().update()` of the SDK); the count updated */
+  update(name: string, query: Query, fields: Record<string, unknown>): number
   /** every operation so far, for tests that count */
   readonly ops: { op: string; collection: string }[]
 }
@@ -61,6 +63,16 @@ export function createDocStore(): DocStore {
       const created = !c.has(id)
       c.set(id, { ...clone(data), _id: id })
       return { created }
+    },
+    update(name, query, fields) {
+      ops.push({ op: 'update', collection: name })
+      let n = 0
+      for (const d of coll(name).values()) {
+        if (!matches(d, query)) continue
+        Object.assign(d, clone(fields))
+        n++
+      }
+      return n
     },
     remove(name, query, multi) {
       ops.push({ op: 'remove', collection: name })

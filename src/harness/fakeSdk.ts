@@ -74,6 +74,7 @@ interface FakeQuery {
   limit(n: number): FakeQuery
   get(): Promise<{ data: Doc[]; errMsg: string }>
   remove(): Promise<{ stats: { removed: number }; errMsg: string }>
+  update(options: { data: Record<string, unknown> }): Promise<{ stats: { updated: number }; errMsg: string }>
 }
 
 /**
@@ -184,6 +185,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       limit: (n) => query(name, q, order, Math.min(n, 1000)),
       get: () => run('collection.get', () => ({ data: fake.db.find(name, q, { order, limit }), errMsg: 'collection.get:ok' })),
       remove: () => run('collection.remove', () => ({ stats: { removed: fake.db.remove(name, q, true) }, errMsg: 'collection.remove:ok' })),
+      update: ({ data }) => run('collection.update', () => ({ stats: { updated: fake.db.update(name, q, data) }, errMsg: 'collection.update:ok' })),
     })
     return {
       command: { lte: (v) => ({ $lte: v }), in: (list) => ({ $in: list }) },

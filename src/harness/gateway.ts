@@ -216,8 +216,15 @@ export async function startGateway(
           return reply({ requestId, data: { list: list.map((d) => EJSON.stringify(d, { relaxed: false })), limit: body.limit, offset: 0 } })
         }
         case 'database.modifyDocument': {
+          // where().update(data): merged fields, as node-sdk encodes them ({ $set: {...} })
+          if (body.queryType === 'WHERE' && body.merge === true && body.upsert === false) {
+            const data = parse(body.data)
+            const fields = (data.$set ?? data) as Record<string, unknown>
+            if (Object.keys(data).some((k) => k.startsWith('$') && k !== '$set')) return reply({ code: 'INVALID_PARAM', message: 'fake gateway models only $set updates', requestId })
+            return reply({ requestId, data: { updated: gateway.db.update(name, parse(body.query), fields) } })
+          }
           if (body.queryType !== 'DOC' || body.upsert !== true || body.merge !== false) {
-            return reply({ code: 'INVALID_PARAM', message: 'fake gateway models only doc().set()', requestId })
+            return reply({ code: 'INVALID_PARAM', message: 'fake gateway models only doc().set() and where().update()', requestId })
           }
           const id = String(parse(body.query)._id ?? '')
           const { created } = gateway.db.set(name, id, parse(body.data))

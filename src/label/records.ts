@@ -1,26 +1,47 @@
+import { randomBytes } from 'crypto'
 import { sdkErrorParts } from '../errors/upstream'
 import { storageError } from './storage'
 
 /** What is kept about one stored label: never the label, only where it is and when it goes. */
 export interface LabelRecord {
+  /** unique per stored file: every invocation writes a path of its own */
   _id: string
+  /** the content's address: one owner, one time bucket, one label; what reuse looks up */
+  key: string
   cloudPath: string
   /** null while the upload that the record announces has not come back */
   fileID: string | null
   /** a hash of the caller the file was stored for, never an openid */
   owner: string
-  /** ms since the epoch */
+  /**
+   * ms since the epoch: when the purge deletes the file. A record whose deletion failed is given
+   * a later one (and `kept: false`), so that it steps aside for the rest.
+   */
   expiresAt: number
   createdAt: number
   bytes: number
+  /**
+   * An answer that went out points to the file. Only kept files are reused: a file whose
+   * invocation may still fail and delete it is nobody else's to point to.
+   */
+  kept: boolean
+  /** deletions of this file the purge has tried and failed */
+  purgeFailures?: number
 }
 
 /** The record of every stored label, so that the purge can find what to delete. */
 export interface LabelRecords {
-  /** the records among `ids` that exist */
-  get(ids: string[]): Promise<LabelRecord[]>
+  /** the kept records whose content address is among `keys` */
+  find(keys: string[]): Promise<LabelRecord[]>
   /** writes the whole record (creates or replaces) */
   put(record: LabelRecord): Promise<void>
+  /** marks the records kept: answers that went out point to their files */
+  markKept(ids: string[]): Promise<void>
+  /**
+   * The environment's secret for keying owner hashes, created on first use and stored with the
+   * records (never logged, never in a path).
+   */
+  secret(): Promise<string>
   remove(ids: string[]): Promise<void>
   /** records whose label has expired by `now`, soonest first */
   expired(now: number, limit: number): Promise<LabelRecord[]>
@@ -40,15 +61,19 @@ interface QueryLike {
   limit(n: number): QueryLike
   get(): Promise<{ data: unknown[] }>
   remove(): Promise<unknown>
+  update(options: { data: Record<string, unknown> }): Promise<unknown>
 }
+
+/** The document that holds the owner-hash secret; it has no `expiresAt`, so no purge reads it. */
+export const SECRET_DOC = '_owner_secret'
 
 /** wx-server-sdk's DATABASE_COLLECTION_NOT_EXIST. */
 const COLLECTION_MISSING = -502005
 
 /**
  * Label records in a CloudBase database collection, created on first use. Records are read with
- * `where({ _id: in(ids) })`, one round trip for several, and because `doc(id).get()` throws for
- * a missing document.
+ * `where(...)`, one round trip for several keys, and because `doc(id).get()` throws for a missing
+ * document.
  */
 export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords {
   let created = false
@@ -73,9 +98,27 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
     }
   }
   return {
-    async get(ids) {
-      const got = await run('Reading label records', () => coll().where({ _id: db.command.in(ids) }).limit(ids.length).get())
+    async find(keys) {
+      const got = await run('Reading label records', () => coll().where({ key: db.command.in(keys), kept: true }).limit(100).get())
       return got.data.map(asRecord)
+    },
+    async markKept(ids) {
+      if (ids.length === 0) return
+      await run('Marking label records kept', () => coll().where({ _id: db.command.in(ids) }).update({ data: { kept: true } }))
+    },
+    async secret() {
+      const read = async () => {
+        const got = await run('Reading the owner-hash secret', () => coll().where({ _id: SECRET_DOC }).limit(1).get())
+        const s = (got.data[0] as { secret?: unknown } | undefined)?.secret
+        return typeof s === 'string' && /^[0-9a-f]{64}$/.test(s) ? s : undefined
+      }
+      const existing = await read()
+      if (existing !== undefined) return existing
+      await run('Creating the owner-hash secret', () => coll().doc(SECRET_DOC).set({ data: { secret: randomBytes(32).toString('hex') } }))
+      // Two instances may create it at once: whichever write landed last is the one every instance reads.
+      const stored = await read()
+      if (stored === undefined) throw storageError('The owner-hash secret could not be read back from the database', undefined)
+      return stored
     },
     async put(record) {
       const { _id, ...data } = record
@@ -96,12 +139,15 @@ function asRecord(doc: unknown): LabelRecord {
   const d = doc as Record<string, unknown>
   return {
     _id: String(d._id),
+    key: String(d.key ?? ''),
     cloudPath: String(d.cloudPath ?? ''),
     fileID: typeof d.fileID === 'string' && d.fileID !== '' ? d.fileID : null,
     owner: String(d.owner ?? ''),
     expiresAt: Number(d.expiresAt),
     createdAt: Number(d.createdAt),
     bytes: Number(d.bytes),
+    kept: d.kept === true,
+    ...(typeof d.purgeFailures === 'number' ? { purgeFailures: d.purgeFailures } : {}),
   }
 }
 

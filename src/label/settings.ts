@@ -13,12 +13,17 @@ export const DEFAULT_RECORDS_COLLECTION = 'getorder_labels'
 export interface LabelSettings {
   ttlMs: number
   collection: string
+  /** keys the owner hash in paths and records (`LABEL_OWNER_SECRET`); unset: a secret the store creates and keeps with its records */
+  ownerSecret?: string
 }
 
 export type LabelSettingsResult = { ok: true; settings: LabelSettings } | { ok: false; error: OrderError }
 
 /** LABEL_TTL_HOURS and LABEL_RECORDS_COLLECTION, checked. */
-export const readLabelSettings = lastGoodRead(['LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION'], parseLabelSettings)
+export const readLabelSettings = lastGoodRead(['LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION', 'LABEL_OWNER_SECRET'], parseLabelSettings)
+
+/** A keyed hash wants a key that cannot be guessed: 32 characters at least. */
+const MIN_SECRET_CHARS = 32
 
 function parseLabelSettings(env: Record<string, string | undefined>): LabelSettingsResult {
   const rawTtl = env.LABEL_TTL_HOURS
@@ -44,5 +49,13 @@ function parseLabelSettings(env: Record<string, string | undefined>): LabelSetti
       ),
     }
   }
-  return { ok: true, settings: { ttlMs: Math.round(hours * 3_600_000), collection } }
+  const secret = env.LABEL_OWNER_SECRET === undefined || env.LABEL_OWNER_SECRET === '' ? undefined : env.LABEL_OWNER_SECRET
+  if (secret !== undefined && secret.length < MIN_SECRET_CHARS) {
+    // Never quoted: it is a secret, even a bad one.
+    return {
+      ok: false,
+      error: build('CONFIG_ERROR', `LABEL_OWNER_SECRET is shorter than ${MIN_SECRET_CHARS} characters.`, 'Set it to a long random string (e.g. 64 hex digits), or remove it to let the function create and keep one.'),
+    }
+  }
+  return { ok: true, settings: { ttlMs: Math.round(hours * 3_600_000), collection, ...(secret !== undefined ? { ownerSecret: secret } : {}) } }
 }
