@@ -245,7 +245,10 @@ describe('property: concurrent invocations under random faults', () => {
             invocations.map(async (inv) => {
               const session = store.session(inv.owner)
               const saved = await Promise.all(inv.labels.map((n) => session.save(html(n)))).catch(() => undefined)
-              if (saved === undefined || inv.fails) return session.rollback().catch(() => undefined)
+              if (saved === undefined || inv.fails) {
+                await session.rollback().catch(() => undefined)
+                return
+              }
               await session.settle(new Set(saved.map((f) => f.fileID)))
               pointed.push(...saved)
             }),
@@ -446,7 +449,7 @@ describe('the purge', () => {
   test('with 30% of storage and database calls failing, runs keep progressing, never touch a live label, and finish', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
-        const { clock, cloud, store, records } = setup()
+        const { clock, cloud, store } = setup()
         const expired = await Promise.all(Array.from({ length: 60 }, (_, i) => storedOk(store, i)))
         clock.t += TTL + 1
         const live = await Promise.all(Array.from({ length: 10 }, (_, i) => storedOk(store, 100 + i)))
