@@ -1,3 +1,5 @@
+import * as http from 'http'
+import type { AddressInfo } from 'net'
 import { trustServerCallers } from '../src/access/policy'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createGetOrderHandler } from '../src/core/handler'
@@ -198,5 +200,49 @@ describe('WX_TRANSPORT=https in the cloud function', () => {
     everything.push(output)
     expect(r.ok === false && r.error).toMatchObject({ code: 'CONFIG_ERROR', message: expect.stringContaining(`needs ${names},`) })
     expect(server.tokenRequests).toHaveLength(0)
+  })
+})
+
+describe('credentials quoted back by upstream never reach the caller', () => {
+  const TOKEN = 'TOKEN-0123456789abcdef'
+  const SECRET = 'SECRET-fedcba9876543210'
+  let echo: http.Server
+  let base: string
+  let answer: (body: string, url: string) => unknown
+  beforeAll(async () => {
+    echo = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(answer(body, req.url ?? '')))
+      })
+    })
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise((r) => echo.close(r)))
+
+  test.each([
+    ['bare, after a word', `invalid credential, access_token is ${TOKEN}, rid: 1`],
+    ['as "access_token: T"', `invalid credential access_token: ${TOKEN} rid: 2`],
+    ['inside JSON', `data format error hint: {"access_token":"${TOKEN}"}`],
+  ])('a token quoted %s in errmsg is redacted from wxErrMsg', async (_how, errmsg) => {
+    answer = () => ({ errcode: 47001, errmsg, delivery_resultmsg: `echo ${TOKEN}` })
+    const handler = createGetOrderHandler({ transport: httpsTransport({ tokens: tokenProvider(() => TOKEN), baseUrl: base }), caller: () => undefined, access: trusted })
+    const r = await handler(SF, { time_limit_in_ms: 3000 })
+    everything.push(JSON.stringify(r))
+    expect(r).toMatchObject({ ok: false, error: { code: 'WECHAT_ERROR', wxErrCode: 47001, wxErrMsg: expect.stringContaining('***') } })
+    expect(JSON.stringify(r)).not.toContain(TOKEN)
+  })
+
+  test('an AppSecret quoted back by stable_token is redacted from the error', async () => {
+    answer = (body) => ({ errcode: 40125, errmsg: `invalid appsecret, view more at ... ${JSON.parse(body).secret} rid: 3` })
+    const tokens = stableTokenProvider({ appid: 'wx0000000000000001', secret: SECRET, baseUrl: base })
+    const handler = createGetOrderHandler({ transport: httpsTransport({ tokens, baseUrl: base }), caller: () => undefined, access: trusted })
+    const r = await handler(SF, { time_limit_in_ms: 3000 })
+    everything.push(JSON.stringify(r))
+    expect(r).toMatchObject({ ok: false, error: { wxErrCode: 40125, wxErrMsg: expect.stringContaining('***') } })
+    expect(JSON.stringify(r)).not.toContain(SECRET)
   })
 })

@@ -50,11 +50,46 @@ export function sdkErrorParts(err: unknown): { errCode: number | undefined; errM
   }
 }
 
-const SECRET_PARAMS = /((?:access_token|authorizer_access_token|secret|appsecret|token)=)[^&\s"']+/gi
+// `access_token=T`, `access_token: T`, `"access_token":"T"`, and the other credentials so named.
+const SECRET_PARAMS = /((?:component_access_token|authorizer_access_token|access_token|appsecret|secret|token)["']?\s*[=:]\s*["']?)[^&\s"',;}]+/gi
 const MAX_MSG = 300
 
 /** Upstream messages may quote a URL or a body: keep them short and without credentials. */
 export function redact(text: string): string {
   const clean = text.replace(SECRET_PARAMS, '$1***')
   return clean.length > MAX_MSG ? `${clean.slice(0, MAX_MSG)}…` : clean
+}
+
+/** `text` with every occurrence of the exact `values` (a token, a secret) replaced by `***`. */
+export function scrub(text: string, values: readonly (string | undefined)[]): string {
+  let out = text
+  // Shorter than 8 characters, a value would also match ordinary words: such a credential is not one.
+  for (const v of values) if (v !== undefined && v.length >= 8) out = out.split(v).join('***')
+  return out
+}
+
+/**
+ * Runs a transport step and scrubs the exact credentials it used out of whatever it throws, and
+ * out of an errcode answer's `errmsg`: redaction by shape cannot know a token quoted bare.
+ */
+export async function withoutSecrets<T>(values: () => readonly (string | undefined)[], step: () => Promise<T>): Promise<T> {
+  let answer: T
+  try {
+    answer = await step()
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err
+    const v = values()
+    const details: ConstructorParameters<typeof UpstreamError>[2] = {}
+    if (err.wxErrCode !== undefined) details.wxErrCode = err.wxErrCode
+    if (err.wxErrMsg !== undefined) details.wxErrMsg = scrub(err.wxErrMsg, v)
+    if (err.httpStatus !== undefined) details.httpStatus = err.httpStatus
+    if (err.deliveryResultCode !== undefined) details.deliveryResultCode = err.deliveryResultCode
+    if (err.deliveryResultMsg !== undefined) details.deliveryResultMsg = scrub(err.deliveryResultMsg, v)
+    throw new UpstreamError(err.kind, scrub(err.message, v), details)
+  }
+  if (typeof answer === 'object' && answer !== null) {
+    const a = answer as Record<string, unknown>
+    for (const key of ['errmsg', 'delivery_resultmsg']) if (typeof a[key] === 'string') a[key] = scrub(a[key] as string, values())
+  }
+  return answer
 }

@@ -1,4 +1,5 @@
 import { TOKEN_ERRCODES } from '../errors/table'
+import { withoutSecrets } from '../errors/upstream'
 import { errcodeOf } from '../upstream/normalize'
 import type { WireBatchRequest, WireGetOrderRequest } from '../upstream/wire'
 import { postJson } from './http'
@@ -30,12 +31,20 @@ export function httpsTransport(options: HttpsTransportOptions): Transport {
   const base = (options.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')
 
   async function call(path: string, body: unknown, opts: CallOptions): Promise<unknown> {
-    let token = await options.tokens.getToken({ signal: opts.signal })
-    const answer = await postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
-    const refused = errcodeOf(answer)
-    if (!refused || refused.wxErrCode === undefined || !TOKEN_ERRCODES.has(refused.wxErrCode)) return answer
-    token = await options.tokens.getToken({ rejected: token, signal: opts.signal })
-    return postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
+    const used: string[] = []
+    return withoutSecrets(
+      () => used,
+      async () => {
+        let token = await options.tokens.getToken({ signal: opts.signal })
+        used.push(token)
+        const answer = await postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
+        const refused = errcodeOf(answer)
+        if (!refused || refused.wxErrCode === undefined || !TOKEN_ERRCODES.has(refused.wxErrCode)) return answer
+        token = await options.tokens.getToken({ rejected: token, signal: opts.signal })
+        used.push(token)
+        return postJson(`${base}${path}?access_token=${encodeURIComponent(token)}`, body, opts.signal, path)
+      },
+    )
   }
 
   return {

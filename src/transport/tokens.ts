@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock/budget'
-import { UpstreamError } from '../errors/upstream'
+import { UpstreamError, withoutSecrets } from '../errors/upstream'
 import { postJson } from './http'
 
 export interface TokenRequest {
@@ -64,7 +64,10 @@ export function stableTokenProvider(options: StableTokenOptions): TokenProvider 
     }
     // Shared by every caller waiting, so bound by its own clock, not by the first caller's deadline.
     const signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)
-    const body = await postJson(`${base}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: options.appid, secret: options.secret, force_refresh: force }, signal, '/cgi-bin/stable_token')
+    const body = await withoutSecrets(
+      () => [options.secret, cached?.token],
+      () => postJson(`${base}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: options.appid, secret: options.secret, force_refresh: force }, signal, '/cgi-bin/stable_token'),
+    )
     const b = body as { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown }
     if (typeof b.errcode === 'number' && b.errcode !== 0) {
       throw new UpstreamError('errcode', `Getting an access token failed with errcode ${b.errcode}.`, {
