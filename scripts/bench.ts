@@ -378,6 +378,11 @@ async function platformLimits() {
           { name: '1000 × 500 KB labels, storage 20 ms', n: 1000, bytes: 512_000, latency: 20, mode: 'text' as const },
           { name: 'a single 40 MB label', n: 1, bytes: 40 * 1024 * 1024, latency: 20, mode: 'text' as const },
         ]),
+    // Memory by bytes, not by count: the chunk grows only while the sizes already seen allow.
+    { name: '40 × 3 MB labels, storage 20 ms', n: 40, bytes: 3 * 1024 * 1024, latency: 20, mode: 'text', target: (r) => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb] },
+    ...(quick
+      ? []
+      : [{ name: '20 × 10 MB labels, storage 20 ms', n: 20, bytes: 10 * 1024 * 1024, latency: 20, mode: 'text' as const, target: (r: LimitRun): [string, boolean] => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb] }]),
   ]
   const gateway = await startGateway()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-limits-'))

@@ -39,7 +39,7 @@ const orders = (r: Result): BatchItem[] => {
 }
 
 describe('batch mode through the real SDK and the gateway', () => {
-  test('250 orders with one duplicate and one unknown: 251 items in input order from 4 upstream calls (a probe of 20, then 100s)', async () => {
+  test('250 orders with one duplicate and one unknown: 251 items in input order from 6 upstream calls (1, then growing 4× while sizes allow, up to 100)', async () => {
     const known = generated(249)
     h.gateway.backend = backendWith(known)
     const input = [...known.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id })), { orderId: 'NO-SUCH-ORDER', deliveryId: 'ZTO' }]
@@ -50,8 +50,8 @@ describe('batch mode through the real SDK and the gateway', () => {
     const items = orders(await quiet(() => main({ orders: input, printHtmlAs: 'none' }, { time_limit_in_ms: 3000 })))
 
     const calls = h.gateway.requests.slice(before)
-    expect(calls.map((c) => c.apiName)).toEqual(Array(4).fill('logistics.batchGetOrder'))
-    expect(calls.map((c) => (c.data.order_list as unknown[]).length)).toEqual([20, 100, 100, 30])
+    expect(calls.map((c) => c.apiName)).toEqual(Array(6).fill('logistics.batchGetOrder'))
+    expect(calls.map((c) => (c.data.order_list as unknown[]).length)).toEqual([1, 4, 16, 64, 100, 65])
     expect(items).toHaveLength(251)
     items.forEach((item, i) => {
       expect(item.ok ? item.order.orderId : item.orderId).toBe(input[i]!.orderId)
@@ -67,15 +67,15 @@ describe('batch mode through the real SDK and the gateway', () => {
     const slow = h.gateway.backend
     const answer = slow.answer.bind(slow)
     let n = 0
-    // The third call (the probe of 20, then 100, then this 100, concurrency 1) never answers.
-    slow.answer = (api, req) => (++n === 3 ? { kind: 'silence' } : answer(api, req))
+    // The sixth call (1, 4, 16, 64, 100, then this 100, concurrency 1) never answers.
+    slow.answer = (api, req) => (++n === 6 ? { kind: 'silence' } : answer(api, req))
     const main = h.use({ ADMIN_OPENIDS: ADMIN, BATCH_CONCURRENCY: '1' }, ADMIN)
     const input = generated(300).map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id }))
     const started = Date.now()
     const items = orders(await quiet(() => main({ orders: input, printHtmlAs: 'none' }, { time_limit_in_ms: 3000 })))
     expect(Date.now() - started).toBeLessThan(3000)
-    expect(items.slice(0, 120).every((i) => i.ok)).toBe(true)
-    expect(items.slice(120).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
+    expect(items.slice(0, 185).every((i) => i.ok)).toBe(true)
+    expect(items.slice(185).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
   })
 
   test('a user may not batch; WeChat is not called', async () => {

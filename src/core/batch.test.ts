@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { trustServerCallers } from '../access/policy'
 import { labelHtml } from '../harness/labels'
 import type { Transport } from '../transport/types'
@@ -47,7 +48,8 @@ describe('answers are matched back by orderId, deliveryId and waybillId', () => 
   test("identical orders are read once, carriers compared without case; each input keeps its own item", async () => {
     const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id }))
     const r = items(await run(transport, { orders: [{ orderId: 'A', deliveryId: 'SF' }, { orderId: 'A', deliveryId: 'sf' }, { orderId: 'B', deliveryId: 'SF' }] }))
-    expect(chunks).toEqual([2])
+    // Two distinct orders: the first alone, then the other.
+    expect(chunks).toEqual([1, 1])
     expect(r.map((i) => i.ok)).toEqual([true, true, true])
   })
 })
@@ -61,17 +63,67 @@ describe('inside the memory', () => {
     expect(r[1]).toMatchObject({ ok: true, order: { printHtml: '<p>ok</p>' } })
   })
 
+  test('a batch item gets two thirds of the single-order cap: labels follow one another, and garbage lingers', async () => {
+    const label = 'PHA+'.repeat(800_000) // 3.2 M characters: under 64 MB's single cap (4 M), over its batch cap (2.7 M)
+    const { transport } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: label }))
+    const single: Transport = { ...transport, getOrder: async () => ({ errcode: 0, order_id: 'A', delivery_id: 'SF', order_status: 0, waybill_data: [], print_html: label }) }
+    expect(await run(single, { orderId: 'A', deliveryId: 'SF', printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })).toMatchObject({ ok: true })
+    const r = items(await run(transport, { orders: [{ orderId: 'A', deliveryId: 'SF' }] }, { memory_limit_in_mb: 64 }))
+    expect(r[0]).toMatchObject({ ok: false, error: { code: 'RESULT_TOO_LARGE', message: expect.stringContaining("this function's memory allows") } })
+  })
+
   test('once answers turn out large, later chunks shrink', async () => {
     const label = b64(labelHtml({ orderId: 'x', deliveryId: 'SF', waybillId: 'w', carrier: '顺丰', sender: { name: 'a', phone: '1', address: 'b' }, receiver: { name: 'c', phone: '2', address: 'd' }, goods: 'g', printType: 1, padRows: 2500 }))
     const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: label }))
     const orders = Array.from({ length: 600 }, (_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
     const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
     expect(items(r).every((i) => i.ok)).toBe(true)
-    // The probe goes alone; its answer says the labels are large, so every later chunk is small.
-    expect(chunks[0]).toBe(20)
+    // The first order goes alone; its answer says the labels are large, so no chunk grows past what fits.
+    expect(chunks[0]).toBe(1)
     expect(chunks.length).toBeGreaterThan(4)
     expect(Math.max(...chunks.slice(1))).toBeLessThan(50)
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(600)
+  })
+
+  test('a chunk grows only while the largest answer seen allows it, and shrinks at once when a larger one comes', async () => {
+    // Small labels first, then one of about 1 MB of base64: at 64 MB the chunk budget is about 1.4 M characters.
+    const small = b64('<p>small</p>')
+    const big = 'PHA+'.repeat(250_000)
+    const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: o.order_id === 'O21' ? big : small }))
+    const orders = Array.from({ length: 200 }, (_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
+    const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
+    expect(items(r).every((i) => i.ok)).toBe(true)
+    // 1, 4, 16 (small), then 64 holds the 1 MB one: from then on one order at a time.
+    expect(chunks.slice(0, 4)).toEqual([1, 4, 16, 64])
+    expect(new Set(chunks.slice(4))).toEqual(new Set([1]))
+  })
+
+  test('property: whatever the sizes, no chunk asked holds more than the budget by the largest entry seen before it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400_000 }), { minLength: 1, maxLength: 150 }), async (sizes) => {
+        const seen: number[] = []
+        const asked: { size: number; before: number }[] = []
+        const transport: Transport = {
+          name: 'sized',
+          getOrder: async () => ({}),
+          batchGetOrder: async (request) => {
+            const list = (request as WireBatchRequest).order_list
+            asked.push({ size: list.length, before: Math.max(0, ...seen) })
+            const answer = list.map((o) => {
+              const n = sizes[Number(o.order_id.slice(1))]!
+              seen.push(n)
+              return { errcode: 0, order_id: o.order_id, delivery_id: o.delivery_id, order_status: 0, print_html: 'PHA+'.repeat(Math.ceil(n / 4)) }
+            })
+            return { errcode: 0, order_list: answer }
+          },
+        }
+        const orders = sizes.map((_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
+        const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
+        const budget = (64 * 1024 * 1024) / 16 / 3
+        return items(r).length === sizes.length && asked.every((a, i) => i === 0 ? a.size === 1 : a.size === 1 || a.size * a.before <= budget)
+      }),
+      { numRuns: 50 },
+    )
   })
 })
 
@@ -93,10 +145,10 @@ describe('the deadline', () => {
     const started = Date.now()
     const r = items(await handler({ orders, printHtmlAs: 'none' }, { time_limit_in_ms: 1500 }))
     expect(Date.now() - started).toBeLessThan(1500)
-    expect(r.slice(0, 20).every((i) => i.ok)).toBe(true)
-    expect(r.slice(20).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
+    expect(r.slice(0, 1).every((i) => i.ok)).toBe(true)
+    expect(r.slice(1).every((i) => !i.ok && i.error.code === 'TIMEOUT')).toBe(true)
     // The chunk that was asked and not answered names WeChat; the one never asked says so.
-    expect(r[20]).toMatchObject({ error: { message: expect.stringContaining('WeChat did not answer') } })
+    expect(r[1]).toMatchObject({ error: { message: expect.stringContaining('WeChat did not answer') } })
     expect(r[249]).toMatchObject({ error: { message: expect.stringContaining('before this order was asked of WeChat') } })
   })
 })

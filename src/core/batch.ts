@@ -4,17 +4,20 @@ import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, Result
 import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
-import { type Flow, labelCapChars, resultBytes, storageFailure, upstreamError } from './flow'
+import { batchLabelCapChars, type Flow, resultBytes, storageFailure, upstreamError } from './flow'
 import { limiter, yieldToLoop } from './pool'
 import { upstreamCall } from './upstreamCall'
 
 /** WeChat's limit for one batchGetOrder call. */
 export const BATCH_CHUNK = 100
 /**
- * The first chunk is read alone and small: until an answer says how large labels are, three chunks
- * of 100 at once could hold hundreds of MB. Its answer sets the chunk size and the concurrency.
+ * Memory is bounded by bytes, not by count. The first chunk is one order, read alone: until an
+ * answer says how large labels are, even 20 orders could hold hundreds of MB. Chunks then grow by
+ * this factor at most, and only while the largest answer entry seen so far, times the chunk,
+ * stays inside the chunk budget; they run in parallel only once they are large.
  */
-export const PROBE_CHUNK = 20
+export const FIRST_CHUNK = 1
+export const CHUNK_GROWTH = 4
 /** Orders normalised between two yields to the event loop, so the deadline timer can fire. */
 const YIELD_EVERY = 20
 
@@ -45,12 +48,13 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   const failedSaves: FailedDeliveries = new Map()
   const saving: Promise<void>[] = []
   const store = limiter(flow.storageConcurrency)
-  // Backpressure: labels waiting for storage hold memory, so reading pauses while a sixteenth of it waits.
+  // Backpressure: labels waiting for storage hold memory, so reading pauses while a sixteenth of it
+  // waits. A label holds its text (UTF-16) and, until the upload is done, its bytes and the answer's.
   const waitingLimit = (flow.memoryMb * 1024 * 1024) / 16
   let waiting = 0
   const waiters: (() => void)[] = []
-  const queueSave = (item: Labelled, offloaded: boolean) => {
-    const size = item.order.printHtml!.length
+  const queueSave = (item: Labelled, offloaded: boolean, encoded: number) => {
+    const size = 2 * item.order.printHtml!.length + encoded
     waiting += size
     saving.push(
       store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
@@ -63,24 +67,33 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   const roomToRead = async () => {
     while (waiting > waitingLimit && flow.budget.remaining() > 0) await new Promise<void>((r) => waiters.push(r))
   }
-  const maxLabelChars = labelCapChars(flow.memoryMb)
+  const maxLabelChars = batchLabelCapChars(flow.memoryMb)
   // What the chunks in flight may hold in label text at once: a sixteenth of the memory, since the
   // SDK's parse and case conversion copy an answer several times over.
   const chunkBudgetChars = (flow.memoryMb * 1024 * 1024) / 16 / flow.concurrency
   // Inline labels are kept while an estimate of the answer stays under the limit; past it they go to storage.
   let inlineBound = 64 * 1024
-  let chunkSize = PROBE_CHUNK
-  let workers = flow.concurrency
+  let chunkSize = FIRST_CHUNK
+  // The largest answer entry (its print_html, in characters) seen so far.
+  let largest = 0
+  let workers = 1
   let next = 0
   let calls = 0
   const chunkErrors: OrderError[] = []
 
-  const worker = async (index: number, once = false) => {
+  /** The next chunk's size: grown at most CHUNK_GROWTH times, and only as far as the largest entry seen allows. */
+  const resize = () => {
+    const fits = largest > 0 ? Math.floor(chunkBudgetChars / largest) : BATCH_CHUNK
+    chunkSize = Math.max(1, Math.min(BATCH_CHUNK, chunkSize * CHUNK_GROWTH, fits))
+    // Parallel chunks only once answers are known to be small; large ones are read one at a time.
+    workers = chunkSize >= BATCH_CHUNK / 2 ? flow.concurrency : 1
+  }
+
+  const worker = async (index: number, growing = false) => {
     while (next < pending.length && index < workers && flow.budget.remaining() > 0) {
       await roomToRead()
       if (next >= pending.length || flow.budget.remaining() <= 0) return
       const chunk = pending.slice(next, next + chunkSize)
-      if (once) chunkSize = BATCH_CHUNK
       next += chunk.length
       calls++
       let raw: unknown
@@ -93,7 +106,6 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         continue
       }
       const answers = batchAnswers(raw)
-      let labelChars = 0
       for (let i = 0; i < chunk.length; i++) {
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop()
         const o = chunk[i]!
@@ -104,7 +116,8 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
           continue
         }
         // The answer's own size counts, whatever the mode: it is in memory either way.
-        labelChars += encodedLength(answer)
+        const entry = encodedLength(answer)
+        if (entry > largest) largest = entry
         const normalized = normalizeOrder(answer, o, { decodeLabel: mode !== 'none', maxLabelChars })
         if (!normalized.ok) {
           items.set(orderKey(o), itemFailure(o, toOrderError(normalized.error)))
@@ -119,16 +132,14 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         if (size?.jsonBytes !== undefined) exactJson.set(item, size.jsonBytes)
         const estimate = (size?.jsonBytes ?? Math.ceil((size?.utf8Bytes ?? Buffer.byteLength(html)) * 1.1)) + waybillBound(item) / 2
         const offload = mode === 'text' && inlineBound + estimate > flow.limitBytes
-        if (mode === 'file' || offload) queueSave(item, offload)
+        if (mode === 'file' || offload) queueSave(item, offload, entry)
         else inlineBound += estimate
       }
-      // Large answers: later chunks shrink to fit the memory, and fewer run at once.
-      const perOrder = labelChars / chunk.length
-      if (perOrder > 0) {
-        chunkSize = Math.max(1, Math.min(BATCH_CHUNK, Math.floor(chunkBudgetChars / perOrder)))
-        if (chunkSize < BATCH_CHUNK / 2) workers = 1
-      }
-      if (once) return
+      // Chunks grow while the sizes seen allow, and shrink when a large answer turns up.
+      const before = chunkSize
+      resize()
+      // The first worker reads alone while the chunk is still growing; then all of them go.
+      if (growing && chunkSize <= before) return
     }
   }
   await worker(0, true)

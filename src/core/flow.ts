@@ -38,6 +38,16 @@ export function labelCapChars(memoryMb: number): number {
   return Math.floor((memoryMb * 1024 * 1024) / 16)
 }
 
+/**
+ * The largest `print_html` one batch item takes on: two thirds of a single order's. Labels follow
+ * one another in a batch, and the garbage of one is often still uncollected when the next is read:
+ * measured, a 10 MB label costs about 120 MB at its peak in a 256 MB function (`npm run bench`,
+ * the 20 × 10 MB row), and two of them do not fit. A larger label fails its item, not the process.
+ */
+export function batchLabelCapChars(memoryMb: number): number {
+  return Math.floor((labelCapChars(memoryMb) * 2) / 3)
+}
+
 /** The SCF context carries `memory_limit_in_mb` (a number, or the CLI runtime's string). */
 export function memoryMbOf(context: { memory_limit_in_mb?: unknown } | undefined): number {
   const raw = Number(context?.memory_limit_in_mb)
