@@ -8,7 +8,7 @@ import { demoOrders } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
-import { DEFAULT_CHROMIUM, DEFAULT_SIZES, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels } from '../src/render/render'
+import { DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
 import type { BatchItem, Order } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -125,7 +125,7 @@ async function single(target: string | undefined, options: Parameters<typeof ren
     const item = fetched.items[0]!
     if (!item.ok) return fail(`getOrder failed: ${item.code}: ${item.message}`)
     html = item.html
-    name = safeName(target)
+    name = safeFileName(target)
   }
   const r = await renderLabel(html, { ...options, name })
   const from = { css: "the label's CSS @page", option: '--size', default: `the default for ${options.printType === 1 ? 'one' : 'two'}-part labels` }[r.page.source]
@@ -144,7 +144,7 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   const failures: { name: string; code: string; message: string }[] = []
   fetched.items.forEach((item, i) => {
     // Two copies of one order print twice: each input position is a page, named apart.
-    const name = `${String(i + 1).padStart(3, '0')}-${safeName(item.orderId)}`
+    const name = `${String(i + 1).padStart(3, '0')}-${safeFileName(item.orderId)}`
     if (item.ok) labels.push({ name, html: item.html })
     else failures.push({ name: item.orderId, code: item.code, message: item.message })
   })
@@ -153,7 +153,7 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   progress.done()
   const notRendered = r.labels.filter((l) => !l.ok)
   out(`${r.labels.length - notRendered.length} of ${fetched.items.length} labels printed to ${path.relative(process.cwd(), r.pdf)} (${r.pages} pages)`)
-  for (const f of [...failures, ...notRendered.map((l) => ({ name: l.name, code: l.ok ? '' : l.limit === 'pages' ? 'TOO_MANY_PAGES' : l.limit === 'timeout' ? 'RENDER_TIMEOUT' : 'RENDER_FAILED', message: l.ok ? '' : l.error }))]) {
+  for (const f of [...failures, ...notRendered.map((l) => ({ name: l.name, code: l.ok ? '' : failureCode(l.limit), message: l.ok ? '' : l.error }))]) {
     process.stderr.write(`not printed: ${f.name} ${f.code}: ${f.message}\n`)
   }
   return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
@@ -214,9 +214,6 @@ function progressBar(total: number) {
   }
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)
-}
 function out(s: string) {
   process.stdout.write(`${s}\n`)
 }

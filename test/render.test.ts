@@ -142,6 +142,20 @@ withChromium('the day\'s labels: npm run label -- --batch', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.png'))).toHaveLength(18)
   })
 
+  test.each([
+    ['a 100000 mm page', '<html><head><style>@page { size: 100000mm 100000mm }</style></head><body>大</body></html>', /outside the label stock/],
+    ['900 KB of "@page{"', '@page{'.repeat(150_000), /times wider than its page/],
+  ])('%s: npm run label fails that label in under 10 s, writing nothing', async (name, html, reason) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.html`)
+    fs.writeFileSync(file, html)
+    const started = Date.now()
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', file, '--out', dir], { cwd: ROOT }).catch((e) => e)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(err.code).toBe(4)
+    expect(err.stderr).toMatch(reason)
+    expect(fs.existsSync(file.replace(/\.html$/, '.pdf'))).toBe(false)
+  })
+
   test('a runaway label exits 4 with the reason', async () => {
     const file = path.join(dir, 'runaway.html')
     fs.writeFileSync(file, `<html><body>${'<div style="page-break-after:always">页</div>'.repeat(20_000)}</body></html>`)

@@ -145,4 +145,36 @@ withChromium('a sealed renderer', () => {
     // Two label pages and the page listing what did not print.
     expect(r.pages).toBe(3)
   })
+
+  describe('labels that would wedge a print run fail alone, quickly', () => {
+    const ok = page('<p>正常</p>')
+    const huge = page('<style>@page { size: 100000mm 100000mm }</style><p>大</p>')
+    const hidden = page('<style>@page { size: 100mm 150mm } @page :first { size: 100000mm 100000mm }</style><p>藏</p>')
+    const braces = '@page{'.repeat(150_000) // 900 KB with no closing brace
+    test.each([
+      ['a 100000 mm page', huge, 'size'],
+      ['a 100000 mm page behind a plain one', hidden, 'size'],
+      ['900 KB of "@page{"', braces, 'size'],
+    ])('%s: alone it fails in under 10 s; in a batch the others print', async (_what, bad, limit) => {
+      const started = Date.now()
+      await expect(renderLabel(bad, { outDir: out, name: `wedge-${limit}` })).rejects.toMatchObject({ name: 'RenderLimitError', limit })
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(fs.existsSync(path.join(out, `wedge-${limit}.pdf`))).toBe(false)
+      const r = await renderLabels([{ name: 'a', html: ok }, { name: 'bad', html: bad }, { name: 'b', html: ok }], { outDir: out, pdfName: `wedge-batch-${limit}.pdf` })
+      expect(r.labels.map((l) => [l.name, l.ok])).toEqual([['a', true], ['bad', false], ['b', true]])
+      // The two labels and the page listing the one that did not print.
+      expect(r.pages).toBe(3)
+    })
+  })
+
+  test('names cannot write outside outDir: the library reduces them to safe file names', async () => {
+    const inner = fs.mkdtempSync(path.join(out, 'inner-'))
+    const r = await renderLabels([{ name: '../../escape', html: page('<p>x</p>') }], { outDir: inner, png: true, pdfName: '../escape.pdf' })
+    expect(path.dirname(r.pdf)).toBe(inner)
+    expect(path.dirname(r.labels[0]!.ok ? r.labels[0]!.png! : '')).toBe(inner)
+    const single = await renderLabel(page('<p>y</p>'), { outDir: inner, name: '../../../tmp/escape-single' })
+    expect(path.dirname(single.png)).toBe(inner)
+    expect(path.dirname(single.pdf)).toBe(inner)
+    expect(fs.readdirSync(out).filter((f) => f.includes('escape'))).toEqual([])
+  })
 })

@@ -77,32 +77,102 @@ export class LabelRenderError extends Error {
 
 const UNITS_MM: Record<string, number> = { mm: 1, cm: 10, in: 25.4, px: 25.4 / 96, pt: 25.4 / 72 }
 const NAMED: Record<string, [number, number]> = { a4: [210, 297], a5: [148, 210], a6: [105, 148], letter: [215.9, 279.4] }
+const LENGTH = /^(\d{1,7}(?:\.\d{1,6})?)(mm|cm|in|px|pt)$/
 
-/** The page size a label's CSS asks for (`@page { size: 100mm 150mm }`), if any. */
+/**
+ * The largest page we print: real label and paper stock fits in 300 × 1000 mm (the longest
+ * continuous thermal labels are well under a metre). A label asking for more is refused before
+ * its size becomes a viewport: a page of 100000 mm would be gigabytes of pixels.
+ */
+export const MAX_PAGE_MM = { shorter: 300, longer: 1000 }
+export const MIN_PAGE_MM = 10
+
+/** `@page` rules live in a label's head: the scan reads no further than this. */
+const SCAN_CHARS = 1024 * 1024
+/** An `@page` block longer than this is not a page rule we read. */
+const MAX_BLOCK_CHARS = 4096
+
+/**
+ * The page size a label's CSS asks for (`@page { size: 100mm 150mm }`), if any: of several
+ * `@page` rules, the largest, so that a runaway size cannot hide behind a plain one. One linear
+ * pass over a bounded prefix, with no regular expression over the label's text.
+ */
 export function cssPageSize(html: string): { widthMm: number; heightMm: number } | undefined {
-  const block = /@page\s*(?::\w+\s*)?\{([^}]*)\}/i.exec(html)?.[1]
-  const size = block && /(?:^|;|\s)size\s*:\s*([^;]+)/i.exec(block)?.[1]?.trim().toLowerCase()
-  if (!size) return undefined
-  const named = NAMED[size.split(/\s+/)[0]!]
-  if (named) return size.includes('landscape') ? { widthMm: named[1], heightMm: named[0] } : { widthMm: named[0], heightMm: named[1] }
-  const lengths = [...size.matchAll(/(\d+(?:\.\d+)?)(mm|cm|in|px|pt)/g)].map((m) => Number(m[1]) * UNITS_MM[m[2]!]!)
-  if (lengths.length === 1) return { widthMm: lengths[0]!, heightMm: lengths[0]! }
-  if (lengths.length >= 2) return { widthMm: lengths[0]!, heightMm: lengths[1]! }
-  return undefined
+  const lower = (html.length > SCAN_CHARS ? html.slice(0, SCAN_CHARS) : html).toLowerCase()
+  let best: { widthMm: number; heightMm: number } | undefined
+  let at = lower.indexOf('@page')
+  while (at >= 0) {
+    const open = lower.indexOf('{', at + 5)
+    if (open < 0) break
+    // The prelude holds at most a page selector (":first"); anything longer is not a page rule.
+    if (open - at > 40) {
+      at = lower.indexOf('@page', open)
+      continue
+    }
+    const close = lower.indexOf('}', open + 1)
+    if (close < 0) break
+    if (close - open <= MAX_BLOCK_CHARS) {
+      const size = sizeDeclaration(lower.slice(open + 1, close))
+      if (size && (!best || size.widthMm * size.heightMm > best.widthMm * best.heightMm)) best = size
+    }
+    at = lower.indexOf('@page', close + 1)
+  }
+  return best
 }
 
+function sizeDeclaration(block: string): { widthMm: number; heightMm: number } | undefined {
+  let found: { widthMm: number; heightMm: number } | undefined
+  for (const decl of block.split(';')) {
+    const colon = decl.indexOf(':')
+    if (colon < 0 || decl.slice(0, colon).trim() !== 'size') continue
+    const words = decl.slice(colon + 1).trim().split(/\s+/)
+    const named = NAMED[words[0]!]
+    if (named) {
+      found = words.includes('landscape') ? { widthMm: named[1], heightMm: named[0] } : { widthMm: named[0], heightMm: named[1] }
+      continue
+    }
+    const lengths = words.flatMap((w) => {
+      const m = LENGTH.exec(w)
+      return m ? [Number(m[1]) * UNITS_MM[m[2]!]!] : []
+    })
+    if (lengths.length === 1) found = { widthMm: lengths[0]!, heightMm: lengths[0]! }
+    else if (lengths.length >= 2) found = { widthMm: lengths[0]!, heightMm: lengths[1]! }
+  }
+  return found
+}
+
+/**
+ * The page a label prints on: its CSS first, then the option, then the print type's default.
+ * Throws `RenderLimitError` (`'size'`) for a page outside real stock.
+ */
 export function pageSizeFor(html: string, options: Pick<RenderOptions, 'size' | 'printType'>): PageSize {
   const css = cssPageSize(html)
-  if (css) return { ...css, source: 'css' }
-  if (options.size) return { ...options.size, source: 'option' }
-  return { ...DEFAULT_SIZES[options.printType ?? 0], source: 'default' }
+  const page: PageSize = css ? { ...css, source: 'css' } : options.size ? { ...options.size, source: 'option' } : { ...DEFAULT_SIZES[options.printType ?? 0], source: 'default' }
+  const shorter = Math.min(page.widthMm, page.heightMm)
+  const longer = Math.max(page.widthMm, page.heightMm)
+  if (!(shorter >= MIN_PAGE_MM && shorter <= MAX_PAGE_MM.shorter && longer <= MAX_PAGE_MM.longer)) {
+    throw new RenderLimitError(
+      'size',
+      `The page is ${page.widthMm.toFixed(0)} × ${page.heightMm.toFixed(0)} mm (from ${page.source === 'css' ? "the label's @page rule" : page.source}), outside the label stock printed here (${MIN_PAGE_MM} mm to ${MAX_PAGE_MM.shorter} × ${MAX_PAGE_MM.longer} mm).`,
+    )
+  }
+  return page
+}
+
+/**
+ * A name that is safe as a file name in `outDir`: no path separators, no `..`, no control
+ * characters, at most 100 characters. Order ids are the merchant's and may hold any of these.
+ */
+export function safeFileName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._\-\u4e00-\u9fff]/g, '_').replace(/^\.+/, '_').slice(0, 100)
+  return cleaned === '' ? '_' : cleaned
 }
 
 const FONT_WAIT_MS = 3000
 const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
 
 export interface LabelToRender {
-  /** names the PNG (`<name>.png`) and the label in reports */
+  /** names the label in reports, and its PNG (`<name>.png`, reduced to a safe file name) */
   name: string
   html: string
   printType?: PrintType
@@ -120,12 +190,14 @@ export interface RenderLabelsOptions extends SealOptions {
   totalTimeoutMs?: number
   /** orders that could not be fetched: listed on a page at the end of the PDF */
   failures?: { name: string; code: string; message: string }[]
+  /** add the page listing what did not print (default true) */
+  failurePage?: boolean
   onProgress?(done: number, total: number): void
 }
 
 export type LabelOutcome =
   | { name: string; ok: true; page: PageSize; pages: number; png?: string }
-  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' }
+  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' | 'size' }
 
 export interface RenderedLabels {
   pdf: string
@@ -150,23 +222,25 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
   const { chromium, PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
   const labelTimeoutMs = options.labelTimeoutMs ?? 20_000
   const total = options.totalTimeoutMs ?? 60_000 + Math.max(0, labels.length - 4) * labelTimeoutMs
+  const deadline = Date.now() + total
   fs.mkdirSync(options.outDir, { recursive: true })
-  const server = await chromium.launchServer({ executablePath: options.executablePath ?? DEFAULT_CHROMIUM, headless: true, args: sealedArgs() })
+  const server = await within(labelTimeoutMs, 'Starting Chromium', () => chromium.launchServer({ executablePath: options.executablePath ?? DEFAULT_CHROMIUM, headless: true, args: sealedArgs(), timeout: labelTimeoutMs }))
   try {
-    const browser = await chromium.connect(server.wsEndpoint())
+    const browser = await within(labelTimeoutMs, 'Connecting to Chromium', () => chromium.connect(server.wsEndpoint(), { timeout: labelTimeoutMs }))
     let done = 0
-    const rendered = await within(total, 'Rendering the labels', () =>
-      mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label) => {
-        try {
-          return await renderOne(browser, label, { ...options, labelTimeoutMs })
-        } catch (err) {
-          const limit = err instanceof RenderLimitError ? err.limit : undefined
-          return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
-        } finally {
-          options.onProgress?.(++done, labels.length)
-        }
-      }),
-    )
+    // Each label is bounded by its own time; the run's bound only stops labels from starting, so
+    // one runaway label never costs the others their place in the PDF.
+    const rendered = await mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label) => {
+      try {
+        if (Date.now() >= deadline) throw new RenderLimitError('timeout', `Label ${label.name} was not started: the run took its whole time (${total} ms).`)
+        return await renderOne(browser, label, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
+      } catch (err) {
+        const limit = err instanceof RenderLimitError ? err.limit : undefined
+        return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
+      } finally {
+        options.onProgress?.(++done, labels.length)
+      }
+    })
     const merged = await PDFDocument.create()
     for (const r of rendered) {
       if (!('pdf' in r) || r.pdf === undefined) continue
@@ -174,13 +248,13 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
       for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
     const outcomes = rendered.map((r) => r.outcome)
-    const failed = [...(options.failures ?? []), ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: o.limit === 'pages' ? 'TOO_MANY_PAGES' : o.limit === 'timeout' ? 'RENDER_TIMEOUT' : 'RENDER_FAILED', message: o.error }))]
-    if (failed.length > 0) {
+    const failed = [...(options.failures ?? []), ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error }))]
+    if (failed.length > 0 && options.failurePage !== false) {
       const list = await failureList(browser, failed, labelTimeoutMs)
       const doc = await PDFDocument.load(list)
       for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
-    const pdf = path.join(options.outDir, options.pdfName ?? 'labels.pdf')
+    const pdf = path.join(options.outDir, safeFileName(options.pdfName ?? 'labels.pdf'))
     // Without object streams: the plainest PDF, which every printer driver reads.
     fs.writeFileSync(pdf, await merged.save({ useObjectStreams: false }))
     return { pdf, pages: merged.getPageCount(), labels: outcomes }
@@ -198,7 +272,7 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
  */
 export async function renderLabel(html: string, options: RenderOptions): Promise<Rendered> {
   const { outDir, name, printType, ...seal } = options
-  const r = await renderLabels([{ name, html, ...(printType !== undefined ? { printType } : {}) }], { ...seal, outDir, pdfName: `${name}.pdf`, png: true })
+  const r = await renderLabels([{ name, html, ...(printType !== undefined ? { printType } : {}) }], { ...seal, outDir, pdfName: `${safeFileName(name)}.pdf`, png: true, failurePage: false })
   const outcome = r.labels[0]!
   if (!outcome.ok) {
     fs.rmSync(r.pdf, { force: true })
@@ -208,15 +282,29 @@ export async function renderLabel(html: string, options: RenderOptions): Promise
   return { png: outcome.png!, pdf: r.pdf, page: outcome.page, pixels: { width: cssPx(outcome.page.widthMm) * scale, height: cssPx(outcome.page.heightMm) * scale } }
 }
 
+/** The code a label that did not print is listed with. */
+export function failureCode(limit: 'pages' | 'timeout' | 'size' | undefined): string {
+  return limit === 'pages' ? 'TOO_MANY_PAGES' : limit === 'timeout' ? 'RENDER_TIMEOUT' : limit === 'size' ? 'PAGE_TOO_LARGE' : 'RENDER_FAILED'
+}
+
 async function renderOne(browser: Browser, label: LabelToRender, options: RenderLabelsOptions & { labelTimeoutMs: number }) {
   const page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
   const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
   const allowScripts = options.allowScripts ?? false
   const maxPages = options.maxPages ?? 5
   const t = options.labelTimeoutMs
-  const context = await sealedContext(browser, { viewport, scale: options.scale ?? 2, allowScripts })
+  // Creating the context and the page are browser steps too: bounded like every other.
+  const opening = sealedContext(browser, { viewport, scale: options.scale ?? 2, allowScripts })
+  let context: Awaited<typeof opening>
   try {
-    const tab = await context.newPage()
+    context = await within(t, `Opening a page for label ${label.name}`, () => opening)
+  } catch (err) {
+    // Closed whenever it does open, so nothing of it outlives the run.
+    void opening.then((c) => c.close()).catch(() => undefined)
+    throw err
+  }
+  try {
+    const tab = await within(t, `Opening a page for label ${label.name}`, () => context.newPage())
     tab.setDefaultTimeout(t)
     await within(t, `Loading label ${label.name}`, () => loadLabel(tab, label.html, { allowScripts, timeoutMs: t }))
     // Fonts come only from data: URLs; a wait that does not end is given up, not waited for.
@@ -232,20 +320,25 @@ async function renderOne(browser: Browser, label: LabelToRender, options: Render
           if (s.breakBefore === 'page' || s.breakAfter === 'page' || s.pageBreakBefore === 'always' || s.pageBreakAfter === 'always') breaks++
           if (breaks > 1000) break
         }
-        return { height: document.documentElement.scrollHeight, breaks }
+        return { height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth, breaks }
       }),
     )
     const estimate = Math.max(Math.ceil(layout.height / viewport.height), layout.breaks)
     if (estimate > maxPages) throw new RenderLimitError('pages', `Label ${label.name} would print to at least ${estimate} pages, over the limit of ${maxPages}.`)
+    // Content many times wider than its page is no label (an unbroken run of text, say), and
+    // laying it out for print takes the browser minutes: refused like an oversized page.
+    const across = Math.ceil(layout.width / viewport.width)
+    if (across > maxPages) throw new RenderLimitError('size', `Label ${label.name} is ${across} times wider than its page, over the limit of ${maxPages}.`)
+    // Always the size checked above: a later @page rule of the label's own is not obeyed.
     const pdf = await within(t, `Printing label ${label.name}`, () =>
-      tab.pdf({ width: `${page.widthMm}mm`, height: `${page.heightMm}mm`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' }, preferCSSPageSize: page.source === 'css' }),
+      tab.pdf({ width: `${page.widthMm}mm`, height: `${page.heightMm}mm`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' }, preferCSSPageSize: false }),
     )
     const { PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
     const pages = (await PDFDocument.load(pdf)).getPageCount()
     if (pages > maxPages) throw new RenderLimitError('pages', `Label ${label.name} printed to ${pages} pages, over the limit of ${maxPages}.`)
     let png: string | undefined
     if (options.png) {
-      png = path.join(options.outDir, `${label.name}.png`)
+      png = path.join(options.outDir, `${safeFileName(label.name)}.png`)
       await within(t, `Capturing label ${label.name}`, () => tab.screenshot({ path: png!, clip: { x: 0, y: 0, ...viewport } }))
     }
     return { pdf, outcome: { name: label.name, ok: true as const, page, pages, ...(png ? { png } : {}) } }
@@ -259,9 +352,9 @@ async function failureList(browser: Browser, failed: { name: string; code: strin
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
   const rows = failed.map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.code)}</td><td>${esc(f.message.slice(0, 300))}</td></tr>`).join('')
   const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page{size:100mm 150mm;margin:5mm}body{font:8pt "Noto Sans CJK SC",sans-serif}table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:1mm;vertical-align:top;word-break:break-all}</style></head><body><h3>未打印 Not printed: ${failed.length}</h3><table><tr><th>order</th><th>code</th><th>why</th></tr>${rows}</table></body></html>`
-  const context = await sealedContext(browser, { viewport: { width: cssPx(100), height: cssPx(150) }, scale: 1, allowScripts: false })
+  const context = await within(timeoutMs, 'Opening the failure list', () => sealedContext(browser, { viewport: { width: cssPx(100), height: cssPx(150) }, scale: 1, allowScripts: false }))
   try {
-    const tab = await context.newPage()
+    const tab = await within(timeoutMs, 'Opening the failure list', () => context.newPage())
     await loadLabel(tab, html, { allowScripts: false, timeoutMs: timeoutMs })
     return await within(timeoutMs, 'Printing the failure list', () => tab.pdf({ preferCSSPageSize: true, printBackground: true }))
   } finally {

@@ -92,11 +92,11 @@ export async function within<T>(ms: number, what: string, step: () => Promise<T>
   }
 }
 
-/** A label that runs away: too many pages, or a step past its time. */
+/** A label that runs away: too many pages, a page larger than real stock, or a step past its time. */
 export class RenderLimitError extends Error {
   override readonly name = 'RenderLimitError'
   constructor(
-    readonly limit: 'pages' | 'timeout',
+    readonly limit: 'pages' | 'timeout' | 'size',
     message: string,
   ) {
     super(message)
