@@ -22,7 +22,8 @@ export function tcbBin(): string {
 const REMINDER = `Deployed. The CLI may not apply cloudfunctions/getOrder/config.json: if calls answer CONFIG_ERROR
 with wxErrCode -604101, open the project in WeChat devtools and upload getOrder once from there
 (right-click → 上传并部署：云端安装依赖). Permission changes take about 10 minutes to apply.
-Set ADMIN_OPENIDS (and ACCESS_POLICY, TRUST_SERVER_CALLERS) in the CloudBase console.`
+Set ADMIN_OPENIDS (and ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUST_SERVER_CALLERS) in the CloudBase console:
+ACCESS_POLICY defaults to admin-only; users read their own orders only with ACCESS_POLICY=own and ownership records.`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, env: { type: 'string' }, 'skip-run': { type: 'boolean' } }, strict: true })
