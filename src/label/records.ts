@@ -103,8 +103,9 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
       return got.data.map(asRecord)
     },
     async markKept(ids) {
-      if (ids.length === 0) return
-      await run('Marking label records kept', () => coll().where({ _id: db.command.in(ids) }).update({ data: { kept: true } }))
+      // 100 ids a query, as the reads go: one `in` list of a whole batch's labels is too long a query.
+      const pages = Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => ids.slice(i * 100, i * 100 + 100))
+      await Promise.all(pages.map((page) => run('Marking label records kept', () => coll().where({ _id: db.command.in(page) }).update({ data: { kept: true } }))))
     },
     async secret() {
       const read = async () => {
