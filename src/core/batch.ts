@@ -49,12 +49,12 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   const saving: Promise<void>[] = []
   const store = limiter(flow.storageConcurrency)
   // Backpressure: labels waiting for storage hold memory, so reading pauses while a sixteenth of it
-  // waits. A label holds its text (UTF-16) and, until the upload is done, its bytes and the answer's.
+  // waits. A waiting label holds its text, two bytes a character at most.
   const waitingLimit = (flow.memoryMb * 1024 * 1024) / 16
   let waiting = 0
   const waiters: (() => void)[] = []
-  const queueSave = (item: Labelled, offloaded: boolean, encoded: number) => {
-    const size = 2 * item.order.printHtml!.length + encoded
+  const queueSave = (item: Labelled, offloaded: boolean) => {
+    const size = 2 * item.order.printHtml!.length
     waiting += size
     saving.push(
       store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
@@ -132,7 +132,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
         if (size?.jsonBytes !== undefined) exactJson.set(item, size.jsonBytes)
         const estimate = (size?.jsonBytes ?? Math.ceil((size?.utf8Bytes ?? Buffer.byteLength(html)) * 1.1)) + waybillBound(item) / 2
         const offload = mode === 'text' && inlineBound + estimate > flow.limitBytes
-        if (mode === 'file' || offload) queueSave(item, offload, entry)
+        if (mode === 'file' || offload) queueSave(item, offload)
         else inlineBound += estimate
       }
       // Chunks grow while the sizes seen allow, and shrink when a large answer turns up.
