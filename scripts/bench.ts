@@ -26,7 +26,9 @@ const child = process.argv.includes('--child')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
 const section = (name: string) => only === undefined || only.includes(name)
 const OPENID = 'oBENCH-user-000000000001'
-const ENV = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: OPENID }
+// An admin's read, as the naive function checks nobody: a user's ownership lookup is a database
+// round trip of its own, not part of what these rows compare.
+const ENV = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: OPENID, ADMIN_OPENIDS: OPENID }
 const LABELS = { ttlMs: 24 * 3600_000, collection: 'getorder_labels' }
 
 interface Row {
@@ -121,7 +123,7 @@ async function perInvocation() {
     ['20 KB markup-heavy', 20 * 1024, 'markup', 1.1],
     ['620 KB markup-heavy', 620 * 1024, 'markup', undefined],
   ]
-  const sdkEnv = { TENCENTCLOUD_SECRETID: 'bench-id', TENCENTCLOUD_SECRETKEY: 'bench-key', TCB_SOURCE: 'wx_client' }
+  const sdkEnv = { TENCENTCLOUD_SECRETID: 'bench-id', TENCENTCLOUD_SECRETKEY: 'bench-key', TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: OPENID }
   for (const [label, bytes, padStyle, target] of standIn) {
     const spec = labelOfSize(`BENCH-${label.replace(/ /g, '')}`, bytes, padStyle)
     const answer = { errcode: 0, errmsg: 'ok', orderId: spec.orderId, deliveryId: spec.deliveryId, waybillId: spec.waybillId, printHtml: labelBase64(spec), orderStatus: 0, waybillData: [{ key: 'SF_bagAddr', value: '广州' }, { key: 'SF_mark', value: '010-A' }] }
@@ -287,14 +289,16 @@ async function batch() {
   }
   const seqMs = performance.now() - t
   const speedup = seqMs / batchMs
+  // One order read alone, then chunks growing 4× while the sizes allow (1, 4, 16, 64), then 100s.
+  let expectedCalls = 0
+  for (let left = n, size = 1; left > 0; left -= size, size = Math.min(100, size * 4)) expectedCalls++
   rows.push({
     name: `batch of ${n} orders, 50 ms upstream latency`,
     ours: `${fmtMs(batchMs)}, ${b.fake.calls.length} calls`,
     baseline: `${fmtMs(seqMs)}, ${s.fake.calls.length} calls`,
     ratio: `${speedup.toFixed(0)}× faster`,
-    // A probe of 20 read alone (it sizes the chunks to the labels), then chunks of 100.
-    target: `≥ 50×, ${1 + Math.ceil((n - 20) / 100)} calls`,
-    holds: speedup >= 50 && b.fake.calls.length === 1 + Math.ceil((n - 20) / 100) ? 'yes' : 'NO',
+    target: `≥ 50×, ${expectedCalls} calls`,
+    holds: speedup >= 50 && b.fake.calls.length === expectedCalls ? 'yes' : 'NO',
   })
 }
 
