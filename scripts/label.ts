@@ -8,13 +8,13 @@ import { demoOrders } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
-import { DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
-import type { BatchItem, Order } from '../src/types'
+import { CancelledWaybillError, DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
+import type { BatchItem, Order, OrderStatus } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
 const ADMIN = 'oDEMO-admin-000000000001'
-/** Exit codes: all printed; some orders or labels did not print; bad usage; no Chromium; a runaway label. */
-const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4 } as const
+/** Exit codes: all printed; some did not print; bad usage or fetch failed; no Chromium; a runaway label; a cancelled waybill; no label. */
+const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4, cancelled: 5, noLabel: 6 } as const
 
 const HELP = `npm run label -- <orderId | path/to/label.html> [options]
 npm run label -- --batch <orders.json> [options]
@@ -33,7 +33,10 @@ print (also printed on stderr). Orders are fetched through the local harness, or
   --print-type <0|1>    picks the default size when a label's CSS has no @page size:
                         1 = one-part ${DEFAULT_SIZES[1].widthMm}×${DEFAULT_SIZES[1].heightMm} mm, 0 = two-part ${DEFAULT_SIZES[0].widthMm}×${DEFAULT_SIZES[0].heightMm} mm (default 0)
   --size <W>x<H>        page size in mm when a label's CSS has none, e.g. 76x130
-  --png                 batch: also write <out>/<orderId>.png for each label
+  --png                 batch: also write <out>/<NNN>-<orderId>.png for each label (NNN: its
+                        position in the file, so an order listed twice prints twice)
+  --include-cancelled   print cancelled waybills too, marked 已取消 / CANCELLED across the
+                        label (by default they are not printed: a parcel shipped under one is lost)
   --max-pages <n>       pages one label may print to (default 5)
   --timeout <s>         seconds one label may take (default 20)
   --concurrency <n>     batch: labels rendered at once (default 4)
@@ -45,7 +48,9 @@ print (also printed on stderr). Orders are fetched through the local harness, or
   --help
 
 Exit codes: 0 all printed, 1 some did not print, 2 bad usage or fetch failed, 3 no Chromium,
-4 a label ran away (over --max-pages or --timeout).
+4 a label ran away (over --max-pages, --timeout or the largest page), 5 the one order's waybill
+is cancelled (nothing written; --include-cancelled prints it marked), 6 the one order has no label.
+An order whose status is unknown prints, with a warning on stderr.
 `
 
 async function main(): Promise<number> {
@@ -61,6 +66,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
       'allow-scripts': { type: 'boolean' },
+      'include-cancelled': { type: 'boolean' },
       scenario: { type: 'string' },
       live: { type: 'boolean' },
       env: { type: 'string' },
@@ -87,6 +93,7 @@ async function main(): Promise<number> {
     ...(size ? { size } : {}),
     ...(o.chromium ? { executablePath: o.chromium } : {}),
     ...(o['allow-scripts'] ? { allowScripts: true } : {}),
+    ...(o['include-cancelled'] ? { includeCancelled: true } : {}),
     ...(maxPages !== undefined ? { maxPages } : {}),
     ...(timeoutSec !== undefined ? { labelTimeoutMs: timeoutSec * 1000 } : {}),
   }
@@ -104,6 +111,10 @@ async function main(): Promise<number> {
       process.stderr.write(`${err.message}\n`)
       return EXIT.runaway
     }
+    if (err instanceof CancelledWaybillError) {
+      process.stderr.write(`${err.message}\n`)
+      return EXIT.cancelled
+    }
     throw err
   }
 }
@@ -114,6 +125,7 @@ async function single(target: string | undefined, options: Parameters<typeof ren
   if (!target) return fail('Name an order id or a .html file, or pass --batch <orders.json>.')
   let html: string
   let name: string
+  let status: OrderStatus | undefined
   if (target.endsWith('.html') && fs.existsSync(target)) {
     html = fs.readFileSync(target, 'utf8')
     name = path.basename(target, '.html')
@@ -123,11 +135,19 @@ async function single(target: string | undefined, options: Parameters<typeof ren
     const fetched = await fetchOrders(event, o)
     if (!fetched.ok) return fail(fetched.problem)
     const item = fetched.items[0]!
+    if (!item.ok && item.noLabel) {
+      process.stderr.write(`${target}: no label to print: ${item.code}: ${item.message}\n`)
+      return EXIT.noLabel
+    }
     if (!item.ok) return fail(`getOrder failed: ${item.code}: ${item.message}`)
+    // Checked before Chromium starts: nothing is written for a cancelled waybill.
+    if (item.status === 'cancelled' && options.includeCancelled !== true) throw new CancelledWaybillError(target)
+    warnUnknown(item)
     html = item.html
+    status = item.status
     name = safeFileName(target)
   }
-  const r = await renderLabel(html, { ...options, name })
+  const r = await renderLabel(html, { ...options, name, ...(status !== undefined ? { status } : {}) })
   const from = { css: "the label's CSS @page", option: '--size', default: `the default for ${options.printType === 1 ? 'one' : 'two'}-part labels` }[r.page.source]
   out(`label ${name}: ${r.page.widthMm.toFixed(1)} × ${r.page.heightMm.toFixed(1)} mm (from ${from})`)
   out(`  png  ${path.relative(process.cwd(), r.png)} (${r.pixels.width} × ${r.pixels.height} px)`)
@@ -145,8 +165,10 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   fetched.items.forEach((item, i) => {
     // Two copies of one order print twice: each input position is a page, named apart.
     const name = `${String(i + 1).padStart(3, '0')}-${safeFileName(item.orderId)}`
-    if (item.ok) labels.push({ name, html: item.html })
-    else failures.push({ name: item.orderId, code: item.code, message: item.message })
+    if (item.ok) {
+      warnUnknown(item)
+      labels.push({ name, html: item.html, status: item.status })
+    } else failures.push({ name: item.orderId, code: item.code, message: item.message })
   })
   const progress = progressBar(labels.length)
   const r = await renderLabels(labels, { ...options, failures, onProgress: progress.update })
@@ -159,7 +181,12 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
 }
 
-type Fetched = { ok: true; orderId: string; html: string } | { ok: false; orderId: string; code: string; message: string }
+type Fetched = { ok: true; orderId: string; html: string; status: OrderStatus } | { ok: false; orderId: string; code: string; message: string; noLabel?: true }
+
+/** An order whose status WeChat did not say prints, with a word on stderr to check it first. */
+function warnUnknown(item: Extract<Fetched, { ok: true }>) {
+  if (item.status === 'unknown') process.stderr.write(`warning: ${item.orderId}: the order's status is unknown; check it is not cancelled before shipping.\n`)
+}
 
 /** Fetches orders through the function (harness or live), labels inline, stored ones downloaded. */
 async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ ok: true; items: Fetched[] } | { ok: false; problem: string }> {
@@ -190,14 +217,14 @@ async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ o
 }
 
 async function labelOf(order: Order, warnings: string[]): Promise<Fetched> {
-  if (order.printHtml !== null) return { ok: true, orderId: order.orderId, html: order.printHtml }
+  if (order.printHtml !== null) return { ok: true, orderId: order.orderId, html: order.printHtml, status: order.status }
   if (order.printHtmlFile) {
     const res = await fetch(order.printHtmlFile.tempFileURL, { signal: AbortSignal.timeout(15_000) })
-    if (res.ok) return { ok: true, orderId: order.orderId, html: await res.text() }
+    if (res.ok) return { ok: true, orderId: order.orderId, html: await res.text(), status: order.status }
     return { ok: false, orderId: order.orderId, code: 'DOWNLOAD_FAILED', message: `The stored label could not be downloaded (HTTP ${res.status}).` }
   }
   const code = warnings.find((w) => w.startsWith('PRINT_HTML')) ?? 'PRINT_HTML_MISSING'
-  return { ok: false, orderId: order.orderId, code, message: 'The order has no printable label.' }
+  return { ok: false, orderId: order.orderId, code, message: 'The order has no printable label.', noLabel: true }
 }
 
 /** A progress bar on a terminal, for more than a handful of labels; nothing elsewhere. */

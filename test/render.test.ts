@@ -10,7 +10,7 @@ import { PNG } from 'pngjs'
 import { promisify } from 'util'
 import { demoOrders } from '../src/harness/backend'
 import { labelHtml } from '../src/harness/labels'
-import { DEFAULT_CHROMIUM, renderLabel } from '../src/render/render'
+import { CancelledWaybillError, DEFAULT_CHROMIUM, renderLabel } from '../src/render/render'
 
 const ROOT = path.resolve(__dirname, '..')
 const haveChromium = fs.existsSync(DEFAULT_CHROMIUM)
@@ -23,6 +23,11 @@ const MM_TO_PT = 72 / 25.4
 const luma = (png: PNG, i: number) => 0.299 * png.data[i]! + 0.587 * png.data[i + 1]! + 0.114 * png.data[i + 2]!
 const demoLabel = (id: string) => labelHtml(demoOrders().find((d) => d.order_id === id)!.label!)
 const pages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length
+const redPixels = (png: PNG) => {
+  let n = 0
+  for (let i = 0; i < png.data.length; i += 4) if (png.data[i]! > 180 && png.data[i + 1]! < 80 && png.data[i + 2]! < 80) n++
+  return n
+}
 const mediaBox = (pdf: Buffer) => /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf.toString('latin1'))!.slice(1).map(Number)
 
 withChromium('rendering a demo label in Chromium', () => {
@@ -95,11 +100,56 @@ withChromium('rendering a demo label in Chromium', () => {
 
   test('npm run label -- <demo order> writes both files through the harness', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
-    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-ZTO-0001', '--out', dir], { cwd: ROOT })
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-GBK-0001', '--out', dir], { cwd: ROOT })
     expect(stdout).toContain('from the label\'s CSS @page')
-    const p = PNG.sync.read(fs.readFileSync(path.join(dir, 'DEMO-ZTO-0001.png')))
+    const p = PNG.sync.read(fs.readFileSync(path.join(dir, 'DEMO-GBK-0001.png')))
     expect([p.width, p.height]).toEqual([756, 1134])
+    expect(pages(fs.readFileSync(path.join(dir, 'DEMO-GBK-0001.pdf')))).toBe(1)
+    expect(redPixels(p)).toBe(0)
+  })
+
+  test('the library refuses a cancelled waybill too, writing nothing; with includeCancelled it prints', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    await expect(renderLabel(demoLabel('DEMO-ZTO-0001'), { outDir: dir, name: 'zto', status: 'cancelled' })).rejects.toBeInstanceOf(CancelledWaybillError)
+    expect(fs.readdirSync(dir)).toEqual([])
+    const r = await renderLabel(demoLabel('DEMO-ZTO-0001'), { outDir: dir, name: 'zto', status: 'cancelled', includeCancelled: true })
+    expect(redPixels(PNG.sync.read(fs.readFileSync(r.png)))).toBeGreaterThan(5000)
+  })
+
+  test('a cancelled waybill is not printed: exit 5, nothing written, the message says cancelled', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-ZTO-0001', '--out', dir], { cwd: ROOT }).catch((e) => e)
+    expect(err.code).toBe(5)
+    expect(err.stderr).toMatch(/cancelled/)
+    expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([])
+  })
+
+  test('--include-cancelled prints it, marked 已取消 / CANCELLED across the label in red', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-ZTO-0001', '--out', dir, '--include-cancelled'], { cwd: ROOT })
+    const p = PNG.sync.read(fs.readFileSync(path.join(dir, 'DEMO-ZTO-0001.png')))
+    // The mark is a red stamp across the middle of the label: thousands of red pixels.
+    expect(redPixels(p)).toBeGreaterThan(5000)
     expect(pages(fs.readFileSync(path.join(dir, 'DEMO-ZTO-0001.pdf')))).toBe(1)
+  })
+
+  test('an order that succeeded without a label exits 6, saying so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-NOLABEL-0001', '--out', dir], { cwd: ROOT }).catch((e) => e)
+    expect(err.code).toBe(6)
+    expect(err.stderr).toContain('no label to print: PRINT_HTML_MISSING')
+  })
+
+  test('a batch of SF, ZTO (cancelled) and YTO prints two labels and lists ZTO as CANCELLED', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    const file = path.join(dir, 'orders.json')
+    fs.writeFileSync(file, JSON.stringify([{ orderId: '01234567890123456789', deliveryId: 'SF' }, { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'DEMO-YTO-0001', deliveryId: 'YTO' }]))
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', '--batch', file, '--out', dir], { cwd: ROOT }).catch((e) => e)
+    expect(err.code).toBe(1)
+    expect(err.stdout).toContain('2 of 3 labels printed')
+    expect(err.stderr).toContain('not printed: 002-DEMO-ZTO-0001 CANCELLED')
+    // Two label pages and the page listing the cancelled one.
+    expect(pages(fs.readFileSync(path.join(dir, 'labels.pdf')))).toBe(3)
   })
 })
 
@@ -122,24 +172,27 @@ withChromium('the day\'s labels: npm run label -- --batch', () => {
     pdf = fs.readFileSync(path.join(dir, 'labels.pdf'))
   }, 120_000)
 
-  test('20 orders, two failing: one PDF of 18 label pages plus the failure list, and a non-zero exit', () => {
+  test('20 orders, five not printed (an unknown order, one without a label, three cancelled): 15 label pages plus the failure list', () => {
     expect(orders).toHaveLength(20)
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain('18 of 20 labels printed')
-    expect(pages(pdf)).toBe(19)
+    expect(run.stdout).toContain('15 of 20 labels printed')
+    expect(pages(pdf)).toBe(16)
   })
 
   test('each page is at its own label size, in input order (an order listed twice prints twice)', () => {
     const boxes = [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => Math.round(Number(m[2]) / MM_TO_PT))
-    const printed = orders.filter((o) => o.orderId !== 'NO-SUCH-ORDER' && o.orderId !== 'DEMO-NOLABEL-0001')
+    const printed = orders.filter((o) => o.orderId !== 'NO-SUCH-ORDER' && o.orderId !== 'DEMO-NOLABEL-0001' && o.orderId !== 'DEMO-ZTO-0001')
     // The YTO demo label is two-part (100 × 180 mm); the rest are one-part (100 × 150 mm).
-    expect(boxes.slice(0, 18)).toEqual(printed.map((o) => (o.deliveryId === 'YTO' ? 180 : 150)))
+    expect(boxes.slice(0, 15)).toEqual(printed.map((o) => (o.deliveryId === 'YTO' ? 180 : 150)))
   })
 
   test('the failures are named with their codes on stderr, and a PNG is written per printed label', () => {
     expect(run.stderr).toContain('not printed: NO-SUCH-ORDER WECHAT_ERROR')
     expect(run.stderr).toContain('not printed: DEMO-NOLABEL-0001 PRINT_HTML_MISSING')
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.png'))).toHaveLength(18)
+    expect(run.stderr).toMatch(/not printed: \d{3}-DEMO-ZTO-0001 CANCELLED/)
+    // An order whose status WeChat did not say prints, with a warning to check it.
+    expect(run.stderr).toContain("warning: DEMO-ODDSTATUS-0001: the order's status is unknown")
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.png'))).toHaveLength(15)
   })
 
   test.each([

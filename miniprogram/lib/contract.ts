@@ -103,6 +103,7 @@ export const WARNING_CODES = [
   'PRINT_HTML_NOT_HTML',
   'PRINT_HTML_OFFLOADED',
   'UNKNOWN_ORDER_STATUS',
+  'ORDER_CANCELLED',
 ] as const
 export type WarningCode = (typeof WARNING_CODES)[number]
 

@@ -2,7 +2,7 @@ import * as fs from 'fs'
 import * as path from 'path'
 import type { Browser } from 'playwright-core'
 import { mapPool } from '../core/pool'
-import type { PrintType } from '../types'
+import type { OrderStatus, PrintType } from '../types'
 import { loadLabel, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
 
 export { RenderLimitError } from './sealed'
@@ -53,6 +53,10 @@ export interface RenderOptions extends SealOptions {
   /** the files are `<outDir>/<name>.png` and `<outDir>/<name>.pdf` */
   outDir: string
   name: string
+  /** the order's status: a cancelled waybill is refused (`CancelledWaybillError`) unless `includeCancelled` */
+  status?: OrderStatus
+  /** print a cancelled waybill anyway, marked 已取消 / CANCELLED across the label */
+  includeCancelled?: boolean
   /** picks the default size when neither the label nor `size` gives one (default 0, two-part) */
   printType?: PrintType
 }
@@ -176,6 +180,8 @@ export interface LabelToRender {
   name: string
   html: string
   printType?: PrintType
+  /** the order's status (`Order.status`): a cancelled waybill is not printed unless `includeCancelled` */
+  status?: OrderStatus
 }
 
 export interface RenderLabelsOptions extends SealOptions {
@@ -192,12 +198,17 @@ export interface RenderLabelsOptions extends SealOptions {
   failures?: { name: string; code: string; message: string }[]
   /** add the page listing what did not print (default true) */
   failurePage?: boolean
+  /**
+   * Print cancelled waybills too, each marked 已取消 / CANCELLED across the label. By default a
+   * cancelled waybill is not printed and is listed as `CANCELLED`: a parcel shipped under one is lost.
+   */
+  includeCancelled?: boolean
   onProgress?(done: number, total: number): void
 }
 
 export type LabelOutcome =
   | { name: string; ok: true; page: PageSize; pages: number; png?: string }
-  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' | 'size' }
+  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' | 'size' | 'cancelled' }
 
 export interface RenderedLabels {
   pdf: string
@@ -214,7 +225,7 @@ export interface RenderedLabels {
  *
  * @example
  * const { pdf, labels } = await renderLabels(
- *   orders.map((o) => ({ name: o.orderId, html: o.printHtml! })),
+ *   orders.map((o) => ({ name: o.orderId, html: o.printHtml!, status: o.status })),
  *   { outDir: 'out', pdfName: 'today.pdf', png: true },
  * )
  */
@@ -232,10 +243,12 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
     // one runaway label never costs the others their place in the PDF.
     const rendered = await mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label) => {
       try {
+        if (label.status === 'cancelled' && options.includeCancelled !== true) throw new CancelledWaybillError(label.name)
         if (Date.now() >= deadline) throw new RenderLimitError('timeout', `Label ${label.name} was not started: the run took its whole time (${total} ms).`)
-        return await renderOne(browser, label, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
+        const toPrint = label.status === 'cancelled' ? { ...label, html: markCancelled(label.html) } : label
+        return await renderOne(browser, toPrint, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
       } catch (err) {
-        const limit = err instanceof RenderLimitError ? err.limit : undefined
+        const limit = err instanceof RenderLimitError ? err.limit : err instanceof CancelledWaybillError ? ('cancelled' as const) : undefined
         return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
       } finally {
         options.onProgress?.(++done, labels.length)
@@ -268,14 +281,16 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
  * `renderLabels` is. Throws `RenderLimitError` for a label that runs away.
  *
  * @example
- * const { png, pdf, page } = await renderLabel(order.printHtml!, { outDir: 'out', name: order.orderId })
+ * const { png, pdf, page } = await renderLabel(order.printHtml!, { outDir: 'out', name: order.orderId, status: order.status })
  */
 export async function renderLabel(html: string, options: RenderOptions): Promise<Rendered> {
-  const { outDir, name, printType, ...seal } = options
-  const r = await renderLabels([{ name, html, ...(printType !== undefined ? { printType } : {}) }], { ...seal, outDir, pdfName: `${safeFileName(name)}.pdf`, png: true, failurePage: false })
+  const { outDir, name, printType, status, ...seal } = options
+  const label = { name, html, ...(printType !== undefined ? { printType } : {}), ...(status !== undefined ? { status } : {}) }
+  const r = await renderLabels([label], { ...seal, outDir, pdfName: `${safeFileName(name)}.pdf`, png: true, failurePage: false })
   const outcome = r.labels[0]!
   if (!outcome.ok) {
     fs.rmSync(r.pdf, { force: true })
+    if (outcome.limit === 'cancelled') throw new CancelledWaybillError(name)
     throw outcome.limit ? new RenderLimitError(outcome.limit, outcome.error) : new Error(outcome.error)
   }
   const scale = options.scale ?? 2
@@ -283,8 +298,28 @@ export async function renderLabel(html: string, options: RenderOptions): Promise
 }
 
 /** The code a label that did not print is listed with. */
-export function failureCode(limit: 'pages' | 'timeout' | 'size' | undefined): string {
-  return limit === 'pages' ? 'TOO_MANY_PAGES' : limit === 'timeout' ? 'RENDER_TIMEOUT' : limit === 'size' ? 'PAGE_TOO_LARGE' : 'RENDER_FAILED'
+export function failureCode(limit: 'pages' | 'timeout' | 'size' | 'cancelled' | undefined): string {
+  return limit === 'pages' ? 'TOO_MANY_PAGES' : limit === 'timeout' ? 'RENDER_TIMEOUT' : limit === 'size' ? 'PAGE_TOO_LARGE' : limit === 'cancelled' ? 'CANCELLED' : 'RENDER_FAILED'
+}
+
+/** A cancelled waybill asked to print without `includeCancelled`: nothing is written for it. */
+export class CancelledWaybillError extends Error {
+  override readonly name = 'CancelledWaybillError'
+  constructor(label: string) {
+    super(`The waybill of ${label} is cancelled: not printed, since a parcel shipped under it is lost. Print it marked with includeCancelled (--include-cancelled).`)
+  }
+}
+
+/**
+ * The label with 已取消 / CANCELLED across it, on every page it prints to: our own markup, fixed
+ * over the label, so no label style can hide it (the highest z-index, no pointer events).
+ */
+export function markCancelled(html: string): string {
+  const mark =
+    '<div style="position:fixed;left:0;top:0;width:100%;height:100%;display:flex;align-items:center;justify-content:center;pointer-events:none;z-index:2147483647;opacity:1;visibility:visible">' +
+    '<div style="transform:rotate(-30deg);border:1.2mm solid #d00000;color:#d00000;background:rgba(255,255,255,0.75);font:bold 11mm/1.2 \'Noto Sans CJK SC\',sans-serif;padding:2mm 5mm;text-align:center;white-space:nowrap">已取消<br>CANCELLED</div></div>'
+  const at = html.toLowerCase().lastIndexOf('</body>')
+  return at < 0 ? html + mark : html.slice(0, at) + mark + html.slice(at)
 }
 
 async function renderOne(browser: Browser, label: LabelToRender, options: RenderLabelsOptions & { labelTimeoutMs: number }) {

@@ -63,6 +63,8 @@ describe('normalizeOrder', () => {
     expect(r.order.status).toBe(status)
     expect(r.order.statusCode).toBe(statusCode)
     expect(r.warnings.some((w) => w.code === 'UNKNOWN_ORDER_STATUS')).toBe(warned)
+    // A cancelled waybill is said so in a warning, with the label still returned.
+    expect(r.warnings.some((w) => w.code === 'ORDER_CANCELLED')).toBe(status === 'cancelled')
   })
 
   test('regression (property tests): order_status -0 is statusCode 0, which survives JSON', () => {

@@ -34,7 +34,10 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
   const warnings: Warning[] = []
   const statusCode = statusNumber(pick(raw, 'order_status', 'orderStatus'))
   const status: OrderStatus = statusCode === 0 ? 'normal' : statusCode === 1 ? 'cancelled' : 'unknown'
-  if (status === 'unknown') {
+  if (status === 'cancelled') {
+    // The label still comes back (the merchant may need it), but a parcel must never ship under it.
+    warnings.push({ code: 'ORDER_CANCELLED', message: 'The waybill is cancelled (order_status 1): do not ship a parcel under this label.' })
+  } else if (status === 'unknown') {
     warnings.push({
       code: 'UNKNOWN_ORDER_STATUS',
       message:

@@ -33,7 +33,7 @@ test('success: the order, its warnings and the request id', async () => {
   const { cloud, calls } = fakeWxCloud()
   const client = createGetOrderClient(cloud)
   const r = await client.getOrder({ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' })
-  expect(r).toMatchObject({ requestId: 'rq', warnings: [], order: { status: 'cancelled', waybillData: { ZTO_mark: '杭州 A01' } } })
+  expect(r).toMatchObject({ requestId: 'rq', warnings: [{ code: 'ORDER_CANCELLED', message: expect.any(String) }], order: { status: 'cancelled', waybillData: { ZTO_mark: '杭州 A01' } } })
   expect(calls).toEqual([{ name: 'getOrder', data: { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' } }])
 })
 

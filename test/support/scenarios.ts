@@ -26,7 +26,7 @@ const SF = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '1234
 
 export const SCENARIO_TABLE: Scenario[] = [
   { name: 'a normal order', backend: 'normal', event: SF, caller: USER, expect: { ok: true, warnings: [], status: 'normal' }, calls: 1 },
-  { name: 'a cancelled order', backend: 'normal', event: { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, caller: USER, expect: { ok: true, status: 'cancelled' }, calls: 1 },
+  { name: 'a cancelled order', backend: 'normal', event: { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, caller: USER, expect: { ok: true, warnings: ['ORDER_CANCELLED'], status: 'cancelled' }, calls: 1 },
   { name: 'a GBK label', backend: 'normal', event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, caller: USER, expect: { ok: true, warnings: [] }, calls: 1 },
   { name: "the API doc's example answer", backend: 'doc-example', event: SF, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_NOT_HTML'] }, calls: 1 },
   { name: 'a missing print_html', backend: 'normal', event: { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' }, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_MISSING'] }, calls: 1 },
