@@ -26,7 +26,8 @@ Order
   --waybill <id>          waybill id (default: the demo order's)
   --print-type <0|1>      1 = one-part label, 0 = two-part
   --print-html-as <mode>  text | file | none (default text)
-  --batch <file.json>     a batch: a JSON array of {orderId, deliveryId, waybillId?}
+  --batch <file.json>     a batch: a JSON array of {orderId, deliveryId, waybillId?}, e.g.
+                          examples/orders.json; read as the demo admin unless --caller says who
 Caller
   --caller <openid>       the caller's OPENID (default: a demo user, recorded as the owner
                           of every demo order; anyone else is refused under ACCESS_POLICY=own)
@@ -88,14 +89,18 @@ async function main(): Promise<number> {
   if (typeof event === 'string') return fail(event)
   const batch = 'orders' in event
   const noOpenid = o.server || o['from-openid'] !== undefined || o['from-appid'] !== undefined
-  const callerOpenid = noOpenid ? o.caller : (o.caller ?? (o.admin || batch ? DEMO_ADMIN : DEMO_USER))
+  // A batch is for admins and trusted servers. With no caller chosen it reads as the demo admin,
+  // and says so; a caller the user chose stays who it is, and is refused like anyone else.
+  const batchAsDemoAdmin = batch && !noOpenid && o.caller === undefined && !o.admin
+  const callerOpenid = noOpenid ? o.caller : (o.caller ?? (o.admin || batchAsDemoAdmin ? DEMO_ADMIN : DEMO_USER))
   const env: Record<string, string> = identityEnv({
     ...(callerOpenid !== undefined ? { openid: callerOpenid, appid: 'wxDEMO0000000000' } : {}),
     ...(o.source !== undefined ? { source: o.source } : {}),
     ...(o['from-openid'] !== undefined ? { fromOpenid: o['from-openid'] } : {}),
     ...(o['from-appid'] !== undefined ? { fromAppid: o['from-appid'] } : {}),
   })
-  if (callerOpenid !== undefined && (o.admin || batch)) env.ADMIN_OPENIDS = callerOpenid
+  if (callerOpenid !== undefined && (o.admin || batchAsDemoAdmin)) env.ADMIN_OPENIDS = callerOpenid
+  if (batchAsDemoAdmin) print('batch: read as the demo admin (ADMIN_OPENIDS), since batches are for admins and trusted servers; --caller <openid> tries someone else')
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
   // The demo user owns the demo orders, as a merchant's order flow would record: users read their
   // own orders (ACCESS_POLICY=own), and `--caller <someone else>` shows the refusal.
@@ -126,7 +131,7 @@ async function main(): Promise<number> {
   }
 }
 
-async function report(invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, { ok: true }>, o: { json?: boolean | undefined; out?: string | undefined }): Promise<number> {
+async function report(invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, { ok: true }>, o: { json?: boolean | undefined; out?: string | undefined; batch?: string | undefined }): Promise<number> {
   const { run, via, where } = invoked
   if (!run.result) {
     process.stderr.write(run.stdout + run.stderr)
@@ -143,6 +148,7 @@ async function report(invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, {
   print(`  caller     ${String(log?.role ?? '?')} via source ${String(log?.source ?? '?')}${log?.caller ? ` (${String(log.caller)})` : ''}`)
   if (!result.ok) {
     printError(result.error)
+    if (result.error.code === 'PERMISSION_DENIED' && o.batch) print('  (a batch needs an admin or a trusted server: add --admin, or --server)')
     return 1
   }
   const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))

@@ -110,3 +110,40 @@ test('the committed bundle calls the SDK as documented: the wire carries exactly
     },
   ])
 })
+
+test('npm start -- --batch examples/orders.json runs as shipped: read as the demo admin, and it says so', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-start-'))
+  const { stdout } = await promisify(execFile)('npm', ['start', '-s', '--', '--batch', 'examples/orders.json', '--out', out], { cwd: ROOT })
+  expect(stdout).toContain('batch: read as the demo admin')
+  expect(stdout).toContain('caller     admin')
+  expect(stdout).toMatch(/NO-SUCH-ORDER \(SF\) failed: WECHAT_ERROR/)
+  expect(stdout).toContain('ORDER_CANCELLED')
+})
+
+test('npm start -- --batch with a plain caller keeps that caller: refused, with what it needs', async () => {
+  const err = await promisify(execFile)('npm', ['start', '-s', '--', '--batch', 'examples/orders.json', '--caller', 'oSOMEONE-0000000000001'], { cwd: ROOT }).catch((e) => e)
+  expect(err.code).toBe(1)
+  expect(err.stdout).toContain('PERMISSION_DENIED')
+  expect(err.stdout).toContain('a batch needs an admin or a trusted server')
+  expect(err.stdout).not.toContain('read as the demo admin')
+})
+
+test('a malformed batch file gets one clear line a problem, naming the item', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-start-'))
+  const object = path.join(dir, 'object.json')
+  fs.writeFileSync(object, JSON.stringify({ orderId: 'A', deliveryId: 'SF' }))
+  const items = path.join(dir, 'items.json')
+  fs.writeFileSync(items, JSON.stringify([{ order_id: 'A' }, 5, { orderId: 'B', deliveryId: 'SF' }]))
+  const e1 = await promisify(execFile)('npm', ['start', '-s', '--', '--batch', object], { cwd: ROOT }).catch((e) => e)
+  expect(e1.code).toBe(2)
+  expect(e1.stderr).toContain('not a batch: expected a JSON array')
+  const e2 = await promisify(execFile)('npm', ['start', '-s', '--', '--batch', items], { cwd: ROOT }).catch((e) => e)
+  expect(e2.code).toBe(2)
+  const lines = (e2.stderr as string).split('\n').filter((l) => l.startsWith(items))
+  expect(lines).toEqual([
+    `${items}: item 1 has no orderId (a non-empty string).`,
+    `${items}: item 1 has no deliveryId (a non-empty string).`,
+    `${items}: item 1 has "order_id": an order takes only orderId, deliveryId and waybillId.`,
+    `${items}: item 2 is not an object { orderId, deliveryId, waybillId? }.`,
+  ])
+})
