@@ -24,9 +24,9 @@ package, ${DEFAULT_CHROMIUM}): the page may reach no network of any kind, and ru
 unless --allow-scripts.
 
 One label writes <out>/<name>.png and <out>/<name>.pdf. A batch (the same file as npm start --
---batch: a JSON array of {orderId, deliveryId, waybillId?}) writes one PDF, <out>/labels.pdf, a
-page per label in input order at that label's size, then a page listing the orders that did not
-print (also printed on stderr). Orders are fetched through the local harness, or with --live
+--batch, e.g. examples/orders.json: a JSON array of {orderId, deliveryId, waybillId?}) writes one
+PDF, <out>/labels.pdf, a page per label in input order at that label's size, and lists the orders
+that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched through the local harness, or with --live
 --env <envId> from a real environment.
 
   --carrier <id>        delivery id for one order (default: the demo order's, else SF)
@@ -35,6 +35,7 @@ print (also printed on stderr). Orders are fetched through the local harness, or
   --size <W>x<H>        page size in mm when a label's CSS has none, e.g. 76x130
   --png                 batch: also write <out>/<NNN>-<orderId>.png for each label (NNN: its
                         position in the file, so an order listed twice prints twice)
+  --failure-page        batch: also list what did not print on a last page of the PDF
   --include-cancelled   print cancelled waybills too, marked 已取消 / CANCELLED across the
                         label (by default they are not printed: a parcel shipped under one is lost)
   --max-pages <n>       pages one label may print to (default 5)
@@ -67,6 +68,7 @@ async function main(): Promise<number> {
       concurrency: { type: 'string' },
       'allow-scripts': { type: 'boolean' },
       'include-cancelled': { type: 'boolean' },
+      'failure-page': { type: 'boolean' },
       scenario: { type: 'string' },
       live: { type: 'boolean' },
       env: { type: 'string' },
@@ -100,7 +102,7 @@ async function main(): Promise<number> {
   const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
 
   try {
-    if (o.batch !== undefined) return await batch(o.batch, { ...seal, outDir, png: o.png === true, ...(concurrency !== undefined ? { concurrency } : {}) }, o)
+    if (o.batch !== undefined) return await batch(o.batch, { ...seal, outDir, png: o.png === true, failurePage: o['failure-page'] === true, ...(concurrency !== undefined ? { concurrency } : {}) }, o)
     return await single(positionals[0], { ...seal, outDir, ...(printType !== undefined ? { printType: printType as 0 | 1 } : {}) }, o)
   } catch (err) {
     if (err instanceof LabelRenderError) {
@@ -175,9 +177,14 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   progress.done()
   const notRendered = r.labels.filter((l) => !l.ok)
   out(`${r.labels.length - notRendered.length} of ${fetched.items.length} labels printed to ${path.relative(process.cwd(), r.pdf)} (${r.pages} pages)`)
-  for (const f of [...failures, ...notRendered.map((l) => ({ name: l.name, code: l.ok ? '' : failureCode(l.limit), message: l.ok ? '' : l.error }))]) {
-    process.stderr.write(`not printed: ${f.name} ${f.code}: ${f.message}\n`)
-  }
+  const notPrinted = [...failures, ...notRendered.map((l) => ({ name: l.name, code: l.ok ? '' : failureCode(l.limit), message: l.ok ? '' : l.error }))]
+  // The list goes beside the PDF, not on a label sheet (a thermal printer feeds a whole label for it).
+  const list = path.join(options.outDir, 'not-printed.txt')
+  if (notPrinted.length > 0) {
+    fs.writeFileSync(list, notPrinted.map((f) => `${f.name}\t${f.code}\t${f.message}\n`).join(''))
+    out(`${notPrinted.length} not printed, listed in ${path.relative(process.cwd(), list)}${options.failurePage ? ' and on the last page of the PDF' : ''}`)
+  } else fs.rmSync(list, { force: true })
+  for (const f of notPrinted) process.stderr.write(`not printed: ${f.name} ${f.code}: ${f.message}\n`)
   return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
 }
 

@@ -148,8 +148,20 @@ withChromium('rendering a demo label in Chromium', () => {
     expect(err.code).toBe(1)
     expect(err.stdout).toContain('2 of 3 labels printed')
     expect(err.stderr).toContain('not printed: 002-DEMO-ZTO-0001 CANCELLED')
-    // Two label pages and the page listing the cancelled one.
-    expect(pages(fs.readFileSync(path.join(dir, 'labels.pdf')))).toBe(3)
+    // Two label pages; what did not print is listed beside the PDF, not on a label sheet.
+    expect(pages(fs.readFileSync(path.join(dir, 'labels.pdf')))).toBe(2)
+    expect(fs.readFileSync(path.join(dir, 'not-printed.txt'), 'utf8')).toMatch(/^002-DEMO-ZTO-0001\tCANCELLED\t.*cancelled/)
+  })
+
+  test('--failure-page also lists them on a last page of the PDF', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
+    const file = path.join(dir, 'orders.json')
+    fs.writeFileSync(file, JSON.stringify([{ orderId: '01234567890123456789', deliveryId: 'SF' }, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }]))
+    const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', '--batch', file, '--out', dir, '--failure-page'], { cwd: ROOT }).catch((e) => e)
+    expect(err.code).toBe(1)
+    expect(err.stdout).toContain('1 not printed, listed in')
+    expect(err.stdout).toContain('and on the last page of the PDF')
+    expect(pages(fs.readFileSync(path.join(dir, 'labels.pdf')))).toBe(2)
   })
 })
 
@@ -172,11 +184,14 @@ withChromium('the day\'s labels: npm run label -- --batch', () => {
     pdf = fs.readFileSync(path.join(dir, 'labels.pdf'))
   }, 120_000)
 
-  test('20 orders, five not printed (an unknown order, one without a label, three cancelled): 15 label pages plus the failure list', () => {
+  test('20 orders, five not printed (an unknown order, one without a label, three cancelled): 15 label pages, the five in not-printed.txt', () => {
     expect(orders).toHaveLength(20)
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('15 of 20 labels printed')
-    expect(pages(pdf)).toBe(16)
+    expect(pages(pdf)).toBe(15)
+    const listed = fs.readFileSync(path.join(dir, 'not-printed.txt'), 'utf8').trim().split('\n')
+    expect(listed).toHaveLength(5)
+    expect(listed.map((l) => l.split('\t')[1]).sort()).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'PRINT_HTML_MISSING', 'WECHAT_ERROR'])
   })
 
   test('each page is at its own label size, in input order (an order listed twice prints twice)', () => {

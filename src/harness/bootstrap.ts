@@ -1,4 +1,6 @@
 import { spawn } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
 import * as path from 'path'
 import type { Result } from '../types'
 
@@ -53,7 +55,7 @@ export interface BootstrapRun {
 
 /**
  * Invokes a function folder once under the CLI's runtime bootstrap, in a child process, exactly
- * as `tcb fn run` would offline. `env` is added to a clean environment (PATH and HOME kept), so
+ * as `tcb fn run` would offline, the event on the runtime's stdin (any size). `env` is added to a clean environment (PATH and HOME kept), so
  * nothing of the caller's shell leaks in.
  */
 export function runUnderBootstrap(options: {
@@ -74,17 +76,28 @@ export function runUnderBootstrap(options: {
     SCF_FUNCTION_HANDLER: 'index.main',
     SCF_FUNCTION_NAME: 'getOrder',
     GLOBAL_USER_FILE_PATH: `${path.resolve(options.functionDir)}${path.sep}`,
-    SCF_EVENT_BODY: JSON.stringify(options.event),
+    DOCKER_USE_STDIN: '1',
     SCF_FUNCTION_TIMEOUT: String(timeoutSec),
     ...options.env,
   }
+  delete env.SCF_EVENT_BODY
   const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.nodeBin ?? process.execPath, [bootstrapPath()], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+  // The event goes in on stdin, which the runtime reads with DOCKER_USE_STDIN, and the output
+  // comes back through files: an environment variable is capped at 128 KiB (a 1000-order batch
+  // with long ids is more: spawn E2BIG); the runtime reads /dev/stdin at once, before a pipe may be
+  // filled; and it exits right after printing, which cuts a large answer written to a pipe.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-run-'))
+  const file = (name: string) => path.join(dir, name)
+  fs.writeFileSync(file('event.json'), JSON.stringify(options.event))
+  const fds = [fs.openSync(file('event.json'), 'r'), fs.openSync(file('stdout'), 'w'), fs.openSync(file('stderr'), 'w')] as const
+  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true })
+  return new Promise<BootstrapRun>((resolve, reject) => {
+    let child: ReturnType<typeof spawn>
+    try {
+      child = spawn(options.nodeBin ?? process.execPath, [bootstrapPath()], { env, stdio: [...fds] })
+    } finally {
+      for (const fd of fds) fs.closeSync(fd)
+    }
     const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? timeoutSec * 1000 + 10000)
     child.on('error', (err) => {
       clearTimeout(killer)
@@ -92,9 +105,11 @@ export function runUnderBootstrap(options: {
     })
     child.on('close', (exitCode) => {
       clearTimeout(killer)
+      const stdout = fs.readFileSync(file('stdout'), 'utf8')
+      const stderr = fs.readFileSync(file('stderr'), 'utf8')
       resolve({ result: parseResult(stdout), stdout, stderr, exitCode, logs: jsonLines(stdout + stderr), ms: Date.now() - started })
     })
-  })
+  }).finally(cleanup)
 }
 
 export function parseResult(stdout: string): Result | undefined {

@@ -386,7 +386,7 @@ async function renderOne(browser: Browser, label: LabelToRender, options: Render
 async function failureList(browser: Browser, failed: { name: string; code: string; message: string }[], timeoutMs: number): Promise<Buffer> {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
   const rows = failed.map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.code)}</td><td>${esc(f.message.slice(0, 300))}</td></tr>`).join('')
-  const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page{size:100mm 150mm;margin:5mm}body{font:8pt "Noto Sans CJK SC",sans-serif}table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:1mm;vertical-align:top;word-break:break-all}</style></head><body><h3>未打印 Not printed: ${failed.length}</h3><table><tr><th>order</th><th>code</th><th>why</th></tr>${rows}</table></body></html>`
+  const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page{size:100mm 150mm;margin:5mm}body{font:8pt "Noto Sans CJK SC",sans-serif}table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:1mm;vertical-align:top;overflow-wrap:anywhere}</style></head><body><h3>未打印 Not printed: ${failed.length}</h3><table><tr><th>order</th><th>code</th><th>why</th></tr>${rows}</table></body></html>`
   const context = await within(timeoutMs, 'Opening the failure list', () => sealedContext(browser, { viewport: { width: cssPx(100), height: cssPx(150) }, scale: 1, allowScripts: false }))
   try {
     const tab = await within(timeoutMs, 'Opening the failure list', () => context.newPage())
