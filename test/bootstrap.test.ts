@@ -160,3 +160,8 @@ test('an event larger than an environment variable may hold (128 KiB) reaches th
   expect(items).toHaveLength(1000)
   expect(items[999]).toMatchObject({ ok: false, orderId: orders[999]!.orderId, error: { wxErrCode: 9300528 } })
 })
+
+test('npm start -- --list shows the sandbox carrier TEST among the demo orders', async () => {
+  const { stdout } = await promisify(execFile)('npm', ['start', '-s', '--', '--list'], { cwd: ROOT })
+  expect(stdout).toMatch(/DEMO-TEST-0001\s+TEST\s+status 0/)
+})

@@ -20,6 +20,11 @@ export interface DemoOrder {
   label?: LabelSpec
   /** a literal print_html, used as it is */
   printHtml?: string
+  /**
+   * Asked for the one-part label (`print_type` 1), the answer's print_html is empty: WeChat's
+   * sandbox carrier TEST does this (developers.weixin.qq.com/community/develop/doc/000aea869488808760bdacfc95bc00).
+   */
+  onePartEmpty?: true
   waybill_data: { key: string; value: string }[]
 }
 
@@ -77,6 +82,13 @@ export function demoOrders(): DemoOrder[] {
       order_id: 'DEMO-ODDSTATUS-0001', delivery_id: 'EMS', waybill_id: 'EE123456789CN', order_status: 2,
       label: spec('DEMO-ODDSTATUS-0001', 'EMS', 'EE123456789CN', '中国邮政EMS'),
       waybill_data: [],
+    },
+    {
+      // WeChat's sandbox carrier: delivery_id TEST, biz_id test_biz_id; its two-part label only.
+      order_id: 'DEMO-TEST-0001', delivery_id: 'TEST', waybill_id: 'TEST0000000001', order_status: 0,
+      label: spec('DEMO-TEST-0001', 'TEST', 'TEST0000000001', '测试快递公司', { printType: 0 }),
+      onePartEmpty: true,
+      waybill_data: [{ key: 'TEST_mark', value: '测试 A-01' }],
     },
     {
       order_id: 'DEMO-DOCEXAMPLE-0001', delivery_id: 'SF', waybill_id: '123456', order_status: 0,
@@ -210,7 +222,9 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     }
     const o = store.get(keyOf(req.order_id, req.delivery_id))
     if (!o) return { ...UNKNOWN_ORDER }
-    return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
+    const answer: Record<string, unknown> = { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
+    if (o.onePartEmpty && req.print_type === 1) answer.print_html = ''
+    return answer
   }
 
   function batchAnswer(req: Record<string, unknown>): Record<string, unknown> {

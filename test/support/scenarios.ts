@@ -31,6 +31,8 @@ export const SCENARIO_TABLE: Scenario[] = [
   { name: "the API doc's example answer", backend: 'doc-example', event: SF, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_NOT_HTML'] }, calls: 1 },
   { name: 'a missing print_html', backend: 'normal', event: { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' }, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_MISSING'] }, calls: 1 },
   { name: 'an odd order_status', backend: 'normal', event: { orderId: 'DEMO-ODDSTATUS-0001', deliveryId: 'EMS' }, caller: USER, expect: { ok: true, warnings: ['UNKNOWN_ORDER_STATUS'], status: 'unknown' }, calls: 1 },
+  { name: "WeChat's sandbox carrier TEST, two-part label", backend: 'normal', event: { orderId: 'DEMO-TEST-0001', deliveryId: 'TEST' }, caller: USER, expect: { ok: true, warnings: [], status: 'normal' }, calls: 1 },
+  { name: 'the sandbox carrier TEST asked for its one-part label: empty, so no label', backend: 'normal', event: { orderId: 'DEMO-TEST-0001', deliveryId: 'TEST', printType: 1 }, caller: USER, expect: { ok: true, warnings: ['PRINT_HTML_MISSING'] }, calls: 1 },
   // An admin: no user owns an order that does not exist, so a user is refused before WeChat.
   { name: 'an unknown order (9300528)', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: ADMIN, expect: { ok: false, code: 'WECHAT_ERROR', wxErrCode: 9300528 }, calls: 1 },
   { name: 'a user reading an order not recorded as theirs', backend: 'normal', event: { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, caller: USER, expect: { ok: false, code: 'PERMISSION_DENIED' }, calls: 0 },
