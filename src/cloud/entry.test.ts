@@ -269,6 +269,19 @@ describe('who may read what', () => {
     })
   })
 
+  test("9300502, the carrier's system failing, is retried inside the budget", async () => {
+    const { main, fake, backend } = fakeMain()
+    const answer = backend.answer.bind(backend)
+    let n = 0
+    backend.answer = (api, req) => (++n === 1 ? { kind: 'json', body: JSON.stringify({ errcode: 9300502, errmsg: 'delivery side sys error' }) } : answer(api, req))
+    const r = await quiet(() => main(SF, ctx()))
+    expect(r.ok).toBe(true)
+    expect(fake.calls).toHaveLength(2)
+    // Always failing, it is UPSTREAM_UNAVAILABLE, retryable, with its hint.
+    backend.answer = () => ({ kind: 'json', body: JSON.stringify({ errcode: 9300502, errmsg: 'delivery side sys error' }) })
+    expect(await quiet(() => main(SF, ctx()))).toMatchObject({ ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, wxErrCode: 9300502, hint: expect.stringContaining("carrier's system") } })
+  })
+
   test('ACCESS_POLICY unset (admin-only) refuses users with the way to enable ownership', async () => {
     const { main, fake } = fakeMain({ env: { ACCESS_POLICY: '', ORDER_OWNERS_COLLECTION: '' } })
     const r = await quiet(() => main(SF, ctx()))

@@ -24,6 +24,12 @@ export interface ErrcodeEntry {
 //          developers.weixin.qq.com/community/develop/doc/0004e239824cd8883f5e864a656000
 //  [c164]  40164 "invalid ip … not in whitelist": WeChat's global return codes (调用接口的IP地址不在白名单中)
 //  [tok]   stable_token errors: developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
+//  [c520]  a real answer {"errcode":9300520,"errmsg":"invalid delivery id hint: …"} to a delivery_id sent as a list:
+//          developers.weixin.qq.com/community/develop/doc/000406290640909d01caa7d8a56800
+//  [add]   the addOrder page's errcode table (developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/express/express-by-business/addOrder.html),
+//          as a public logistics client reproduces it: "9300502 delivery side sys error 快递公司系统错误，请稍后重试",
+//          "930559 invalid openid 沙盒环境 openid 无效", "930564 quota run out 沙盒环境调用配额已用完"
+//          (its table cites "官方文档《生成运单》错误码表"; the page itself was not in reach to read)
 //  [contract] no public source found; mapped because the project's contract lists the code (see docs/contract.md)
 
 const PERMISSION_HINT =
@@ -71,6 +77,11 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   47001: { code: 'WECHAT_ERROR', meaning: 'the request data is malformed', hint: 'Check orderId, deliveryId and waybillId against the order as it was added (addOrder).' }, // [comm] "data format error"
   40003: { code: 'WECHAT_ERROR', meaning: 'the openid is invalid', hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." }, // [comm] "invalid openid"
   9300501: { code: 'WECHAT_ERROR', meaning: 'the carrier refused the request', hint: "The carrier's own reason is in deliveryResultCode and deliveryResultMsg; fix what it names (an account password, a sender's details …)." }, // [glob], [c501]
+  // The carrier's own system failed: another try inside the budget often succeeds.
+  9300502: { code: 'UPSTREAM_UNAVAILABLE', meaning: "the carrier's system had an error", hint: "A passing fault in the carrier's system; retrying later usually succeeds." }, // [add]
+  9300520: { code: 'WECHAT_ERROR', meaning: 'the delivery_id is invalid', hint: 'Send deliveryId as one carrier id string from getAllDelivery (e.g. "SF"), spelled as WeChat lists it.' }, // [c520]
+  930559: { code: 'WECHAT_ERROR', meaning: "the sandbox refused the openid", hint: "In the sandbox (delivery_id TEST) pass the openid of a user of this mini program, or leave openid out to use the caller's." }, // [add]
+  930564: { code: 'RATE_LIMITED', meaning: "the sandbox's call quota is used up", hint: "The test carrier's (TEST) quota is spent; try again another day, or test against the local harness." }, // [add]
   9300503: { code: 'WECHAT_ERROR', meaning: 'the delivery_id does not exist', hint: 'Use a carrier id from getAllDelivery (e.g. SF, YTO, ZTO), spelled as WeChat lists it.' }, // [glob]
   9300526: { code: 'WECHAT_ERROR', meaning: 'a field is longer than the API allows', hint: 'Shorten orderId, waybillId or customRemark.' }, // [glob] "字段长度不正确"
   9300528: { code: 'WECHAT_ERROR', meaning: 'the waybill_id is invalid, or the order has no waybill', hint: NO_ORDER_HINT }, // [c528]
