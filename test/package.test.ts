@@ -1,0 +1,85 @@
+/**
+ * The package another project installs: `npm pack` builds dist/ on pack, ships the server library
+ * and the contract types and nothing of the tests or the harness; a scratch project takes the
+ * tarball (and its declared dependencies, from this project's node_modules: tests reach no
+ * registry), type-checks a consumer under `strict`, and runs it with plain Node.
+ */
+import { execFile } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { promisify } from 'util'
+import { installFromLocal } from '../scripts/packageCheck'
+
+const ROOT = path.resolve(__dirname, '..')
+const run = promisify(execFile)
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+jest.setTimeout(240_000)
+
+let listing: string[]
+let consumer: string
+
+beforeAll(async () => {
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-pack-'))
+  // Packed from a copy of what the package is made of, so its dist/ is its own: another test
+  // builds the project's dist/ at the same time.
+  const source = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-source-'))
+  for (const f of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.lib.json', 'src', 'docs']) fs.cpSync(path.join(ROOT, f), path.join(source, f), { recursive: true })
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(source, 'node_modules'))
+  const { stdout } = await run('npm', ['pack', '--pack-destination', dest, '--silent'], { cwd: source, timeout: 180_000 })
+  const tgz = path.join(dest, stdout.trim().split('\n').pop()!)
+  listing = (await run('tar', ['tzf', tgz])).stdout.split('\n').filter(Boolean)
+  // What `npm install <tarball>` lays down: the package in node_modules, with what it declares.
+  consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-consumer-'))
+  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { 'wx-getorder': `file:${tgz}` } }))
+  await run('tar', ['xzf', tgz, '-C', dest])
+  fs.mkdirSync(path.join(consumer, 'node_modules'))
+  fs.renameSync(path.join(dest, 'package'), path.join(consumer, 'node_modules', 'wx-getorder'))
+  installFromLocal(path.join(consumer, 'node_modules', 'wx-getorder'))
+  // A Node project's own dev dependency, which the library's types (Buffer, NodeJS) rest on.
+  fs.mkdirSync(path.join(consumer, 'node_modules', '@types'))
+  fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(consumer, 'node_modules', '@types', 'node'))
+  fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2021', noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['consumer.ts'] }))
+})
+
+test('the tarball holds the built library, its types and the contract, and no test, harness or tool', () => {
+  for (const f of ['package/package.json', 'package/README.md', 'package/docs/contract.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/types.d.ts']) expect(listing).toContain(f)
+  expect(listing.filter((f) => /\.test\.|\/harness\/|^package\/(src|test|scripts|cloudfunctions|miniprogram|examples)\//.test(f))).toEqual([])
+})
+
+test('a strict consumer type-checks an import of createGetOrderHandler, Result and the contract types', async () => {
+  fs.writeFileSync(
+    path.join(consumer, 'consumer.ts'),
+    `import { createGetOrderHandler, trustServerCallers, type Result, type Transport } from 'wx-getorder'
+import type { Order, WarningCode } from 'wx-getorder/contract'
+const transport: Transport = {
+  name: 'stub',
+  getOrder: async () => ({ errcode: 0, order_id: 'A', delivery_id: 'SF', order_status: 1, waybill_data: [] }),
+  batchGetOrder: async () => ({ errcode: 0, order_list: [] }),
+}
+const handler = createGetOrderHandler({ transport, caller: () => undefined, access: trustServerCallers })
+export async function read(): Promise<Order | undefined> {
+  const r: Result = await handler({ orderId: 'A', deliveryId: 'SF' })
+  return r.ok && 'order' in r ? r.order : undefined
+}
+export const cancelled: WarningCode = 'ORDER_CANCELLED'
+`,
+  )
+  await run(process.execPath, [TSC, '-p', consumer])
+  // The check is real: a wrong use of the same types fails it.
+  fs.writeFileSync(path.join(consumer, 'consumer.ts'), `import type { Order } from 'wx-getorder/contract'\nexport const o: Order = { orderId: 1 }\n`)
+  const err = await run(process.execPath, [TSC, '-p', consumer]).catch((e: { stdout: string }) => e)
+  expect(String((err as { stdout?: string }).stdout)).toMatch(/error TS2322/)
+})
+
+test('plain Node requires it and runs the handler', async () => {
+  const script = `
+    const lib = require('wx-getorder')
+    const { WARNING_CODES } = require('wx-getorder/contract')
+    const transport = { name: 'stub', getOrder: async () => ({ errcode: 0, order_id: 'A', delivery_id: 'SF', order_status: 1, waybill_data: [] }), batchGetOrder: async () => ({}) }
+    lib.createGetOrderHandler({ transport, caller: () => undefined, access: lib.trustServerCallers })({ orderId: 'A', deliveryId: 'SF' })
+      .then((r) => process.stdout.write(JSON.stringify({ ok: r.ok, status: r.order.status, warnings: r.warnings.map((w) => w.code), known: WARNING_CODES.includes('ORDER_CANCELLED') })))
+  `
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer })
+  expect(JSON.parse(stdout)).toEqual({ ok: true, status: 'cancelled', warnings: ['PRINT_HTML_MISSING', 'ORDER_CANCELLED'], known: true })
+})
