@@ -57,6 +57,11 @@ export interface FakeGateway {
   backend: FakeBackend
   /** every cloud call received, decoded */
   readonly requests: GatewayRequest[]
+  /**
+   * Functions of the environment that `cloud.callFunction` reaches (node-sdk's
+   * `functions.invokeFunction`), by name: each gets the data and answers the function's result.
+   */
+  functions: Record<string, (data: unknown) => Promise<unknown>>
   /** files uploaded through cloud storage, by fileID */
   readonly files: Map<string, Buffer>
   /** make storage or the database fail from now on */
@@ -112,6 +117,7 @@ export async function startGateway(
     if (req.method === 'POST' && req.url?.startsWith('/admin') && /json/.test(req.headers['content-type'] ?? '')) {
       const body = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>
       if (gateway.storageLatencyMs > 0) await new Promise((r) => setTimeout(r, gateway.storageLatencyMs))
+      if (body.action === 'functions.invokeFunction') return invokeAction(body, res)
       return String(body.action).startsWith('database.') ? databaseAction(body, res) : storageAction(body, res)
     }
     if (req.method !== 'POST' || !req.url?.startsWith('/admin')) {
@@ -154,6 +160,19 @@ export async function startGateway(
   // download URLs. Files live in memory.
   const pending = new Map<string, string>()
   let uploadCount = 0
+  // cloud.callFunction as node-sdk speaks it: the data as JSON text in, the result as JSON text out.
+  async function invokeAction(body: Record<string, unknown>, res: http.ServerResponse) {
+    const reply = (o: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(o))
+    }
+    const requestId = `fake-fn-${gateway.requests.length}`
+    const fn = gateway.functions[String(body.function_name)]
+    if (!fn) return reply({ code: 'FUNCTIONS_EXECUTE_FAIL', message: `function not found: ${String(body.function_name)}`, requestId })
+    const data = typeof body.request_data === 'string' && body.request_data !== '' ? (JSON.parse(body.request_data) as unknown) : {}
+    return reply({ requestId, data: { response_data: JSON.stringify(await fn(data)) } })
+  }
+
   function storageAction(body: Record<string, unknown>, res: http.ServerResponse) {
     const reply = (o: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' })
@@ -266,6 +285,7 @@ export async function startGateway(
     requests,
     files: new Map(),
     storageFault: 'none',
+    functions: {},
     tempUrlRequests: [],
     deleteRequests: [],
     db: createDocStore(),
