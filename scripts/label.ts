@@ -197,15 +197,21 @@ function warnUnknown(item: Extract<Fetched, { ok: true }>) {
 
 /** Fetches orders through the function (harness or live), labels inline, stored ones downloaded. */
 async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ ok: true; items: Fetched[] } | { ok: false; problem: string }> {
-  const invoked = await invokeOnce({
-    functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
-    event,
-    env: { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
-    timeoutSec: 10,
-    hold: true,
-    ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
-    ...(o.live ? { live: o.env ?? '' } : {}),
-  })
+  let invoked: Awaited<ReturnType<typeof invokeOnce>>
+  try {
+    invoked = await invokeOnce({
+      functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
+      event,
+      env: { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
+      timeoutSec: 10,
+      hold: true,
+      ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
+      ...(o.live ? { live: o.env ?? '' } : {}),
+    })
+  } catch (err) {
+    // The fetch failed (the runtime could not start, say): exit 2, as documented, not a stack.
+    return { ok: false, problem: `Fetching the orders failed: ${err instanceof Error ? err.message : String(err)}` }
+  }
   if (!invoked.ok) return { ok: false, problem: invoked.problem }
   try {
     const result = invoked.run.result
