@@ -162,6 +162,13 @@ describe('owners and URLs', () => {
     expect(cloud.db.collections.get('getorder_labels')!.get(SECRET_DOC)).toEqual(secretDoc)
   })
 
+  test('a failed read of the secret is tried again by the next save, not remembered', async () => {
+    let fail = true
+    const { store } = setup(TTL, { ownerSecret: null, records: (r) => ({ ...r, secret: () => (fail ? ((fail = false), Promise.reject(new Error('database down'))) : r.secret()) }) })
+    await expect(store.session(ALICE).save(html(1))).rejects.toThrow('database down')
+    await expect(storedOk(store, 1)).resolves.toMatchObject({ fileID: expect.any(String) })
+  })
+
   test('a URL is never issued for longer than the platform documents (one day), whatever the TTL', async () => {
     const { cloud, store } = setup(72 * HOUR)
     const file = await storedOk(store, 1)

@@ -77,9 +77,14 @@ export function labelStore(deps: { files: LabelFiles; records: LabelRecords; ttl
   // The owner hash is keyed, so a path cannot be linked to an openid by anyone holding a candidate.
   let secret: Promise<Buffer> | undefined
   const ownerSecret = () => {
-    secret ??= deps.ownerSecret !== undefined ? Promise.resolve(Buffer.from(deps.ownerSecret, 'utf8')) : records.secret().then((hex) => Buffer.from(hex, 'hex'))
-    // A failed read is tried again by the next save, not remembered.
-    secret.catch(() => (secret = undefined))
+    if (secret === undefined) {
+      const read = deps.ownerSecret !== undefined ? Promise.resolve(Buffer.from(deps.ownerSecret, 'utf8')) : records.secret().then((hex) => Buffer.from(hex, 'hex'))
+      // A failed read is tried again by the next save, not remembered.
+      read.catch(() => {
+        if (secret === read) secret = undefined
+      })
+      secret = read
+    }
     return secret
   }
   // Saves started together (a batch stores dozens at once) share one record lookup: one round trip
