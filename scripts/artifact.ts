@@ -55,8 +55,7 @@ export async function buildArtifact(): Promise<Record<string, string>> {
   // takes it from cloudbaserc.json. One number, so both deploy paths give the function the same.
   const rc = require(path.join(ROOT, 'cloudbaserc.json')) as { functions: { name: string; timeout: number }[] }
   const timeout = rc.functions.find((f) => f.name === 'getOrder')!.timeout
-  // The hourly timer deletes expired labels (config.json triggers: one timer, 7-field cron).
-  const config = { permissions: { openapi: Object.values(OPENAPI) }, timeout, triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: PURGE_CRON }] }
+  const config = { permissions: { openapi: Object.values(OPENAPI) }, timeout, triggers: FUNCTION_TRIGGERS }
   return {
     'index.js': js,
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
@@ -93,6 +92,22 @@ function notices(inputs: string[], ownLicense: string): string {
   const unique = entries.filter((e, i) => i === 0 || entries[i - 1]!.id !== e.id)
   const head = `index.js bundles the code of getOrder (${ownLicense}) and of the ${unique.length} packages below, each under its own licence.\n`
   return `${head}${unique.map((e) => `\n${'='.repeat(78)}\n${e.id} (${e.declared})\n${'='.repeat(78)}\n${e.text}\n`).join('')}`
+}
+
+/**
+ * The function's triggers: the hourly timer that deletes expired labels (one timer, 7-field
+ * cron). Both deploy paths need them: devtools reads config.json ("上传触发器"), and `tcb fn
+ * deploy` creates only the triggers in cloudbaserc.json's functions[].triggers. `npm run build`
+ * writes both from this one list.
+ */
+export const FUNCTION_TRIGGERS = [{ name: PURGE_TRIGGER, type: 'timer', config: PURGE_CRON }]
+export const CLOUDBASERC = path.join(ROOT, 'cloudbaserc.json')
+
+/** cloudbaserc.json with getOrder's triggers set from FUNCTION_TRIGGERS, the rest as it is. */
+export function cloudbasercWithTriggers(): string {
+  const rc = JSON.parse(fs.readFileSync(CLOUDBASERC, 'utf8')) as { functions: { name: string; triggers?: unknown }[] }
+  for (const f of rc.functions) if (f.name === 'getOrder') f.triggers = FUNCTION_TRIGGERS
+  return `${JSON.stringify(rc, null, 2)}\n`
 }
 
 export const CONTRACT_SOURCE = path.join(ROOT, 'src', 'types.ts')

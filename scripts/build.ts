@@ -1,7 +1,7 @@
 // npm run build: writes cloudfunctions/getOrder/ from src/. The result is committed.
 import * as fs from 'fs'
 import * as path from 'path'
-import { buildArtifact, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
+import { buildArtifact, CLOUDBASERC, cloudbasercWithTriggers, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
 import { compiledWasmModule, WASM_MODULE } from './wasm'
 
 async function main() {
@@ -13,6 +13,7 @@ async function main() {
   const files: Record<string, string> = {}
   for (const [name, text] of Object.entries(await buildArtifact())) files[path.join(FUNCTION_DIR, name)] = text
   files[MINIPROGRAM_CONTRACT] = miniprogramContract()
+  files[CLOUDBASERC] = cloudbasercWithTriggers()
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined

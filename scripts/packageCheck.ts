@@ -122,6 +122,15 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
           : `${String(purge.config)}`,
   })
 
+  // tcb fn deploy creates only the triggers cloudbaserc.json lists (the CLI never reads config.json).
+  const rcTriggers = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; triggers?: unknown }[] }).functions.find((f) => f.name === 'getOrder')?.triggers
+  const sameTriggers = JSON.stringify(rcTriggers ?? []) === JSON.stringify(triggers)
+  checks.push({
+    name: 'cloudbaserc.json declares the triggers config.json does (npm run deploy creates them)',
+    ok: sameTriggers && triggers.length > 0,
+    detail: sameTriggers ? `will create: ${triggers.map((t) => `${String(t.name)} (${String(t.type)}, "${String(t.config)}")`).join(', ')}` : `cloudbaserc.json has ${JSON.stringify(rcTriggers ?? null).slice(0, 120)}, config.json ${JSON.stringify(triggers).slice(0, 120)}: run npm run build`,
+  })
+
   const machinePaths = [ROOT, os.homedir(), os.tmpdir()].filter((p) => p.length > 1 && js.includes(p))
   checks.push({
     name: 'the bundle names no path of this machine',

@@ -63,7 +63,8 @@ test('npm run deploy -- --dry-run passes: the function, installed alone, runs un
   const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run'], { cwd: ROOT, timeout: 240_000 })
   expect(stdout).toContain('Package check passed.')
   expect(stdout).not.toContain('✗')
-  expect(stdout.match(/✓/g)).toHaveLength(14)
+  expect(stdout.match(/✓/g)).toHaveLength(15)
+  expect(stdout).toContain('✓ cloudbaserc.json declares the triggers config.json does (npm run deploy creates them): will create: purgeLabels (timer, "0 0 * * * * *")')
   expect(stdout).toContain('✓ installed alone, it refuses a user the order is not recorded for, before WeChat')
   expect(stdout).toContain('✓ installed alone, it stores a label over 1 MB in cloud storage')
   expect(stdout).toContain('✓ config.json declares the purgeLabels timer')
@@ -117,4 +118,12 @@ test('cloudbaserc.json sets the function explicitly and leaves console variables
   const fn = rc.functions.find((f: { name: string }) => f.name === FUNCTION_NAME)
   expect(fn).toMatchObject({ handler: 'index.main', runtime: expect.stringMatching(/^Nodejs\d/), timeout: expect.any(Number), memorySize: expect.any(Number), installDependency: true })
   expect(fn).not.toHaveProperty('envVariables')
+})
+
+test('cloudbaserc.json and config.json declare the same triggers: tcb fn deploy creates only those in cloudbaserc.json', () => {
+  const rc = JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; triggers?: unknown }[] }
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudfunctions', 'getOrder', 'config.json'), 'utf8')) as { triggers?: unknown }
+  const rcTriggers = rc.functions.find((f) => f.name === 'getOrder')!.triggers
+  expect(rcTriggers).toEqual(config.triggers)
+  expect(rcTriggers).toEqual([{ name: 'purgeLabels', type: 'timer', config: '0 0 * * * * *' }])
 })
