@@ -60,7 +60,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   // The ownership records live in the environment's database, read by the cloud call's SDK.
   let owners: { collection: string; records: OrderOwners } | undefined
   const common = {
-    caller: () => platformIdentity(sdk, env),
+    caller: (context?: InvocationContext) => platformIdentity(sdk, env, context),
     access: () => readAccessConfig(env),
     owners: (collection: string | undefined) => {
       // Off the cloud the real SDK's database fails with an unhandled rejection: no records there.
@@ -81,7 +81,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
     const requestId = contextRequestId(context)
     try {
       const labels = readLabelSettings(env)
-      if (!labels.ok) return refuse(labels.error.message, labels.error.hint!, requestId)
+      if (!labels.ok) return refuse(labels.error.message, labels.error.hint!, requestId, context)
       const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
       const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
       // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
@@ -100,13 +100,13 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
       if (transportName === 'https') {
         if (!httpsHandler) {
           const built = httpsTransportFromEnv(env)
-          if ('error' in built) return refuse(built.error, built.hint, requestId)
+          if ('error' in built) return refuse(built.error, built.hint, requestId, context)
           httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(storage ? { storage } : {}) })
         }
         return await httpsHandler(event, context)
       }
       if (transportName !== 'cloud') {
-        return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId)
+        return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId, context)
       }
       if (!inCloud) {
         // Off the cloud the SDK would reject and also raise an unhandled rejection that ends the process.
@@ -114,6 +114,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
           'No CloudBase credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set, so the cloud call cannot be made.',
           'Deploy the function to CloudBase (the platform sets them), set them for a local run, or use WX_TRANSPORT=https.',
           requestId,
+          context,
         )
       }
       cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), ...(storage ? { storage } : {}) })
@@ -126,12 +127,12 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
 
   return main
 
-  function refuse(message: string, hint: string, requestId: string | undefined): Result {
+  function refuse(message: string, hint: string, requestId: string | undefined, context: InvocationContext | undefined): Result {
     const result: Result = { ok: false, error: build('CONFIG_ERROR', message, hint), requestId: requestId ?? randomUUID() }
     // Refused before the handler runs, the line still says who asked and through what.
     let source = '(unknown)'
     try {
-      source = describeSource(platformIdentity(sdk, env))
+      source = describeSource(platformIdentity(sdk, env, context))
     } catch {
       // getWXContext reads the environment; it does not fail, but a log line must not depend on it
     }
@@ -146,10 +147,37 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
  * reads TCB_SOURCE whenever WX_CONTEXT_KEYS is unset, so the chain is read from TCB_SOURCE too:
  * the same variable, so no less trustworthy, and a call with no identity keys keeps its source.
  */
-export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: NodeJS.ProcessEnv) {
+export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: NodeJS.ProcessEnv, context?: InvocationContext) {
+  // The invocation's own environment, when the platform passes it (`context.environ`, which the
+  // runtime copies into process.env without clearing what an earlier invocation set there): a warm
+  // instance must not lend one caller's OPENID or source to the next.
+  const own = environOf(context)
+  if (own !== undefined) return callerIdentity(wxContextFrom(own))
   const ctx = sdk.getWXContext()
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
   return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+}
+
+/** `context.environ` (`k=v;k=v`, as the runtime splits it), or undefined when the platform gave none. */
+function environOf(context: InvocationContext | undefined): Record<string, string> | undefined {
+  const raw = context?.environ
+  if (typeof raw !== 'string' || raw === '') return undefined
+  const vars: Record<string, string> = {}
+  for (const pair of raw.split(';')) {
+    const at = pair.indexOf('=')
+    if (at > 0) vars[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return vars
+}
+
+/** What wx-server-sdk's getWXContext() makes of an environment: WX_CONTEXT_KEYS without `WX_`, and SOURCE. */
+function wxContextFrom(vars: Record<string, string>): Record<string, string> {
+  const ctx: Record<string, string> = {}
+  for (const key of (vars.WX_CONTEXT_KEYS ?? '').split(',')) {
+    if (key !== '' && vars[key] !== undefined) ctx[key.startsWith('WX_') ? key.slice(3) : key] = vars[key]!
+  }
+  if (vars.TCB_SOURCE !== undefined) ctx.SOURCE = vars.TCB_SOURCE
+  return ctx
 }
 
 /** STORAGE_CONCURRENCY: label uploads in flight, 1–64 (default 48). */

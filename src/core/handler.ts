@@ -28,7 +28,7 @@ export interface GetOrderDeps {
    * Who is calling, as the platform vouches for it: a `CallerIdentity` (from `callerIdentity(
    * cloud.getWXContext())`), or just an OPENID, or undefined for no caller at all.
    */
-  caller: () => CallerIdentity | string | undefined
+  caller: (context?: InvocationContext) => CallerIdentity | string | undefined
   /** the access rules' settings, read per invocation */
   access: () => AccessConfigResult
   /**
@@ -111,7 +111,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const valid = validateEvent(event)
       if (!valid.ok) return fail(valid.error)
 
-      const identity = toIdentity(deps.caller())
+      const identity = toIdentity(deps.caller(context))
       line.caller = maskOpenid(identity.openid)
       line.source = describeSource(identity)
       if (identity.fromOpenid !== undefined) line.fromOpenid = maskOpenid(identity.fromOpenid)

@@ -12,7 +12,7 @@ import { contextRequestId } from './handler'
 
 export interface PurgeDeps {
   storage?: LabelStorage
-  caller: () => CallerIdentity | string | undefined
+  caller: (context?: InvocationContext) => CallerIdentity | string | undefined
   logger?: Logger
   clock?: Clock
 }
@@ -29,7 +29,7 @@ export function createPurgeHandler(deps: PurgeDeps) {
   return async function purge(event: TimerEvent, context?: InvocationContext): Promise<PurgeResult> {
     const requestId = contextRequestId(context) ?? randomUUID()
     const budget = budgetFor(context, clock)
-    const identity = toIdentity(deps.caller())
+    const identity = toIdentity(deps.caller(context))
     const line: LogRecord = { msg: 'purgeLabels', requestId, trigger: event.TriggerName.slice(0, 60), source: describeSource(identity), caller: maskOpenid(identity.openid) }
     let result: PurgeResult
     try {
