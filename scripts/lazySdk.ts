@@ -4,6 +4,7 @@
 // database loaded when a label is first stored. Every rewrite must match exactly, so an SDK that
 // changed shape fails the build instead of bundling something untested.
 import * as fs from 'fs'
+import * as path from 'path'
 import type { Plugin } from 'esbuild'
 
 /** node-sdk's modules `cloudbase.js` requires at the top that getOrder's call never touches. */
@@ -60,12 +61,27 @@ function rewrite(file: string, rewrites: Rewrite[]): string {
   return text.slice(0, at) + HELPERS + text.slice(at)
 }
 
+/**
+ * node-sdk reads its version from `../../package.json` at run time, which the bundle does not
+ * ship: on the platform its version header said `unknow`, and from this repo it said ours. The
+ * bundle carries the bundled node-sdk's version as a literal instead.
+ */
+function literalVersion(file: string): string {
+  const text = fs.readFileSync(file, 'utf8')
+  const from = 'exports.version = loadPackage().version;'
+  if (text.split(from).length - 1 !== 1) throw new Error(`lazySdk: expected exactly one "${from}" in ${file}: the SDK changed; review its version before bundling it`)
+  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(file), '..', '..', 'package.json'), 'utf8')) as { name: string; version: string }
+  if (pkg.name !== '@cloudbase/node-sdk') throw new Error(`lazySdk: ${file} is not beside @cloudbase/node-sdk's package.json`)
+  return text.replace(from, `exports.version = ${JSON.stringify(pkg.version)};`)
+}
+
 export function lazySdkPlugin(): Plugin {
   return {
     name: 'lazy-sdk',
     setup(build) {
       build.onLoad({ filter: /@cloudbase[\\/]node-sdk[\\/]dist[\\/]cloudbase\.js$/ }, (args) => ({ contents: rewrite(args.path, CLOUDBASE_REWRITES), loader: 'js' }))
       build.onLoad({ filter: /@cloudbase[\\/]node-sdk[\\/]dist[\\/]storage[\\/]index\.js$/ }, (args) => ({ contents: rewrite(args.path, STORAGE_REWRITES), loader: 'js' }))
+      build.onLoad({ filter: /@cloudbase[\\/]node-sdk[\\/]dist[\\/]utils[\\/]version\.js$/ }, (args) => ({ contents: literalVersion(args.path), loader: 'js' }))
     },
   }
 }
