@@ -228,8 +228,10 @@ describe.each([
   ])('a timer event from %s is refused and deletes nothing', async (_who, event, who) => {
     const stored = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
     clock.set(T0 + 48 * HOUR)
-    const { result } = await tier.call(event, who)
+    const { result, log } = await tier.call(event, who)
     expect(result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringContaining('wx_trigger') } })
+    // The log says why, so a purge that never runs shows up there.
+    expect(log).toMatchObject({ msg: 'purgeLabels', outcome: 'error', code: 'PERMISSION_DENIED', why: expect.stringContaining('wx_trigger') })
     expect([...tier.files().keys()]).toEqual([stored.fileID])
   })
 

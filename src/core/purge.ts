@@ -40,7 +40,11 @@ export function createPurgeHandler(deps: PurgeDeps) {
     }
     line.outcome = result.ok ? 'ok' : 'error'
     if (result.ok) Object.assign(line, result.purge)
-    else line.code = result.error.code
+    else {
+      line.code = result.error.code
+      // A timer-shaped event refused says why, so a purge that never runs is visible in the logs.
+      line.why = result.error.message
+    }
     line.ms = clock.now() - budget.startedAt
     logger.info(line)
     return result
