@@ -6,10 +6,9 @@
  */
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
-import { createFakeCloud } from '../src/harness/fakeSdk'
-import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
+import { OWNERSHIP_ENV } from '../src/harness/owners'
 import type { Result } from '../src/types'
-import { captureOutput } from './support/fakeMain'
+import { captureOutput, ownedFakeCloud } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
 import { ADMIN, USER } from './support/scenarios'
 
@@ -20,18 +19,14 @@ const ITEM_KEYS = new Set(['order_id', 'delivery_id', 'waybill_id'])
 
 const loopback = useLoopback({ wechat: true })
 
-// USER owns the demo orders (startLoopback and ownedFake record it).
+// USER owns the demo orders (startLoopback and ownedFakeCloud record it).
 const identity = (openid: string) => ({ WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: openid, TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV })
 const CLOUD_CREDENTIALS = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
-function ownedFake(backend: ReturnType<typeof createBackend>, env: Record<string, string>) {
-  const cloud = createFakeCloud({ backend, env })
-  seedOwners(cloud.db, demoOwnerRecords(USER))
-  return cloud
-}
+
 
 async function fake(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER) {
   const env = { ...identity(openid), ...CLOUD_CREDENTIALS }
-  const cloud = ownedFake(createBackend(scenario), env)
+  const cloud = ownedFakeCloud(createBackend(scenario), env)
   const main = createCloudMain(cloud as unknown as WxServerSdk, env)
   return { result: (await captureOutput(() => main(event, { request_id: 'r' }))).value, cloud }
 }
@@ -45,7 +40,7 @@ async function https(scenario: Parameters<typeof createBackend>[0], event: unkno
   loopback.wechat.backend = createBackend(scenario)
   // Deployed, an HTTPS-transport function still has the environment's database (and its credentials).
   const env = { ...identity(openid), ...loopback.wechat.httpsEnv(), ...CLOUD_CREDENTIALS }
-  const main = createCloudMain(ownedFake(createBackend(), env) as unknown as WxServerSdk, env)
+  const main = createCloudMain(ownedFakeCloud(createBackend(), env) as unknown as WxServerSdk, env)
   return (await captureOutput(() => main(event, { request_id: 'r' }))).value
 }
 

@@ -6,12 +6,11 @@
  */
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
-import { createFakeCloud } from '../src/harness/fakeSdk'
 import type { Result } from '../src/types'
-import { captureOutput } from './support/fakeMain'
+import { captureOutput, ownedFakeCloud } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
-import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
-import { ADMIN, USER, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
+import { OWNERSHIP_ENV } from '../src/harness/owners'
+import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
 
 const loopback = useLoopback({ wechat: true })
 
@@ -22,12 +21,6 @@ function setCaller(s: Scenario) {
   Object.assign(process.env, { ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV })
   if (s.caller !== null) Object.assign(process.env, { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: s.caller })
   Object.assign(process.env, s.env)
-}
-
-function ownedFakeCloud(backend: ReturnType<typeof createBackend>, env: NodeJS.ProcessEnv) {
-  const fake = createFakeCloud({ backend, env })
-  seedOwners(fake.db, demoOwnerRecords(USER))
-  return fake
 }
 
 async function viaFake(s: Scenario): Promise<{ result: Result; calls: number }> {

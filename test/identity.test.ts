@@ -9,10 +9,10 @@ import * as path from 'path'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, type PlatformCaller, runUnderBootstrap } from '../src/harness/bootstrap'
-import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
+import { OWNERSHIP_ENV } from '../src/harness/owners'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import type { Result } from '../src/types'
-import { captureOutput } from './support/fakeMain'
+import { captureOutput, ownedFakeCloud } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
 import { comparable, USER } from './support/scenarios'
 
@@ -71,9 +71,7 @@ type Run = { result: Result | undefined; calls: number; logs: Record<string, unk
 async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
   const env = { ...platformEnv(row, trust), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
   const backend = createBackend()
-  const fake = createFakeCloud({ backend, env })
-  seedOwners(fake.db, demoOwnerRecords(USER))
-  const main = createCloudMain(fake as unknown as WxServerSdk, env)
+  const main = createCloudMain(ownedFakeCloud(backend, env) as unknown as WxServerSdk, env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'fake', time_limit_in_ms: 3000 }))
   return { result: value, calls: backend.calls.length, logs: jsonLines(output), output }
 }

@@ -64,7 +64,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
     access: () => readAccessConfig(env),
     owners: (collection: string | undefined) => {
       // Off the cloud the real SDK's database fails with an unhandled rejection: no records there.
-      if (collection === undefined || !(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)) return undefined
+      if (collection === undefined || !hasCloudCredentials(env)) return undefined
       if (owners?.collection !== collection) owners = { collection, records: cloudOrderOwners(sdk.database(), collection) }
       return owners.records
     },
@@ -83,7 +83,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
       const labels = readLabelSettings(env)
       if (!labels.ok) return refuse(labels.error.message, labels.error.hint!, requestId, context)
       const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
-      const inCloud = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
+      const inCloud = hasCloudCredentials(env)
       // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
       // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
       const limit = timeLimitMs(context)
@@ -156,6 +156,11 @@ export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: No
   const ctx = sdk.getWXContext()
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
   return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+}
+
+/** The platform sets the API key in the cloud; without it the real SDK cannot be used. */
+function hasCloudCredentials(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
 }
 
 /** `context.environ` (`k=v;k=v`, as the runtime splits it), or undefined when the platform gave none. */

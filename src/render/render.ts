@@ -206,9 +206,12 @@ export interface RenderLabelsOptions extends SealOptions {
   onProgress?(done: number, total: number): void
 }
 
+/** Why a label did not print, when it ran into a limit or was refused. */
+export type NotPrinted = RenderLimitError['limit'] | 'cancelled'
+
 export type LabelOutcome =
   | { name: string; ok: true; page: PageSize; pages: number; png?: string }
-  | { name: string; ok: false; error: string; limit?: 'pages' | 'timeout' | 'size' | 'cancelled' }
+  | { name: string; ok: false; error: string; limit?: NotPrinted }
 
 export interface RenderedLabels {
   pdf: string
@@ -298,7 +301,7 @@ export async function renderLabel(html: string, options: RenderOptions): Promise
 }
 
 /** The code a label that did not print is listed with. */
-export function failureCode(limit: 'pages' | 'timeout' | 'size' | 'cancelled' | undefined): string {
+export function failureCode(limit: NotPrinted | undefined): string {
   return limit === 'pages' ? 'TOO_MANY_PAGES' : limit === 'timeout' ? 'RENDER_TIMEOUT' : limit === 'size' ? 'PAGE_TOO_LARGE' : limit === 'cancelled' ? 'CANCELLED' : 'RENDER_FAILED'
 }
 

@@ -24,10 +24,16 @@ export function fakeMain(options: { scenario?: ScenarioName; openid?: string | n
     }),
     ...options.env,
   }
-  const fake = createFakeCloud({ backend, env })
-  seedOwners(fake.db, demoOwnerRecords(USER))
+  const fake = ownedFakeCloud(backend, env)
   const main = createCloudMain(fake as unknown as WxServerSdk, env)
   return { main, fake, backend, env }
+}
+
+/** The in-process fake SDK with USER recorded as the owner of every demo order. */
+export function ownedFakeCloud(backend: ReturnType<typeof createBackend>, env: NodeJS.ProcessEnv) {
+  const fake = createFakeCloud({ backend, env })
+  seedOwners(fake.db, demoOwnerRecords(USER))
+  return fake
 }
 
 /** Everything written to stdout and stderr while `fn` runs. */
