@@ -136,6 +136,29 @@ export interface PurgeReport {
 /** The function's answer to its own timer trigger. Not a `Result`: no mini program reads it. */
 export type PurgeResult = { ok: true; purge: PurgeReport; requestId: string } | Failure
 
+/** One row of the deployment self-test (`{ selfTest: true }`, run by `npm run doctor`). */
+export interface SelfTestCheck {
+  /** `permission`: the cloud call's permission; `storage`: write → temp URL → delete; `records`: the label records collection; `owners`: ORDER_OWNERS_COLLECTION */
+  name: 'permission' | 'storage' | 'records' | 'owners'
+  ok: boolean
+  /** what was seen, in one sentence */
+  detail: string
+  /** what to do about it, when `ok` is false */
+  fix?: string
+  wxErrCode?: number
+}
+
+/** What the self-test found. It leaves nothing behind: the one file it writes is deleted again. */
+export interface SelfTestReport {
+  /** every check passed */
+  healthy: boolean
+  transport: string
+  checks: SelfTestCheck[]
+}
+
+/** The function's answer to `{ selfTest: true }`: `ok` says the self-test ran, `healthy` what it found. */
+export type SelfTestResult = { ok: true; selfTest: SelfTestReport; requestId: string } | Failure
+
 /** What the platform passes as the second argument of `main`. */
 export interface InvocationContext {
   request_id?: string

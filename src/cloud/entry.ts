@@ -5,6 +5,7 @@ import { readAccessConfig } from '../access/policy'
 import { type Clock, timeLimitMs } from '../clock/budget'
 import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
 import { createPurgeHandler } from '../core/purge'
+import { createSelfTestHandler, isSelfTestEvent } from '../core/selfTest'
 import { build, internalError } from '../errors/toOrderError'
 import { isTimerEvent, type TimerEvent } from '../event/timer'
 import { cloudRecords, type DatabaseLike } from '../label/records'
@@ -14,7 +15,8 @@ import { labelStore, type LabelStorage } from '../label/store'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
 import { cloudTransport, type CloudLike } from '../transport/cloud'
 import { httpsTransportFromEnv } from '../transport/fromEnv'
-import type { InvocationContext, PurgeResult, Result } from '../types'
+import type { Transport } from '../transport/types'
+import type { InvocationContext, PurgeResult, Result, SelfTestResult } from '../types'
 
 /** The parts of wx-server-sdk the cloud function uses. */
 export type WxServerSdk = CloudLike &
@@ -54,6 +56,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let initializedFor: string | undefined
   let cloudHandler: GetOrderHandler | undefined
   let httpsHandler: GetOrderHandler | undefined
+  let httpsTransport: Transport | undefined
   let storage: LabelStorage | undefined
 
   const uploads = storageConcurrency(env.STORAGE_CONCURRENCY)
@@ -74,10 +77,16 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
     ...(clock ? { clock } : {}),
   }
 
-  /** The function's own timer trigger gets the purge's answer; every other event a `Result`. */
+  const selfTestWith = (transport: Transport) => createSelfTestHandler({ ...common, transport, ...(storage ? { storage } : {}) })
+
+  /**
+   * The function's own timer trigger gets the purge's answer, `{ selfTest: true }` the
+   * self-test's; every other event a `Result`.
+   */
   function main(event: TimerEvent, context?: InvocationContext): Promise<PurgeResult>
+  function main(event: { selfTest: true }, context?: InvocationContext): Promise<SelfTestResult>
   function main(event: unknown, context?: InvocationContext): Promise<Result>
-  async function main(event: unknown, context?: InvocationContext): Promise<Result | PurgeResult> {
+  async function main(event: unknown, context?: InvocationContext): Promise<Result | PurgeResult | SelfTestResult> {
     const requestId = contextRequestId(context)
     try {
       const labels = readLabelSettings(env)
@@ -95,14 +104,17 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
         storage = cloudLabelStorage(sdk, labels.settings, clock)
         cloudHandler = undefined
         httpsHandler = undefined
+        httpsTransport = undefined
       }
       if (isTimerEvent(event)) return await createPurgeHandler({ caller: common.caller, logger, ...(storage ? { storage } : {}), ...(clock ? { clock } : {}) })(event, context)
       if (transportName === 'https') {
         if (!httpsHandler) {
           const built = httpsTransportFromEnv(env)
           if ('error' in built) return refuse(built.error, built.hint, requestId, context)
+          httpsTransport = built
           httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(storage ? { storage } : {}) })
         }
+        if (isSelfTestEvent(event)) return await selfTestWith(httpsTransport!)(event, context)
         return await httpsHandler(event, context)
       }
       if (transportName !== 'cloud') {
@@ -117,6 +129,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
           context,
         )
       }
+      if (isSelfTestEvent(event)) return await selfTestWith(cloudTransport(sdk))(event, context)
       cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), ...(storage ? { storage } : {}) })
       return await cloudHandler(event, context)
     } catch (err) {

@@ -29,6 +29,12 @@ export function validateEvent(input: unknown): Validation {
     (k) => input[k] !== undefined && !(IGNORED_FIELDS as readonly string[]).includes(k),
   )
 
+  if (present.includes('selfTest')) {
+    if (present.length === 1 && input.selfTest === true) {
+      return invalid('selfTest', 'The deployment self-test is answered by the cloud function (createCloudMain) or createSelfTestHandler, not by the getOrder handler.')
+    }
+    return invalid('selfTest', 'selfTest must be true and alone in the event: { selfTest: true }.')
+  }
   for (const key of present) {
     if (!ALL_EVENT_FIELDS.includes(key)) return unknownField(key, key, ALL_EVENT_FIELDS)
   }

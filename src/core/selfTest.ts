@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'crypto'
+import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
+import type { OrderOwners } from '../access/owners'
+import { type AccessConfigResult, decideAccess } from '../access/policy'
+import { budgetFor, type Clock, systemClock } from '../clock/budget'
+import { build, internalError, toOrderError } from '../errors/toOrderError'
+import type { LabelStorage } from '../label/store'
+import { type Logger, type LogRecord, silentLogger } from '../log/logger'
+import { maskOpenid } from '../log/mask'
+import type { Transport } from '../transport/types'
+import type { InvocationContext, SelfTestCheck, SelfTestResult } from '../types'
+import { callBefore } from './deadline'
+import { contextRequestId } from './handler'
+import { upstreamCall } from './upstreamCall'
+
+/** The carrier the permission probe asks for: WeChat's own test carrier (`TEST`), so no carrier is bothered. */
+export const SELF_TEST_CARRIER = 'TEST'
+
+export interface SelfTestDeps {
+  transport: Transport
+  caller: (context?: InvocationContext) => CallerIdentity | string | undefined
+  access: () => AccessConfigResult
+  owners?: (collection: string | undefined) => OrderOwners | undefined
+  storage?: LabelStorage
+  logger?: Logger
+  clock?: Clock
+}
+
+/**
+ * `{ selfTest: true }`: the deployment checks that can only be made inside the platform, without
+ * side effects. Served to admins and trusted servers only; anyone else is refused before anything
+ * is called or stored.
+ *
+ * - `permission`: a lookup of an order that cannot exist. -604101 means `permissions.openapi`
+ *   did not reach the platform; any WeChat errcode means the call went through.
+ * - `storage`: a file of its own written, given a temporary URL and deleted.
+ * - `records`: the label records collection answers a read.
+ * - `owners`: with `ACCESS_POLICY=own`, the ownership collection answers a read.
+ *
+ * @example
+ * const selfTest = createSelfTestHandler({ transport, caller, access: () => readAccessConfig(process.env), storage })
+ * const { selfTest: report } = await selfTest({ selfTest: true }, context)   // report.healthy, report.checks
+ */
+export function createSelfTestHandler(deps: SelfTestDeps) {
+  const clock = deps.clock ?? systemClock
+  const logger = deps.logger ?? silentLogger
+  return async function selfTest(_event: { selfTest: true }, context?: InvocationContext): Promise<SelfTestResult> {
+    const requestId = contextRequestId(context) ?? randomUUID()
+    const budget = budgetFor(context, clock)
+    const line: LogRecord = { msg: 'selfTest', requestId, transport: deps.transport.name }
+    let result: SelfTestResult
+    try {
+      result = await run()
+    } catch (err) {
+      logger.error({ msg: 'selfTest internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })
+      result = { ok: false, error: internalError(), requestId }
+    }
+    line.outcome = result.ok ? (result.selfTest.healthy ? 'healthy' : 'unhealthy') : 'error'
+    if (result.ok) line.checks = result.selfTest.checks.map((c) => `${c.name}:${c.ok ? 'ok' : 'failed'}`).join(',')
+    else line.code = result.error.code
+    line.ms = clock.now() - budget.startedAt
+    logger.info(line)
+    return result
+
+    async function run(): Promise<SelfTestResult> {
+      const identity = toIdentity(deps.caller(context))
+      line.caller = maskOpenid(identity.openid)
+      line.source = describeSource(identity)
+      const settings = deps.access()
+      if (!settings.ok) return { ok: false, error: settings.error, requestId }
+      // A self-test touches WeChat and storage: the same callers as a batch, admins and trusted servers.
+      const decision = decideAccess(identity, { batch: true }, settings.config)
+      line.role = decision.role
+      if (!decision.ok || (decision.role !== 'admin' && decision.role !== 'server')) {
+        const why = decision.ok ? '' : ` ${decision.error.message}`
+        return {
+          ok: false,
+          requestId,
+          error: build('PERMISSION_DENIED', `The deployment self-test is for admins and trusted server callers only.${why}`, 'Run it with npm run doctor (as a trusted server), or as an OPENID listed in ADMIN_OPENIDS.'),
+        }
+      }
+      const probeId = `selftest-${randomBytes(8).toString('hex')}`
+      const checks: SelfTestCheck[] = [await permission(probeId)]
+      if (deps.storage) {
+        checks.push(...(await callBefore(budget, () => deps.storage!.selfCheck(), 'storage').catch((err): SelfTestCheck[] => [
+          { name: 'storage', ok: false, detail: `Cloud storage did not finish in time: ${toOrderError(err).message}` },
+        ])))
+      } else {
+        checks.push({ name: 'storage', ok: false, detail: 'No label storage is configured, so labels over 1 MB and printHtmlAs "file" cannot be served.', fix: 'Deploy the function to CloudBase, or pass storage to the handler.' })
+      }
+      if (settings.config.policy === 'own') checks.push(await ownersCheck(probeId, settings.config.ownersCollection))
+      return { ok: true, requestId, selfTest: { healthy: checks.every((c) => c.ok), transport: deps.transport.name, checks } }
+    }
+
+    async function permission(orderId: string): Promise<SelfTestCheck> {
+      const calls = { budget, clock, random: Math.random, attempts: { count: 0 } }
+      try {
+        await upstreamCall(calls, (options) => deps.transport.getOrder({ order_id: orderId, delivery_id: SELF_TEST_CARRIER }, options))
+        return { name: 'permission', ok: true, detail: 'WeChat answered a getOrder call.' }
+      } catch (err) {
+        const e = toOrderError(err)
+        const code = e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}
+        if (e.code === 'WECHAT_ERROR' || e.code === 'RATE_LIMITED') {
+          return { name: 'permission', ok: true, detail: `WeChat answered errcode ${e.wxErrCode ?? '?'} for an order that does not exist: the call is permitted.`, ...code }
+        }
+        if (e.wxErrCode === -604101) {
+          return {
+            name: 'permission',
+            ok: false,
+            detail: 'The platform refused the cloud call with -604101: the function has no permission for logistics.getOrder.',
+            fix: 'cloudfunctions/getOrder/config.json lists it under permissions.openapi, but the CLI does not apply it: upload getOrder once from WeChat devtools (right-click → 上传并部署：云端安装依赖), then wait about 10 minutes.',
+            ...code,
+          }
+        }
+        return { name: 'permission', ok: false, detail: `The getOrder call failed: ${e.code}: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}), ...code }
+      }
+    }
+
+    async function ownersCheck(orderId: string, collection: string | undefined): Promise<SelfTestCheck> {
+      const owners = deps.owners?.(collection)
+      if (owners === undefined) return { name: 'owners', ok: false, detail: 'ACCESS_POLICY=own, but no ownership records are configured.', fix: 'Set ORDER_OWNERS_COLLECTION to the collection your order flow writes owners to.' }
+      try {
+        await callBefore(budget, () => owners.owns({ orderId, deliveryId: SELF_TEST_CARRIER }, orderId), 'owners')
+        return { name: 'owners', ok: true, detail: `The ownership collection ${collection ?? ''} answered a read.` }
+      } catch (err) {
+        return { name: 'owners', ok: false, detail: `The ownership collection ${collection ?? ''} did not answer: ${toOrderError(err).message}`, fix: 'Create the collection in the CloudBase console (your order flow writes { orderId, deliveryId, openid } to it).' }
+      }
+    }
+  }
+}
+
+/** Exactly `{ selfTest: true }` (and the `userInfo` WeChat adds to client events). */
+export function isSelfTestEvent(event: unknown): event is { selfTest: true } {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
+  const e = event as Record<string, unknown>
+  const keys = Object.keys(e).filter((k) => e[k] !== undefined && k !== 'userInfo')
+  return keys.length === 1 && e.selfTest === true
+}
