@@ -6,7 +6,8 @@ import { OPENAPI } from '../src/upstream/wire'
 import { lazySdkPlugin } from './lazySdk'
 
 export const ROOT = path.resolve(__dirname, '..')
-export const FUNCTION_DIR = path.join(ROOT, 'cloudfunctions', 'getOrder')
+export const FUNCTION_NAME = 'getOrder'
+export const FUNCTION_DIR = path.join(ROOT, 'cloudfunctions', FUNCTION_NAME)
 export const ENTRY = path.join(ROOT, 'src', 'cloud', 'main.ts')
 
 /** The licence notices of everything bundled, shipped beside index.js. */

@@ -3,10 +3,11 @@
 import { spawnSync } from 'child_process'
 import * as path from 'path'
 import { parseArgs } from 'util'
-import { ROOT } from './artifact'
+import { FUNCTION_NAME, ROOT } from './artifact'
+import { describeTarget, resolveCredentials } from './credentials'
 import { installedRunChecks, report, staticChecks } from './packageCheck'
 
-export const FUNCTION_NAME = 'getOrder'
+export { FUNCTION_NAME }
 
 /** The CLI arguments of the deploy, held against `tcb fn deploy --help` by a test. */
 export function deployArgs(envId: string): string[] {
@@ -23,29 +24,34 @@ const REMINDER = `Deployed. The CLI may not apply cloudfunctions/getOrder/config
 with wxErrCode -604101, open the project in WeChat devtools and upload getOrder once from there
 (right-click → 上传并部署：云端安装依赖). Permission changes take about 10 minutes to apply.
 Set ADMIN_OPENIDS (and ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUST_SERVER_CALLERS) in the CloudBase console:
-ACCESS_POLICY defaults to admin-only; users read their own orders only with ACCESS_POLICY=own and ownership records.`
+ACCESS_POLICY defaults to admin-only; users read their own orders only with ACCESS_POLICY=own and ownership records.
+Set the storage rule to 仅管理员可读写, then check it all: npm run doctor -- --env <envId>.`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, env: { type: 'string' }, 'skip-run': { type: 'boolean' } }, strict: true })
   const out = (s: string) => process.stdout.write(`${s}\n`)
 
+  const envId = values.env ?? process.env.ENV_ID
   if (values['dry-run']) {
     out('Package check of cloudfunctions/getOrder (dry run: nothing is built or deployed)')
+    const creds = resolveCredentials()
+    out(`Would deploy to: ${!envId ? '(no environment: set ENV_ID or --env)' : creds.ok ? describeTarget(creds.credentials, envId) : `environment ${envId}, but ${creds.problem}`}`)
     const ok = report([...(await staticChecks()), ...(values['skip-run'] ? [] : await installedRunChecks())], out)
     out(ok ? 'Package check passed.' : 'Package check FAILED: see ✗ above.')
     return ok ? 0 : 1
   }
 
-  const envId = values.env ?? process.env.ENV_ID
   if (!envId) {
     process.stderr.write('ENV_ID is not set: set ENV_ID to your CloudBase environment id (ENV_ID=<envId> npm run deploy).\n')
     return 1
   }
-  const missing = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY'].filter((k) => !process.env[k])
-  if (missing.length) {
-    process.stderr.write(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: set them to an API key of the account that owns ${envId} (or run npx tcb login first and pass them anyway for CI).\n`)
+  // The CLI uses a stored login before the API key in the environment: say which, before anything changes.
+  const creds = resolveCredentials()
+  if (!creds.ok) {
+    process.stderr.write(`${creds.problem}\n`)
     return 1
   }
+  out(`Deploying getOrder to ${describeTarget(creds.credentials, envId)}`)
 
   const build = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: 'inherit' })
   if (build.status !== 0) return 1
@@ -54,7 +60,7 @@ async function main(): Promise<number> {
     out('Not deploying: the package check failed (see ✗ above).')
     return 1
   }
-  // The CLI reads TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY from the environment: no secret on a command line.
+  // The CLI reads its login, or TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY, itself: no secret on a command line.
   const deploy = spawnSync(process.execPath, [tcbBin(), ...deployArgs(envId)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
   if (deploy.status !== 0) return deploy.status ?? 1
   out(REMINDER)

@@ -7,6 +7,7 @@ import { parseArgs } from 'util'
 import { demoOrders } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
+import { liveTarget } from './live'
 import { invokeOnce } from '../src/harness/invoke'
 import { CancelledWaybillError, DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
 import type { BatchItem, Order, OrderStatus } from '../src/types'
@@ -43,7 +44,9 @@ that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched 
   --concurrency <n>     batch: labels rendered at once (default 4)
   --allow-scripts       run the label's scripts (still no network, still bounded)
   --scenario <name>     a fault to play on the fake gateway
-  --live --env <envId>  fetch from a real CloudBase environment
+  --live --env <envId>  fetch from the function deployed in a CloudBase environment (the
+                        management API's invoke; it calls with no OPENID, so the deployment
+                        must trust server callers: TRUST_SERVER_CALLERS=1)
   --out <dir>           where the files go (default out/)
   --chromium <path>     the Chromium binary (default ${DEFAULT_CHROMIUM})
   --help
@@ -198,6 +201,8 @@ function warnUnknown(item: Extract<Fetched, { ok: true }>) {
 /** Fetches orders through the function (harness or live), labels inline, stored ones downloaded. */
 async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ ok: true; items: Fetched[] } | { ok: false; problem: string }> {
   let invoked: Awaited<ReturnType<typeof invokeOnce>>
+  const live = o.live ? liveTarget(o.env ?? process.env.ENV_ID) : undefined
+  if (live && !live.ok) return { ok: false, problem: live.problem }
   try {
     invoked = await invokeOnce({
       functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
@@ -206,7 +211,7 @@ async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ o
       timeoutSec: 10,
       hold: true,
       ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
-      ...(o.live ? { live: o.env ?? '' } : {}),
+      ...(live?.ok ? { live: live.target } : {}),
     })
   } catch (err) {
     // The fetch failed (the runtime could not start, say): exit 2, as documented, not a stack.

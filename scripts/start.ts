@@ -8,6 +8,7 @@ import { demoOrders, SCENARIOS } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { invokeOnce } from '../src/harness/invoke'
+import { liveTarget } from './live'
 import { DEMO_OWNERS_COLLECTION, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
 
@@ -45,8 +46,10 @@ Upstream
   --transport <t>         cloud (default: the cloud call, through the fake CloudBase gateway)
                           or https (the HTTPS API with a stable_token, against a fake
                           WeChat API server on 127.0.0.1)
-  --live --env <envId>    call a real CloudBase environment instead of the fake gateway;
-                          needs TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY
+  --live --env <envId>    call the function deployed in a CloudBase environment (through
+                          the management API's invoke, as tcb fn invoke does), with the CLI
+                          login or TENCENTCLOUD_SECRETID/SECRETKEY; the call carries no
+                          OPENID, so the deployment must trust server callers
 Output
   --json                  print the raw result as JSON
   --out <dir>             where labels are written (default out/)
@@ -100,7 +103,7 @@ async function main(): Promise<number> {
     ...(o['from-appid'] !== undefined ? { fromAppid: o['from-appid'] } : {}),
   })
   if (callerOpenid !== undefined && (o.admin || batchAsDemoAdmin)) env.ADMIN_OPENIDS = callerOpenid
-  if (batchAsDemoAdmin) print('batch: read as the demo admin (ADMIN_OPENIDS), since batches are for admins and trusted servers; --caller <openid> tries someone else')
+  if (batchAsDemoAdmin && !o.live) print('batch: read as the demo admin (ADMIN_OPENIDS), since batches are for admins and trusted servers; --caller <openid> tries someone else')
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
   // The demo user owns the demo orders, as a merchant's order flow would record: users read their
   // own orders (ACCESS_POLICY=own), and `--caller <someone else>` shows the refusal.
@@ -111,6 +114,12 @@ async function main(): Promise<number> {
   const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
   if (!(timeoutSec > 0)) return fail('--timeout takes a number of seconds.')
 
+  const live = o.live ? liveTarget(o.env ?? process.env.ENV_ID) : undefined
+  if (live && !live.ok) return fail(live.problem)
+  if (live && (o.caller !== undefined || o.admin || o.openid !== undefined || o.source !== undefined || o['from-openid'] !== undefined || o['from-appid'] !== undefined)) {
+    return fail('--live calls the deployed function through the management API, which carries no caller: --caller, --admin, --openid, --source and --from-* do not apply.')
+  }
+  if (live?.ok) print(`live: invoking the ${live.target.where}, with no OPENID (as a server: the deployment needs TRUST_SERVER_CALLERS=1)`)
   const invoked = await invokeOnce({
     functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
     event,
@@ -118,7 +127,7 @@ async function main(): Promise<number> {
     timeoutSec,
     ...(o.scenario !== undefined ? { scenario: String(o.scenario) } : {}),
     ...(o.transport !== undefined ? { transport: String(o.transport) } : {}),
-    ...(o.live ? { live: String(o.env ?? '') } : {}),
+    ...(live?.ok ? { live: live.target } : {}),
     // Stored labels are downloaded from their temp URLs, which the fake gateway serves.
     hold: true,
     owners: { collection: DEMO_OWNERS_COLLECTION, records: demoOwnerRecords(DEMO_USER) },

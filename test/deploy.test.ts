@@ -49,13 +49,16 @@ describe('npm run deploy refuses clearly', () => {
     expect(err.stderr).toMatch(/^ENV_ID is not set: set ENV_ID/)
   })
 
-  test('with no credentials: names the variables', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ENV_ID: 'env-1' }
+  test('with no credentials (no CLI login, no API key): names both ways, before building anything', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-home-'))
+    const env: NodeJS.ProcessEnv = { ...process.env, ENV_ID: 'env-1', HOME: home }
     delete env.TENCENTCLOUD_SECRETID
     delete env.TENCENTCLOUD_SECRETKEY
     const err = await run('npm', ['run', '-s', 'deploy'], { cwd: ROOT, env }).catch((e) => e)
+    fs.rmSync(home, { recursive: true, force: true })
     expect(err.code).toBe(1)
-    expect(err.stderr).toContain('TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set')
+    expect(err.stderr).toMatch(/^No Tencent Cloud credentials: run npx tcb login \(preferred\), or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY/)
+    expect(err.stdout).toBe('')
   })
 })
 

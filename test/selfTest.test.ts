@@ -6,7 +6,7 @@
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend, type ScenarioName } from '../src/harness/backend'
 import { identityEnv } from '../src/harness/bootstrap'
-import type { StorageFault } from '../src/harness/fakeSdk'
+import type { StorageFault } from '../src/harness/gateway'
 import type { SelfTestCheck, SelfTestResult } from '../src/types'
 import { ADMIN, ownedFakeCloud, USER } from './support/fakeMain'
 import { realSdkHarness, type RealSdkHarness } from './support/realMain'

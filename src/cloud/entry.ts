@@ -206,6 +206,11 @@ export function storageConcurrency(raw: string | undefined): number | undefined 
 
 /** BATCH_CONCURRENCY: batchGetOrder calls in flight, 1–10 (default 3). */
 export function batchConcurrency(raw: string | undefined): number {
+  return batchConcurrencyRaw(raw) ?? DEFAULT_BATCH_CONCURRENCY
+}
+
+/** BATCH_CONCURRENCY as set, or undefined when it is unset or not 1–10 (and so ignored). */
+export function batchConcurrencyRaw(raw: string | undefined): number | undefined {
   const n = raw === undefined ? NaN : Number(raw)
-  return Number.isInteger(n) && n >= 1 && n <= 10 ? n : DEFAULT_BATCH_CONCURRENCY
+  return Number.isInteger(n) && n >= 1 && n <= 10 ? n : undefined
 }

@@ -108,7 +108,7 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
             name: 'permission',
             ok: false,
             detail: 'The platform refused the cloud call with -604101: the function has no permission for logistics.getOrder.',
-            fix: 'cloudfunctions/getOrder/config.json lists it under permissions.openapi, but the CLI does not apply it: upload getOrder once from WeChat devtools (right-click → 上传并部署：云端安装依赖), then wait about 10 minutes.',
+            fix: 'cloudfunctions/getOrder/config.json lists it under permissions.openapi, which devtools uploads apply (the CLI does not read the file): upload getOrder once from WeChat devtools (right-click → 上传并部署：云端安装依赖), then wait about 10 minutes.',
             ...code,
           }
         }

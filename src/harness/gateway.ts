@@ -74,6 +74,11 @@ export interface FakeGateway {
   readonly db: DocStore
   /** latency of every storage and database action, ms (as the platform adds tens of ms each) */
   storageLatencyMs: number
+  /**
+   * The bucket's security rule, as the console sets it (仅管理员可读写 is ADMINONLY). Only the
+   * doctor reads it: no client of the harness reads storage directly.
+   */
+  storageAcl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }
   /** forgets every file, record and request of storage, and clears the fault */
   resetStorage(): void
   /** the environment that points the real wx-server-sdk at this gateway */
@@ -285,6 +290,7 @@ export async function startGateway(
     requests,
     files: new Map(),
     storageFault: 'none',
+    storageAcl: { acl: 'ADMINONLY' },
     functions: {},
     tempUrlRequests: [],
     deleteRequests: [],

@@ -15,8 +15,11 @@ export interface InvokeOptions {
   /** a fault to play on the fake upstream (not with live) */
   scenario?: string
   transport?: string
-  /** a real CloudBase environment id: no fake upstream, real credentials from the environment */
-  live?: string
+  /**
+   * The deployed function instead of the harness: invoked on the platform (scripts/live.ts, the
+   * management API's invoke). `env` does not apply: the platform sets identity and settings.
+   */
+  live?: { where: string; invoke(event: unknown): Promise<BootstrapRun> }
   /** keep the fake upstream open after the run (its temp URLs serve stored labels); call close() */
   hold?: boolean
   /** ownership records the fake database starts with (not with live) */
@@ -37,20 +40,9 @@ export async function invokeOnce(o: InvokeOptions): Promise<Invoked> {
   let via = 'the cloud call'
   let where: string
   if (o.live !== undefined) {
-    if (!o.live) return { ok: false, problem: '--live needs --env <envId>: the CloudBase environment to call.' }
-    const missing = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY'].filter((k) => !process.env[k])
-    if (missing.length) {
-      return { ok: false, problem: `--live needs ${missing.join(' and ')} in the environment (an API key of the Tencent Cloud account that owns env ${o.live}).` }
-    }
     if (o.scenario) return { ok: false, problem: '--scenario plays faults on the fake gateway; it does not apply with --live.' }
-    Object.assign(env, {
-      TCB_ENV: o.live,
-      SCF_NAMESPACE: o.live,
-      TENCENTCLOUD_SECRETID: process.env.TENCENTCLOUD_SECRETID!,
-      TENCENTCLOUD_SECRETKEY: process.env.TENCENTCLOUD_SECRETKEY!,
-      ...(process.env.TENCENTCLOUD_SESSIONTOKEN ? { TENCENTCLOUD_SESSIONTOKEN: process.env.TENCENTCLOUD_SESSIONTOKEN } : {}),
-    })
-    where = `live environment ${o.live}`
+    const run = await o.live.invoke(o.event)
+    return { ok: true, run, via: 'the management API (SCF Invoke)', where: o.live.where, close: async () => {} }
   } else {
     const scenario = o.scenario ?? 'normal'
     if (!isScenario(scenario)) return { ok: false, problem: `Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.` }

@@ -1,0 +1,249 @@
+// The doctor's checks: one row per thing a deployment needs, each with the fix. They read a
+// DeploymentView, so the same rows run against a real environment (manager-node) and the harness.
+import { createHash } from 'crypto'
+import * as fs from 'fs'
+import * as path from 'path'
+import { readAccessConfig } from '../../src/access/policy'
+import { batchConcurrencyRaw, storageConcurrency } from '../../src/cloud/entry'
+import { PURGE_CRON, PURGE_TRIGGER } from '../../src/event/timer'
+import { DEFAULT_RECORDS_COLLECTION, readLabelSettings } from '../../src/label/settings'
+import { httpsTransportFromEnv } from '../../src/transport/fromEnv'
+import type { SelfTestResult } from '../../src/types'
+import { FUNCTION_DIR, FUNCTION_NAME } from '../artifact'
+
+export { FUNCTION_NAME }
+
+/** What the function was built for; cloudbaserc.json and config.json say the same (a test holds them). */
+export const REQUIRED = { runtime: 'Nodejs18.15', minTimeoutSec: 10, minMemoryMb: 256 } as const
+
+export interface DeployedFunction {
+  status?: string
+  runtime: string
+  timeoutSec: number
+  memoryMb: number
+  variables: Record<string, string>
+  triggers: { name: string; type: string; config: string }[]
+}
+
+export type StorageAcl = { acl: 'READONLY' | 'PRIVATE' | 'ADMINWRITE' | 'ADMINONLY' | 'CUSTOM' | string; rule?: { read: boolean | string; write: boolean | string } }
+
+/** A deployment as the doctor sees it. Every method may throw: the row says what failed. */
+export interface DeploymentView {
+  /** where the doctor looked, for the heading */
+  where: string
+  fn(): Promise<DeployedFunction | undefined>
+  /** the deployed index.js */
+  code(): Promise<Buffer | undefined>
+  storageAcl(): Promise<StorageAcl>
+  collectionExists(name: string): Promise<boolean>
+  /** invokes the deployed function and gives its answer */
+  invoke(event: object): Promise<unknown>
+}
+
+export interface Row {
+  name: string
+  ok: boolean
+  detail: string
+  fix?: string
+}
+
+/** Every check, in the order an operator fixes them. */
+export async function runChecks(view: DeploymentView, committed: Buffer = fs.readFileSync(path.join(FUNCTION_DIR, 'index.js'))): Promise<Row[]> {
+  const rows: Row[] = []
+  const fn = await attempt('function exists', () => view.fn(), rows)
+  if (fn === null) return rows
+  if (fn === undefined) {
+    rows.push({ name: 'function exists', ok: false, detail: `No function named ${FUNCTION_NAME} in the environment.`, fix: 'Deploy it: npm run deploy (or upload cloudfunctions/getOrder from WeChat devtools).' })
+    return rows
+  }
+  rows.push({ name: 'function exists', ok: true, detail: `${FUNCTION_NAME}${fn.status ? `, status ${fn.status}` : ''}` })
+  rows.push(
+    fn.runtime === REQUIRED.runtime
+      ? { name: 'runtime', ok: true, detail: fn.runtime }
+      : { name: 'runtime', ok: false, detail: `${fn.runtime || '(none)'}, built for ${REQUIRED.runtime}`, fix: `The runtime is chosen when the function is created: delete it and npm run deploy again (cloudbaserc.json says ${REQUIRED.runtime}).` },
+  )
+  rows.push(
+    fn.timeoutSec >= REQUIRED.minTimeoutSec
+      ? { name: 'timeout', ok: true, detail: `${fn.timeoutSec} s` }
+      : { name: 'timeout', ok: false, detail: `${fn.timeoutSec} s (the platform's default is 3 s), the function is built for ${REQUIRED.minTimeoutSec} s`, fix: `npm run deploy sets ${REQUIRED.minTimeoutSec} s (cloudbaserc.json); from devtools, upload config.json (右键 → 更新本地设置) or set 超时时间 in the console.` },
+  )
+  rows.push(
+    fn.memoryMb >= REQUIRED.minMemoryMb
+      ? { name: 'memory', ok: true, detail: `${fn.memoryMb} MB` }
+      : { name: 'memory', ok: false, detail: `${fn.memoryMb} MB, the function is built for ${REQUIRED.minMemoryMb} MB`, fix: `Set 内存 to ${REQUIRED.minMemoryMb} MB in the console, or npm run deploy (cloudbaserc.json).` },
+  )
+  rows.push(...settingsRows(fn.variables))
+  rows.push(triggerRow(fn.triggers))
+
+  const code = await attempt('deployed code', () => view.code(), rows)
+  if (code !== null) {
+    const want = sha(committed)
+    rows.push(
+      code === undefined
+        ? { name: 'deployed code', ok: false, detail: 'The function has no index.js.', fix: 'npm run deploy.' }
+        : sha(code) === want
+          ? { name: 'deployed code', ok: true, detail: `index.js is the committed bundle (sha256 ${want.slice(0, 12)})` }
+          : { name: 'deployed code', ok: false, detail: `index.js (sha256 ${sha(code).slice(0, 12)}) is not the committed bundle (${want.slice(0, 12)})`, fix: 'npm run deploy (it builds and checks the bundle first), or upload cloudfunctions/getOrder again from devtools.' },
+    )
+  }
+
+  const acl = await attempt('storage rule', () => view.storageAcl(), rows)
+  if (acl !== null) rows.push(storageRow(acl))
+
+  const self = await attempt('self-test', () => view.invoke({ selfTest: true }), rows)
+  if (self !== null) rows.push(...selfTestRows(self))
+
+  // After the self-test: its read creates the label records collection, as the first stored label would.
+  const access = readAccessConfig(fn.variables)
+  const collections = [fn.variables.LABEL_RECORDS_COLLECTION || DEFAULT_RECORDS_COLLECTION]
+  if (access.ok && access.config.ownersCollection) collections.push(access.config.ownersCollection)
+  for (const [i, name] of collections.entries()) {
+    const what = i === 0 ? 'label records collection' : 'ownership collection'
+    const exists = await attempt(what, () => view.collectionExists(name), rows)
+    if (exists === null) continue
+    rows.push(
+      exists
+        ? { name: what, ok: true, detail: `${name} exists` }
+        : {
+            name: what,
+            ok: false,
+            detail: `${name} does not exist`,
+            fix: i === 0 ? 'The function creates it on first use; if it is still missing after the self-test, enable the database and create it in the console.' : "Create it in the console; your order flow writes { orderId, deliveryId, openid } to it (recordOrderOwner).",
+          },
+    )
+  }
+  return rows
+}
+
+/** The function's own settings readers, on the deployed variables: what the function would refuse, the doctor refuses first. */
+export function settingsRows(vars: Record<string, string>): Row[] {
+  const problems: string[] = []
+  const fixes: string[] = []
+  const access = readAccessConfig(vars)
+  if (!access.ok) problems.push(access.error.message), fixes.push(access.error.hint ?? '')
+  const labels = readLabelSettings(vars)
+  if (!labels.ok) problems.push(labels.error.message), fixes.push(labels.error.hint ?? '')
+  const transport = vars.WX_TRANSPORT || 'cloud'
+  if (transport === 'https') {
+    const built = httpsTransportFromEnv(vars)
+    if ('error' in built) problems.push(built.error), fixes.push(built.hint)
+  } else if (transport !== 'cloud') {
+    problems.push(`WX_TRANSPORT is "${transport.slice(0, 40)}", which is not a transport.`)
+    fixes.push('Set WX_TRANSPORT to cloud (the default) or https.')
+  }
+  if (vars.STORAGE_CONCURRENCY !== undefined && storageConcurrency(vars.STORAGE_CONCURRENCY) === undefined) {
+    problems.push(`STORAGE_CONCURRENCY is "${vars.STORAGE_CONCURRENCY.slice(0, 20)}", which is ignored (1–64).`)
+    fixes.push('Remove it or set a whole number from 1 to 64.')
+  }
+  if (vars.BATCH_CONCURRENCY !== undefined && batchConcurrencyRaw(vars.BATCH_CONCURRENCY) === undefined) {
+    problems.push(`BATCH_CONCURRENCY is "${vars.BATCH_CONCURRENCY.slice(0, 20)}", which is ignored (1–10).`)
+    fixes.push('Remove it or set a whole number from 1 to 10.')
+  }
+  const rows: Row[] = [
+    problems.length === 0
+      ? { name: 'settings', ok: true, detail: `every variable parses (transport ${transport}${access.ok ? `, ACCESS_POLICY ${access.config.policy}` : ''})` }
+      : { name: 'settings', ok: false, detail: problems.join(' '), fix: fixes.filter(Boolean).join(' ') },
+  ]
+  if (access.ok) {
+    const c = access.config
+    const readers = c.adminOpenids.size + (c.policy === 'own' ? 1 : 0) + (c.trustServerCallers ? 1 : 0)
+    rows.push(
+      readers > 0
+        ? { name: 'who can read', ok: true, detail: [c.adminOpenids.size ? `${c.adminOpenids.size} admin(s)` : '', c.policy === 'own' ? 'owners (ACCESS_POLICY=own)' : '', c.trustServerCallers ? 'trusted servers' : ''].filter(Boolean).join(', ') }
+        : { name: 'who can read', ok: false, detail: 'Nobody: no ADMIN_OPENIDS, ACCESS_POLICY is admin-only and server callers are not trusted.', fix: 'Set ADMIN_OPENIDS, or ACCESS_POLICY=own with ORDER_OWNERS_COLLECTION, or TRUST_SERVER_CALLERS=1.' },
+    )
+  }
+  return rows
+}
+
+export function triggerRow(triggers: DeployedFunction['triggers']): Row {
+  const t = triggers.find((x) => x.name === PURGE_TRIGGER)
+  if (t === undefined) {
+    return {
+      name: 'purge trigger',
+      ok: false,
+      detail: `No ${PURGE_TRIGGER} timer: stored labels (names, phones, addresses) are never deleted.`,
+      fix: 'npm run deploy creates it (cloudbaserc.json); from devtools, right-click config.json → 上传触发器.',
+    }
+  }
+  if (t.type !== 'timer' || normalizeCron(t.config) !== PURGE_CRON) {
+    return { name: 'purge trigger', ok: false, detail: `${PURGE_TRIGGER} is ${t.type} "${t.config}", not timer "${PURGE_CRON}"`, fix: 'Delete the trigger and npm run deploy (or upload the trigger from devtools).' }
+  }
+  return { name: 'purge trigger', ok: true, detail: `${PURGE_TRIGGER}, timer ${PURGE_CRON} (hourly)` }
+}
+
+/** SCF reports a timer's config as `{"cron":"…"}` (TriggerDesc) or as the bare expression. */
+function normalizeCron(config: string): string {
+  try {
+    const parsed = JSON.parse(config) as { cron?: unknown }
+    if (typeof parsed.cron === 'string') return parsed.cron.trim()
+  } catch {
+    // the bare expression
+  }
+  return config.trim()
+}
+
+/**
+ * Label files must not be readable by clients: a public-read file's URL never expires
+ * (docs.cloudbase.net/storage/get-temp-url: "公有读的文件获取的 https 链接不会过期"). The function reads
+ * and writes as admin, so 仅管理员可读写 (ADMINONLY, or a custom `{"read": false, "write": false}`)
+ * costs it nothing. PRIVATE (仅创建者及管理员可读写) also keeps labels from clients, since no client
+ * created one; it stays for environments whose mini program uploads its users' own files.
+ */
+export function storageRow(acl: StorageAcl): Row {
+  const fix = 'In the CloudBase console → 云存储 → 权限设置, choose 仅管理员可读写 (or the custom rule {"read": false, "write": false}): the function still issues temporary URLs, and no client reads label files directly.'
+  if (acl.acl === 'ADMINONLY') return { name: 'storage rule', ok: true, detail: 'ADMINONLY (仅管理员可读写)' }
+  if (acl.acl === 'CUSTOM' && acl.rule?.read === false) return { name: 'storage rule', ok: true, detail: `CUSTOM, read false, write ${JSON.stringify(acl.rule.write)}` }
+  if (acl.acl === 'PRIVATE') return { name: 'storage rule', ok: true, detail: 'PRIVATE (仅创建者及管理员可读写): no client created a label, so none can read one' }
+  if (acl.acl === 'CUSTOM') return { name: 'storage rule', ok: false, detail: `CUSTOM with read ${JSON.stringify(acl.rule?.read)}: the doctor cannot tell that no client reads label files`, fix }
+  return { name: 'storage rule', ok: false, detail: `${acl.acl}: every client can read stored labels, and a public file's URL never expires`, fix }
+}
+
+/** The self-test's answer as rows; a refusal or an old bundle says what to do. */
+export function selfTestRows(answer: unknown): Row[] {
+  const r = answer as SelfTestResult | undefined
+  if (typeof r !== 'object' || r === null || typeof r.ok !== 'boolean') {
+    return [{ name: 'self-test', ok: false, detail: `The function did not answer with a result: ${JSON.stringify(answer)?.slice(0, 200)}`, fix: 'Look at the function\'s log in the console for the invocation.' }]
+  }
+  if (!r.ok) {
+    const e = r.error
+    const fix =
+      e.code === 'PERMISSION_DENIED'
+        ? 'The doctor invokes with no OPENID, as a server: set TRUST_SERVER_CALLERS=1 with the source named above in TRUSTED_SOURCES, or run the self-test from a mini program as an admin: wx.cloud.callFunction({ name: "getOrder", data: { selfTest: true } }).'
+        : e.code === 'INVALID_ARGUMENT'
+          ? 'The deployed function predates the self-test: npm run deploy.'
+          : (e.hint ?? 'See the function\'s log for the invocation.')
+    return [{ name: 'self-test', ok: false, detail: `${e.code}: ${e.message}`, fix }]
+  }
+  if (!('selfTest' in r) || typeof r.selfTest !== 'object') return [{ name: 'self-test', ok: false, detail: 'The answer has no self-test report.', fix: 'The deployed function predates the self-test: npm run deploy.' }]
+  return r.selfTest.checks.map((c) => ({
+    name: `self-test: ${c.name}`,
+    ok: c.ok,
+    detail: c.detail,
+    ...(c.ok ? {} : { fix: c.fix ?? 'See the function\'s log for the invocation.' }),
+  }))
+}
+
+async function attempt<T>(name: string, fn: () => Promise<T>, rows: Row[]): Promise<T | null> {
+  try {
+    return await fn()
+  } catch (err) {
+    rows.push({ name, ok: false, detail: `could not be read: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300), fix: 'Check the account has access to the environment (npx tcb env list) and try again.' })
+    return null
+  }
+}
+
+function sha(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex')
+}
+
+/** Prints the rows, ✓/✗ and the fix, and says whether all passed. */
+export function printRows(rows: Row[], out: (s: string) => void): boolean {
+  const width = Math.max(...rows.map((r) => r.name.length))
+  for (const r of rows) {
+    out(`${r.ok ? '✓' : '✗'} ${r.name.padEnd(width)}  ${r.detail}`)
+    if (!r.ok && r.fix) out(`  ${' '.repeat(width)}  fix: ${r.fix}`)
+  }
+  return rows.every((r) => r.ok)
+}
+

@@ -1,0 +1,64 @@
+// The harness as a deployment: the function as `npm run deploy` would create it (cloudbaserc.json,
+// a fresh build of src/), run under the CloudBase CLI's runtime against the fake gateway.
+import * as fs from 'fs'
+import * as path from 'path'
+import { createBackend, type ScenarioName } from '../../src/harness/backend'
+import { identityEnv, runUnderBootstrap } from '../../src/harness/bootstrap'
+import { type FakeGateway, startGateway } from '../../src/harness/gateway'
+import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
+import { buildArtifact, CLOUDBASERC, FUNCTION_DIR } from '../artifact'
+import type { DeployedFunction, DeploymentView } from './checks'
+
+/** The harness's demo admin and user, as npm start uses them. */
+export const DEMO_ADMIN = 'oDEMO-admin-000000000001'
+export const DEMO_USER = 'oDEMO-user-0000000000001'
+
+/** The variables the harness deploys with: users read their own orders; the doctor calls as a server. */
+export const LOCAL_VARIABLES: Readonly<Record<string, string>> = { ...OWNERSHIP_ENV, ADMIN_OPENIDS: DEMO_ADMIN, TRUST_SERVER_CALLERS: '1' }
+
+interface RcFunction {
+  name: string
+  runtime: string
+  timeout: number
+  memorySize: number
+  envVariables?: Record<string, string>
+  triggers?: { name: string; type: string; config: string }[]
+}
+
+export async function localView(options: { scenario?: ScenarioName; nodeBin?: string; variables?: Record<string, string> } = {}): Promise<{ view: DeploymentView; gateway: FakeGateway; close(): Promise<void> }> {
+  const gateway = await startGateway({ backend: createBackend({ scenario: options.scenario ?? 'normal' }) })
+  seedOwners(gateway.db, demoOwnerRecords(DEMO_USER))
+  const rc = JSON.parse(fs.readFileSync(CLOUDBASERC, 'utf8')) as { functions: RcFunction[] }
+  const fn = rc.functions.find((f) => f.name === 'getOrder')
+  const variables = { ...fn?.envVariables, ...LOCAL_VARIABLES, ...options.variables }
+  const view: DeploymentView = {
+    where: `the local harness (fake gateway ${gateway.url}${options.scenario && options.scenario !== 'normal' ? `, scenario ${options.scenario}` : ''}): the function as npm run deploy would create it`,
+    async fn(): Promise<DeployedFunction | undefined> {
+      if (fn === undefined) return undefined
+      return { status: 'Active (local)', runtime: fn.runtime, timeoutSec: fn.timeout, memoryMb: fn.memorySize, variables, triggers: fn.triggers ?? [] }
+    },
+    // What the deploy uploads is the committed folder; a fresh build of src/ tells whether it is stale.
+    async code() {
+      return Buffer.from((await buildArtifact())['index.js']!, 'utf8')
+    },
+    async storageAcl() {
+      return gateway.storageAcl
+    },
+    async collectionExists(name) {
+      return gateway.db.collections.has(name)
+    },
+    async invoke(event) {
+      // The management API's invoke carries no OPENID: the harness calls as another function (scf).
+      const run = await runUnderBootstrap({
+        functionDir: path.resolve(FUNCTION_DIR),
+        event,
+        env: { ...gateway.sdkEnv(), ...variables, ...identityEnv({ source: 'scf' }) },
+        timeoutSec: fn?.timeout ?? 3,
+        ...(options.nodeBin ? { nodeBin: options.nodeBin } : {}),
+      })
+      if (run.result === undefined) throw new Error(`the function printed no result (exit ${String(run.exitCode)}): ${(run.stderr || run.stdout).slice(0, 300)}`)
+      return run.result
+    },
+  }
+  return { view, gateway, close: () => gateway.close() }
+}

@@ -1,0 +1,239 @@
+/**
+ * npm run doctor, npm run deploy's credentials and --live: the checks against a view of a deployment
+ * (table-driven), manager-node's answers mapped into that view, the credentials chosen as the
+ * CloudBase CLI chooses them, and the doctor run against the harness end to end.
+ */
+import { execFile } from 'child_process'
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { promisify } from 'util'
+import { FUNCTION_DIR, ROOT } from '../scripts/artifact'
+import { cliAuthFile, resolveCredentials } from '../scripts/credentials'
+import { type DeployedFunction, type DeploymentView, REQUIRED, type Row, runChecks } from '../scripts/doctor/checks'
+import { cloudView, type ManagerLike } from '../scripts/doctor/cloudView'
+import { liveTarget } from '../scripts/live'
+import { PURGE_CRON, PURGE_TRIGGER } from '../src/event/timer'
+import { storedZip } from './support/zip'
+
+const run = promisify(execFile)
+const COMMITTED = fs.readFileSync(path.join(FUNCTION_DIR, 'index.js'))
+
+const HEALTHY_FN: DeployedFunction = {
+  status: 'Active',
+  runtime: REQUIRED.runtime,
+  timeoutSec: 10,
+  memoryMb: 256,
+  variables: { ADMIN_OPENIDS: 'oADMIN-1' },
+  triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: JSON.stringify({ cron: PURGE_CRON }) }],
+}
+const HEALTHY_SELF_TEST = {
+  ok: true,
+  requestId: 'r',
+  selfTest: { healthy: true, transport: 'cloud', checks: [{ name: 'permission', ok: true, detail: 'errcode 9300528' }, { name: 'storage', ok: true, detail: 'round trip' }, { name: 'records', ok: true, detail: 'read' }] },
+}
+
+/** A deployment that passes everything, with `change` applied; counts its invocations. */
+function view(change: Partial<{ fn: DeployedFunction | undefined; code: Buffer; acl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }; selfTest: unknown; collections: string[]; failing: keyof DeploymentView }> = {}) {
+  const invoked: object[] = []
+  const v: DeploymentView = {
+    where: 'test',
+    fn: async () => ('fn' in change ? change.fn : HEALTHY_FN),
+    code: async () => change.code ?? COMMITTED,
+    storageAcl: async () => change.acl ?? { acl: 'ADMINONLY' },
+    collectionExists: async (name) => (change.collections ?? ['getorder_labels', 'owners']).includes(name),
+    invoke: async (event) => (invoked.push(event), change.selfTest ?? HEALTHY_SELF_TEST),
+  }
+  if (change.failing) (v as unknown as Record<string, () => Promise<never>>)[change.failing] = async () => Promise.reject(new Error('AuthFailure: the key was refused'))
+  return { v, invoked }
+}
+
+const failed = (rows: Row[]) => rows.filter((r) => !r.ok).map((r) => r.name)
+
+describe('the checks', () => {
+  test('a healthy deployment passes every row, and the self-test is invoked once with { selfTest: true }', async () => {
+    const { v, invoked } = view()
+    const rows = await runChecks(v, COMMITTED)
+    expect(failed(rows)).toEqual([])
+    expect(rows.map((r) => r.name)).toEqual(['function exists', 'runtime', 'timeout', 'memory', 'settings', 'who can read', 'purge trigger', 'deployed code', 'storage rule', 'self-test: permission', 'self-test: storage', 'self-test: records', 'label records collection'])
+    expect(invoked).toEqual([{ selfTest: true }])
+  })
+
+  const F = HEALTHY_FN
+  test.each<[string, Parameters<typeof view>[0], string[], RegExp]>([
+    ['no function', { fn: undefined }, ['function exists'], /npm run deploy/],
+    ['another runtime', { fn: { ...F, runtime: 'Nodejs16.13' } }, ['runtime'], /delete it and npm run deploy/],
+    ["the platform's default timeout", { fn: { ...F, timeoutSec: 3 } }, ['timeout'], /10 s/],
+    ['128 MB', { fn: { ...F, memoryMb: 128 } }, ['memory'], /256 MB/],
+    ['own without a collection', { fn: { ...F, variables: { ACCESS_POLICY: 'own' } } }, ['settings', 'who can read'].slice(0, 1), /ORDER_OWNERS_COLLECTION/],
+    ['https without its secret', { fn: { ...F, variables: { ...F.variables, WX_TRANSPORT: 'https', WX_APPID: 'wx0000000000000000' } } }, ['settings'], /WX_APPSECRET/],
+    ['an ignored BATCH_CONCURRENCY', { fn: { ...F, variables: { ...F.variables, BATCH_CONCURRENCY: '50' } } }, ['settings'], /1 to 10/],
+    ['nobody can read', { fn: { ...F, variables: {} } }, ['who can read'], /ADMIN_OPENIDS/],
+    ['no purge trigger', { fn: { ...F, triggers: [] } }, ['purge trigger'], /上传触发器/],
+    ['a purge trigger on another schedule', { fn: { ...F, triggers: [{ name: PURGE_TRIGGER, type: 'timer', config: '0 0 0 * * * *' }] } }, ['purge trigger'], /npm run deploy/],
+    ['stale code', { code: Buffer.from('exports.main = async () => ({})') }, ['deployed code'], /npm run deploy/],
+    ['a public-read bucket (the default)', { acl: { acl: 'READONLY' } }, ['storage rule'], /仅管理员可读写/],
+    ['admin-write, public read', { acl: { acl: 'ADMINWRITE' } }, ['storage rule'], /仅管理员可读写/],
+    ['a custom rule that reads', { acl: { acl: 'CUSTOM', rule: { read: true, write: false } } }, ['storage rule'], /仅管理员可读写/],
+    ['the self-test refused', { selfTest: { ok: false, requestId: 'r', error: { code: 'PERMISSION_DENIED', message: 'no OPENID (source scf)', retryable: false } } }, ['self-test'], /TRUST_SERVER_CALLERS=1/],
+    ['a bundle older than the self-test', { selfTest: { ok: false, requestId: 'r', error: { code: 'INVALID_ARGUMENT', message: 'Unknown field "selfTest".', retryable: false } } }, ['self-test'], /predates the self-test/],
+    ['the permission missing', { selfTest: { ...HEALTHY_SELF_TEST, selfTest: { healthy: false, transport: 'cloud', checks: [{ name: 'permission', ok: false, detail: '-604101', fix: 'upload from devtools' }] } } }, ['self-test: permission'], /devtools/],
+    ['not a result at all', { selfTest: 'Task timed out after 3.00 seconds' }, ['self-test'], /log/],
+    ['the label records collection missing', { collections: [] }, ['label records collection'], /database/],
+    ['management calls refused', { failing: 'storageAcl' }, ['storage rule'], /tcb env list/],
+  ])('%s fails its row, with a fix', async (_name, change, rows, fix) => {
+    const got = await runChecks(view(change).v, COMMITTED)
+    expect(failed(got)).toEqual(rows)
+    for (const r of got.filter((x) => !x.ok)) expect(`${r.detail} ${r.fix ?? ''}`).toMatch(fix)
+  })
+
+  test.each([
+    ['ADMINONLY', undefined],
+    ['PRIVATE', undefined],
+    ['CUSTOM', { read: false, write: false }],
+  ])('storage rule %s passes', async (acl, rule) => {
+    const rows = await runChecks(view({ acl: { acl, ...(rule ? { rule } : {}) } }).v, COMMITTED)
+    expect(rows.find((r) => r.name === 'storage rule')!.ok).toBe(true)
+  })
+
+  test('ACCESS_POLICY=own adds the ownership collection row', async () => {
+    const fn = { ...HEALTHY_FN, variables: { ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'owners' } }
+    expect((await runChecks(view({ fn }).v, COMMITTED)).find((r) => r.name === 'ownership collection')).toMatchObject({ ok: true, detail: 'owners exists' })
+    expect((await runChecks(view({ fn, collections: ['getorder_labels'] }).v, COMMITTED)).find((r) => r.name === 'ownership collection')!.ok).toBe(false)
+  })
+})
+
+/** manager-node's CloudBase, as far as the doctor uses it; counts its calls. */
+function fakeManager(detail: Record<string, unknown> | Error, zip: Buffer) {
+  const calls: string[] = []
+  const manager = {
+    functions: {
+      getFunctionDetail: async (name: string) => {
+        calls.push(`GetFunction ${name}`)
+        if (detail instanceof Error) throw detail
+        return detail
+      },
+      getFunctionDownloadUrl: async (name: string) => (calls.push(`GetFunctionAddress ${name}`), { Url: 'https://cos.example/code.zip', RequestId: 'r', CodeSha256: '' }),
+      invokeFunction: async (name: string, params?: Record<string, unknown>) => {
+        calls.push(`Invoke ${name} ${JSON.stringify(params)}`)
+        return { RequestId: 'r', FunctionRequestId: 'f', RetMsg: JSON.stringify(HEALTHY_SELF_TEST), ErrMsg: '', Log: 'START\n{"level":"info","msg":"selfTest","outcome":"healthy"}\nEND', MemUsage: 1, Duration: 42, BillDuration: 42 }
+      },
+    },
+    storage: { getStorageAcl: async () => (calls.push('DescribeStorageSafeRule'), { acl: 'ADMINONLY' }) },
+    database: { checkCollectionExists: async (n: string) => (calls.push(`CheckCollection ${n}`), { Exists: true }) },
+  }
+  return { manager: manager as unknown as ManagerLike, calls, download: async (url: string) => (calls.push(`download ${url}`), zip) }
+}
+
+const SCF_DETAIL = {
+  FunctionName: 'getOrder',
+  Status: 'Active',
+  Runtime: 'Nodejs18.15',
+  Timeout: 10,
+  MemorySize: 256,
+  Environment: { Variables: [{ Key: 'ADMIN_OPENIDS', Value: 'oADMIN-1' }] },
+  Triggers: [{ TriggerName: PURGE_TRIGGER, Type: 'timer', TriggerDesc: `{"cron":"${PURGE_CRON}"}` }],
+}
+
+describe("manager-node's answers, read into the doctor's view", () => {
+  test('a deployment as SCF describes it passes, reading index.js out of the code package', async () => {
+    const { manager, calls, download } = fakeManager(SCF_DETAIL, storedZip({ 'index.js': COMMITTED, 'package.json': Buffer.from('{}') }))
+    const rows = await runChecks(cloudView(manager, 'env-1', download), COMMITTED)
+    expect(failed(rows)).toEqual([])
+    expect(calls).toContain('Invoke getOrder {"selfTest":true}')
+    expect(calls).toContain('download https://cos.example/code.zip')
+  })
+
+  test('another index.js in the package fails the code row', async () => {
+    const { manager, download } = fakeManager(SCF_DETAIL, storedZip({ 'index.js': Buffer.from('old') }))
+    expect(failed(await runChecks(cloudView(manager, 'env-1', download), COMMITTED))).toEqual(['deployed code'])
+  })
+
+  test('ResourceNotFound.Function is "no function", and nothing else is asked', async () => {
+    const err = Object.assign(new Error('function not found'), { code: 'ResourceNotFound.Function' })
+    const { manager, calls, download } = fakeManager(err, Buffer.alloc(0))
+    const rows = await runChecks(cloudView(manager, 'env-1', download), COMMITTED)
+    expect(rows).toEqual([expect.objectContaining({ name: 'function exists', ok: false })])
+    expect(calls).toEqual(['GetFunction getOrder'])
+  })
+
+  test('--live reads the result, the JSON log lines and the duration from the invoke', async () => {
+    const { manager, calls } = fakeManager(SCF_DETAIL, Buffer.alloc(0))
+    const live = liveTarget('env-1', () => manager)
+    if (!live.ok) throw new Error(live.problem)
+    const got = await live.target.invoke({ orderId: '1', deliveryId: 'SF' })
+    expect(got.result).toEqual(HEALTHY_SELF_TEST)
+    expect(got.logs).toEqual([{ level: 'info', msg: 'selfTest', outcome: 'healthy' }])
+    expect(got.ms).toBe(42)
+    expect(calls).toEqual(['Invoke getOrder {"orderId":"1","deliveryId":"SF"}'])
+    expect(liveTarget(undefined)).toMatchObject({ ok: false, problem: expect.stringMatching(/--env/) })
+  })
+})
+
+describe('credentials, chosen as the CloudBase CLI chooses them', () => {
+  let home: string
+  beforeEach(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-home-'))
+  })
+  afterEach(() => fs.rmSync(home, { recursive: true, force: true }))
+  const login = (credential: Record<string, unknown>) => {
+    const file = cliAuthFile(home)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, JSON.stringify({ _: 'x', credential }))
+    return file
+  }
+  const KEYS = { TENCENTCLOUD_SECRETID: 'AKIDenvironmentkey0001', TENCENTCLOUD_SECRETKEY: 'env-secret' }
+  const NOW = 1_800_000_000_000
+
+  test('a stored login wins over the API key, and only a masked account is shown', () => {
+    const file = login({ tmpSecretId: 'AKIDlogin000000000009', tmpSecretKey: 'login-secret', tmpToken: 'tok', tmpExpired: NOW + 3600_000, uin: '100012345678' })
+    const got = resolveCredentials(KEYS, file, NOW)
+    expect(got).toMatchObject({ ok: true, credentials: { from: 'cli-login', secretId: 'AKIDlogin000000000009', token: 'tok', account: 'account 1000****78' } })
+    expect(JSON.stringify(got.ok && got.credentials.account)).not.toMatch(/12345/)
+  })
+
+  test('an expired login is named, not passed over for the API key', () => {
+    const file = login({ tmpSecretId: 'AKIDlogin000000000009', tmpSecretKey: 's', tmpExpired: Math.floor(NOW / 1000) - 60, uin: '100012345678' })
+    expect(resolveCredentials(KEYS, file, NOW)).toMatchObject({ ok: false, problem: expect.stringMatching(/expired.*tcb login/) })
+  })
+
+  test('no login: the API key, masked', () => {
+    expect(resolveCredentials(KEYS, cliAuthFile(home), NOW)).toMatchObject({ ok: true, credentials: { from: 'api-key', account: 'API key AKID****0001' } })
+  })
+
+  test('neither: says both ways', () => {
+    expect(resolveCredentials({}, cliAuthFile(home), NOW)).toMatchObject({ ok: false, problem: expect.stringMatching(/tcb login.*TENCENTCLOUD_SECRETID/) })
+  })
+
+  test('npm run deploy -- --dry-run says where it would deploy, from the login, before anything changes', async () => {
+    login({ tmpSecretId: 'AKIDlogin000000000009', tmpSecretKey: 's', tmpToken: 't', tmpExpired: Date.now() + 3600_000, uin: '100012345678' })
+    const { stdout } = await run('npm', ['run', '-s', 'deploy', '--', '--dry-run', '--skip-run'], { cwd: ROOT, env: { ...process.env, ...KEYS, HOME: home, ENV_ID: 'env-test-1' }, timeout: 120_000 })
+    expect(stdout).toContain('Would deploy to: account 1000****78 (the CloudBase CLI login), environment env-test-1')
+    expect(stdout).not.toContain('login-secret')
+  })
+})
+
+describe('npm run doctor -- --local, end to end', () => {
+  const doctor = (...args: string[]) => run('npm', ['run', '-s', 'doctor', '--', '--local', ...args], { cwd: ROOT, timeout: 120_000 }).then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e)
+
+  test('the harness passes every row', async () => {
+    const { code, stdout } = await doctor()
+    expect(stdout).not.toContain('✗')
+    expect(stdout.match(/^✓/gm)).toHaveLength(15)
+    expect(stdout).toContain('Healthy: every check passed.')
+    expect(code).toBe(0)
+  })
+
+  test('--scenario platform--604101 fails the permission row and names config.json and the devtools upload', async () => {
+    const { code, stdout } = await doctor('--scenario', 'platform--604101')
+    expect(code).toBe(1)
+    expect(stdout.match(/^✗.*$/gm)).toEqual([expect.stringMatching(/^✗ self-test: permission .*-604101/)])
+    expect(stdout).toMatch(/fix: .*config\.json.*devtools/)
+  })
+
+  test('--storage-acl READONLY fails the storage rule row', async () => {
+    const { code, stdout } = await doctor('--storage-acl', 'READONLY')
+    expect(code).toBe(1)
+    expect(stdout.match(/^✗.*$/gm)).toEqual([expect.stringMatching(/^✗ storage rule +READONLY/)])
+  })
+})
