@@ -30,6 +30,12 @@ export interface ErrcodeEntry {
 //          as a public logistics client reproduces it: "9300502 delivery side sys error 快递公司系统错误，请稍后重试",
 //          "930559 invalid openid 沙盒环境 openid 无效", "930564 quota run out 沙盒环境调用配额已用完"
 //          (its table cites "官方文档《生成运单》错误码表"; the page itself was not in reach to read)
+//  [c61004] a real api_component_token answer {"errcode":61004,"errmsg":"access clientip is not registered requestIP: …"},
+//          staff: add the IP under 第三方平台 → 开发资料 → 白名单配置:
+//          developers.weixin.qq.com/community/develop/doc/000042d408c098e39bcfe69bd51c00
+//  [c61023] a real api_authorizer_token answer {"errcode":61023,"errmsg":"refresh_token is invalid rid: …"} after the
+//          refresh token was replaced: developers.weixin.qq.com/community/develop/doc/0002869cb3415047f6ccccbb85a400;
+//          "用户重新授权后，之前的刷新令牌会失效" (api_query_auth: developers.weixin.qq.com/doc/oplatform/openApi/ticket-token/api_getauthorizerrefreshtoken)
 //  [contract] no public source found; mapped because the project's contract lists the code (see docs/contract.md)
 
 const PERMISSION_HINT =
@@ -86,6 +92,8 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   9300526: { code: 'WECHAT_ERROR', meaning: 'a field is longer than the API allows', hint: 'Shorten orderId, waybillId or customRemark.' }, // [glob] "字段长度不正确"
   9300528: { code: 'WECHAT_ERROR', meaning: 'the waybill_id is invalid, or the order has no waybill', hint: NO_ORDER_HINT }, // [c528]
   930563: { code: 'WECHAT_ERROR', meaning: 'the order does not exist', hint: NO_ORDER_HINT }, // [c563], [c528]
+  61004: { code: 'CONFIG_ERROR', meaning: "the calling IP is not in the third-party platform's whitelist", hint: "Add the server's outbound IP under 第三方平台 → 开发资料 → 白名单配置 (a cloud function has one only with CloudBase's 固定出口 IP)." }, // [c61004]
+  61023: { code: 'AUTH_ERROR', meaning: "the merchant's refresh token is invalid: the authorization was revoked or replaced", hint: 'The merchant must authorize the platform again (the authorization link); it is marked unauthorized until then.' }, // [c61023]
 }
 
 /** Codes whose failure may pass if the same call is made again (docs/contract.md §7 "retryable"). */

@@ -192,7 +192,12 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       createCollection: (name) => run('createCollection', () => (fake.db.create(name), { errMsg: 'createCollection:ok' })),
       collection: (name) => ({
         doc: (id) => ({
-          set: ({ data }) => run('document.set', () => fake.db.set(name, id, data)),
+          set: ({ data }) =>
+            run('document.set', () => {
+              // wx-server-sdk's shape: created is 1 when node-sdk reports an upserted id
+              const { created } = fake.db.set(name, id, data)
+              return { _id: id, errMsg: 'document.set:ok', stats: { updated: created ? 0 : 1, created: created ? 1 : 0 } }
+            }),
           remove: () => run('document.remove', () => ({ stats: { removed: fake.db.remove(name, { _id: id }, false) } })),
         }),
         where: (q) => query(name, q, {}, 100),

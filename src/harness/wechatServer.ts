@@ -1,7 +1,43 @@
 import { randomBytes } from 'crypto'
 import * as http from 'http'
 import type { AddressInfo, Socket } from 'net'
+import { aesKeyOf, encryptMessage, msgSignature } from '../component/crypto'
 import { createBackend, type FakeBackend } from './backend'
+
+/** The fake third-party platform: its AppID, secret, message token and EncodingAESKey. */
+export const FAKE_COMPONENT = {
+  appid: 'wxCOMPONENT0000000',
+  secret: 'fake-component-secret-0123456789',
+  token: 'fakeComponentToken',
+  aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+} as const
+
+/** The third-party platform's side of the fake: tickets, component tokens, merchants and their tokens. */
+export interface FakeComponentSide {
+  /** component API requests received, by path, with the authorizer they were for */
+  readonly requests: { path: string; authorizerAppid?: string }[]
+  /** adds a merchant that authorized the platform with these permission sets; the code to exchange */
+  authorizeMerchant(appid: string, funcs?: number[]): string
+  /** the merchant revokes the authorization: its refresh token stops working (61023) */
+  revokeMerchant(appid: string): void
+  /** a new component_verify_ticket, as WeChat makes every 10 minutes; the push that carries it */
+  newTicket(): { ticket: string; push: SignedPush }
+  /** an encrypted, signed push of `inner` (an `<xml>…</xml>` message), as WeChat sends it */
+  push(inner: string, at?: number): SignedPush
+  /** answer 61004 (IP not in the platform's whitelist) from the component endpoints */
+  refuseIp: boolean
+  /** api_query_auth hands over an authorizer_access_token too (WeChat does when the account has API rights) */
+  queryAuthGivesToken: boolean
+  /** delay before answering api_authorizer_token, ms */
+  authorizerLatencyMs: number
+  /** called when an api_authorizer_token request arrives, before it is answered */
+  onAuthorizerRequest?: (authorizerAppid: string) => void
+}
+
+export interface SignedPush {
+  query: { msg_signature: string; timestamp: string; nonce: string; encrypt_type: 'aes' }
+  body: string
+}
 
 export const FAKE_APPID = 'wxFAKE000000000000'
 export const FAKE_APPSECRET = 'fake-app-secret-0123456789abcdef'
@@ -36,6 +72,10 @@ export interface FakeWechatServer {
   rateLimited: boolean
   /** the environment that points the HTTPS transport here */
   httpsEnv(): Record<string, string>
+  /** the third-party platform's endpoints */
+  readonly component: FakeComponentSide
+  /** the environment that points the component transport here */
+  componentEnv(): Record<string, string>
   close(): Promise<void>
 }
 
@@ -115,11 +155,13 @@ export async function startWechatServer(
       return json(res, { access_token: token, expires_in: options.tokenTtlSec ?? 7200 })
     }
 
+    if (url.pathname.startsWith('/cgi-bin/component/')) return componentCall(url, body, res)
+
     const api = ROUTES[url.pathname]
     if (!api) return send(res, 404, 'not found', 'text/plain')
     const token = url.searchParams.get('access_token') ?? ''
     fake.apiRequests.push({ path: url.pathname, token, body })
-    if (fake.rejectAllTokens || !valid.has(token) || revoked.has(token)) {
+    if (fake.rejectAllTokens || (!valid.has(token) && !authorizerTokens.has(token)) || revoked.has(token)) {
       return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' })
     }
     if (fake.rateLimited) return json(res, { errcode: 45009, errmsg: 'reach max api daily quota limit' })
@@ -137,6 +179,72 @@ export async function startWechatServer(
     }
   }
 
+  // The third-party platform (授权流程技术说明): tickets are pushed, the component token is got with
+  // the latest ticket, merchants' refresh tokens give their access tokens.
+  const C = { ...FAKE_COMPONENT }
+  const aesKey = aesKeyOf(C.aesKey) as Buffer
+  const tickets: string[] = []
+  const componentTokens = new Set<string>()
+  const authorizerTokens = new Map<string, string>()
+  const merchants = new Map<string, { refresh: string; funcs: number[]; revoked: boolean }>()
+  const codes = new Map<string, string>()
+  const refuse = (res: http.ServerResponse, errcode: number, errmsg: string) => json(res, { errcode, errmsg })
+
+  function componentCall(url: URL, body: Record<string, unknown>, res: http.ServerResponse) {
+    const path = url.pathname
+    const side = fake.component
+    side.requests.push({ path, ...(typeof body.authorizer_appid === 'string' ? { authorizerAppid: body.authorizer_appid } : {}) })
+    if (side.refuseIp) return refuse(res, 61004, 'access clientip is not registered requestIP: 127.0.0.1')
+    if (path === '/cgi-bin/component/api_component_token') {
+      if (body.component_appid !== C.appid || body.component_appsecret !== C.secret) return refuse(res, 40013, 'invalid appid')
+      if (typeof body.component_verify_ticket !== 'string' || !tickets.includes(body.component_verify_ticket)) return refuse(res, 61006, 'component ticket is invalid')
+      const token = `FAKE_COMPONENT_TOKEN_${randomBytes(8).toString('hex')}`
+      componentTokens.add(token)
+      return json(res, { component_access_token: token, expires_in: 7200 })
+    }
+    if (!componentTokens.has(url.searchParams.get('component_access_token') ?? '')) return refuse(res, 40001, 'invalid credential, access_token is invalid or not latest')
+    if (body.component_appid !== C.appid) return refuse(res, 40013, 'invalid appid')
+    const issue = (appid: string) => {
+      const token = `FAKE_AUTHORIZER_TOKEN_${randomBytes(8).toString('hex')}`
+      authorizerTokens.set(token, appid)
+      return token
+    }
+    if (path === '/cgi-bin/component/api_query_auth') {
+      const appid = codes.get(String(body.authorization_code))
+      if (appid === undefined) return refuse(res, 61010, 'code is expired')
+      codes.delete(String(body.authorization_code))
+      const m = merchants.get(appid)!
+      return json(res, {
+        authorization_info: {
+          authorizer_appid: appid,
+          ...(side.queryAuthGivesToken ? { authorizer_access_token: issue(appid), expires_in: 7200 } : {}),
+          authorizer_refresh_token: m.refresh,
+          func_info: m.funcs.map((id) => ({ funcscope_category: { id } })),
+        },
+      })
+    }
+    if (path === '/cgi-bin/component/api_authorizer_token') {
+      const appid = String(body.authorizer_appid)
+      side.onAuthorizerRequest?.(appid)
+      const answer = () => {
+        const m = merchants.get(appid)
+        if (!m || m.revoked || body.authorizer_refresh_token !== m.refresh) return refuse(res, 61023, 'refresh_token is invalid')
+        json(res, { authorizer_access_token: issue(appid), expires_in: 7200, authorizer_refresh_token: m.refresh })
+      }
+      if (side.authorizerLatencyMs > 0) setTimeout(answer, side.authorizerLatencyMs)
+      else answer()
+      return
+    }
+    return send(res, 404, 'not found', 'text/plain')
+  }
+
+  const signed = (inner: string, at = Math.floor(Date.now() / 1000)): SignedPush => {
+    const encrypt = encryptMessage(aesKey, inner, C.appid)
+    const timestamp = String(at)
+    const nonce = randomBytes(6).toString('hex')
+    return { query: { msg_signature: msgSignature(C.token, timestamp, nonce, encrypt), timestamp, nonce, encrypt_type: 'aes' }, body: `<xml><AppId><![CDATA[${C.appid}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const fake: FakeWechatServer = {
@@ -151,6 +259,33 @@ export async function startWechatServer(
     expireTokens: () => valid.clear(),
     revoke: (token) => void revoked.add(token),
     httpsEnv: () => ({ WX_TRANSPORT: 'https', WX_API_BASE: baseUrl, WX_APPID: appid, WX_APPSECRET: secret }),
+    componentEnv: () => ({ WX_TRANSPORT: 'component', WX_API_BASE: baseUrl, WX_COMPONENT_APPID: C.appid, WX_COMPONENT_APPSECRET: C.secret, WX_COMPONENT_TOKEN: C.token, WX_COMPONENT_AES_KEY: C.aesKey }),
+    component: {
+      requests: [],
+      refuseIp: false,
+      queryAuthGivesToken: true,
+      authorizerLatencyMs: 0,
+      authorizeMerchant(merchant, funcs = [45]) {
+        const existing = merchants.get(merchant)
+        // Authorizing again replaces the refresh token: the old one stops working.
+        merchants.set(merchant, { refresh: `FAKE_REFRESH_${randomBytes(8).toString('hex')}`, funcs, revoked: false })
+        void existing
+        const code = `queryauthcode@@@${randomBytes(8).toString('hex')}`
+        codes.set(code, merchant)
+        return code
+      },
+      revokeMerchant(merchant) {
+        const m = merchants.get(merchant)
+        if (m) m.revoked = true
+        for (const [t, a] of authorizerTokens) if (a === merchant) authorizerTokens.delete(t)
+      },
+      newTicket() {
+        const ticket = `ticket@@@${randomBytes(12).toString('base64url')}`
+        tickets.push(ticket)
+        return { ticket, push: signed(`<xml><AppId><![CDATA[${C.appid}]]></AppId><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`) }
+      },
+      push: signed,
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()

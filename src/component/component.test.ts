@@ -1,0 +1,206 @@
+import { execFileSync } from 'child_process'
+import { randomBytes } from 'crypto'
+import { startWechatServer, FAKE_COMPONENT, type FakeWechatServer } from '../harness/wechatServer'
+import { aesKeyOf, decryptMessage, encryptMessage, msgSignature } from './crypto'
+import { componentPlatform, type ComponentPlatform } from './platform'
+import { createPushReceiver } from './push'
+import { sealerFrom, type Sealer } from './seal'
+import { memoryTokenStore, type TokenStore } from './store'
+
+const KEY = aesKeyOf(FAKE_COMPONENT.aesKey) as Buffer
+const SEALER = sealerFrom(randomBytes(32).toString('hex')) as Sealer
+const APPID = FAKE_COMPONENT.appid
+
+/**
+ * The documented scheme, done by another implementation: OpenSSL's AES-256-CBC and SHA-1, with the
+ * framing (16 random bytes, big-endian length, message, AppID, PKCS#7 to 32) written out here.
+ */
+function opensslPush(inner: string, opts: { appid?: string; timestamp?: number; token?: string } = {}) {
+  const msg = Buffer.from(inner, 'utf8')
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(msg.length)
+  const body = Buffer.concat([randomBytes(16), len, msg, Buffer.from(opts.appid ?? APPID)])
+  const pad = 32 - (body.length % 32)
+  const plain = Buffer.concat([body, Buffer.alloc(pad, pad)])
+  const encrypt = execFileSync('openssl', ['enc', '-aes-256-cbc', '-nopad', '-K', KEY.toString('hex'), '-iv', KEY.subarray(0, 16).toString('hex')], { input: plain }).toString('base64')
+  const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000))
+  const nonce = randomBytes(5).toString('hex')
+  const signature = execFileSync('openssl', ['dgst', '-sha1', '-r'], { input: [opts.token ?? FAKE_COMPONENT.token, timestamp, nonce, encrypt].sort().join('') }).toString().split(' ')[0]!
+  return { query: { msg_signature: signature, timestamp, nonce, encrypt_type: 'aes' }, body: `<xml><AppId><![CDATA[${APPID}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
+}
+
+const ticketXml = (ticket: string) => `<xml><AppId><![CDATA[${APPID}]]></AppId><CreateTime>1413192605</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`
+
+/** A store that records every write, so "changes nothing" can be checked. */
+function watched(): TokenStore & { writes: string[] } {
+  const inner = memoryTokenStore()
+  const writes: string[] = []
+  return {
+    name: 'watched',
+    writes,
+    get: (k) => inner.get(k),
+    set: async (k, v, t) => (writes.push(k), inner.set(k, v, t)),
+    setIfAbsent: async (k, v, t) => (writes.push(k), inner.setIfAbsent(k, v, t)),
+    deleteIf: async (k, v) => (writes.push(k), inner.deleteIf(k, v)),
+  }
+}
+
+describe('the message scheme', () => {
+  test('our encryption and OpenSSL agree both ways', () => {
+    const push = opensslPush(ticketXml('T1'))
+    const encrypt = /<Encrypt><!\[CDATA\[(.*)\]\]><\/Encrypt>/.exec(push.body)![1]!
+    expect(decryptMessage(KEY, encrypt, APPID)).toEqual({ ok: true, message: ticketXml('T1'), appid: APPID })
+    const ours = encryptMessage(KEY, '中文 message', APPID)
+    const plain = execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-nopad', '-K', KEY.toString('hex'), '-iv', KEY.subarray(0, 16).toString('hex')], { input: Buffer.from(ours, 'base64') })
+    const n = plain.readUInt32BE(16)
+    expect(plain.subarray(20, 20 + n).toString('utf8')).toBe('中文 message')
+    expect(plain.length % 32).toBe(0)
+    expect(msgSignature('b', 'a', 'd', 'c')).toBe(execFileSync('openssl', ['dgst', '-sha1', '-r'], { input: 'abcd' }).toString().split(' ')[0])
+  })
+
+  test.each([
+    ['another AppID inside', () => encryptMessage(KEY, 'x', 'wxOTHER00000000000'), /another AppID/],
+    ['not whole blocks', () => 'AAAA', /whole AES blocks/],
+    ['garbage padding', () => Buffer.alloc(32, 0).toString('base64'), /padding|short|length/],
+  ])('decryption refuses %s', (_n, make, why) => {
+    const got = decryptMessage(KEY, make(), APPID)
+    expect(got.ok).toBe(false)
+    if (!got.ok) expect(got.why).toMatch(why)
+  })
+})
+
+describe('the push receiver', () => {
+  let store: ReturnType<typeof watched>
+  let platform: ComponentPlatform
+  let receive: ReturnType<typeof createPushReceiver>
+  beforeEach(() => {
+    store = watched()
+    platform = componentPlatform({ appid: APPID, secret: FAKE_COMPONENT.secret, store, sealer: SEALER, baseUrl: 'http://127.0.0.1:9' })
+    receive = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: KEY })
+  })
+
+  test('a ticket encrypted by OpenSSL is accepted and answered success', async () => {
+    const answer = await receive(opensslPush(ticketXml('ticket-1')))
+    expect(answer).toMatchObject({ status: 200, body: 'success', infoType: 'component_verify_ticket' })
+    expect(await store.get('ticket')).toBe('ticket-1')
+  })
+
+  test.each<[string, () => { query: Record<string, string>; body: string }, RegExp]>([
+    ['a flipped signature byte', () => {
+      const p = opensslPush(ticketXml('evil'))
+      const s = p.query.msg_signature
+      return { ...p, query: { ...p.query, msg_signature: `${s.slice(0, 7)}${s[7] === '0' ? '1' : '0'}${s.slice(8)}` } }
+    }, /bad signature/],
+    ["another AppID's message", () => opensslPush(ticketXml('evil'), { appid: 'wxOTHER00000000000' }), /another AppID/],
+    ['an old timestamp', () => opensslPush(ticketXml('evil'), { timestamp: Math.floor(Date.now() / 1000) - 3600 }), /stale/],
+    ['a timestamp from the future', () => opensslPush(ticketXml('evil'), { timestamp: Math.floor(Date.now() / 1000) + 3600 }), /stale/],
+    ['signed with another token', () => opensslPush(ticketXml('evil'), { token: 'not-ours' }), /bad signature/],
+    ['no signature', () => ({ query: { timestamp: '1', nonce: 'n' }, body: '<xml/>' }), /missing/],
+    ['a body that is not XML', () => ({ ...opensslPush(ticketXml('evil')), body: 'not xml' }), /no Encrypt/],
+  ])('%s is refused and changes nothing', async (_name, make, why) => {
+    const answer = await receive(make())
+    expect(answer.status).toBe(403)
+    expect(answer.outcome).toMatch(why)
+    expect(store.writes).toEqual([])
+    expect(await store.get('ticket')).toBeUndefined()
+  })
+
+  test('the same push twice: the second is a replay, refused, and the ticket stays', async () => {
+    const push = opensslPush(ticketXml('ticket-2'))
+    expect((await receive(push)).status).toBe(200)
+    const again = await receive(push)
+    expect(again).toMatchObject({ status: 403, outcome: 'refused: replayed' })
+    expect(await store.get('ticket')).toBe('ticket-2')
+  })
+})
+
+describe('the component flow against the fake WeChat server', () => {
+  let wx: FakeWechatServer
+  let platform: ComponentPlatform
+  let receive: ReturnType<typeof createPushReceiver>
+  const signal = () => AbortSignal.timeout(5000)
+  beforeEach(async () => {
+    wx = await startWechatServer()
+    platform = componentPlatform({ appid: APPID, secret: FAKE_COMPONENT.secret, store: memoryTokenStore(), sealer: SEALER, baseUrl: wx.baseUrl, pollMs: 10 })
+    receive = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: KEY })
+  })
+  afterEach(() => wx.close())
+
+  const count = (path: string) => wx.component.requests.filter((r) => r.path.endsWith(path)).length
+
+  test('no ticket yet: a clear error, and no call to WeChat', async () => {
+    await expect(platform.componentToken.getToken({ signal: signal() })).rejects.toThrow(/No component_verify_ticket has arrived yet.*every 10 minutes/)
+    expect(wx.component.requests).toEqual([])
+  })
+
+  test('ticket → authorization push → the merchant token, each fetched once however many ask', async () => {
+    expect((await receive(wx.component.newTicket().push)).status).toBe(200)
+    wx.component.queryAuthGivesToken = false
+    const code = wx.component.authorizeMerchant('wxMERCHANT00000001', [45])
+    const pushed = await receive(wx.component.push(`<xml><AppId>${APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>wxMERCHANT00000001</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`))
+    expect(pushed).toMatchObject({ status: 200, body: 'success', authorizerAppid: 'wxMERCHANT00000001' })
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => platform.authorizer('wxMERCHANT00000001').getToken({ signal: signal() })))
+    expect(new Set(tokens).size).toBe(1)
+    expect(count('api_component_token')).toBe(1)
+    expect(count('api_authorizer_token')).toBe(1)
+    // The refresh token is sealed at rest: the store never holds it in the clear.
+    const sealed = await platform.store.get('refresh:wxMERCHANT00000001')
+    expect(sealed).toMatch(/^v1\./)
+    expect(sealed).not.toContain('FAKE_REFRESH_')
+  })
+
+  test('a merchant without set 45 or 71 is refused before any call', async () => {
+    await receive(wx.component.newTicket().push)
+    await platform.authorize(wx.component.authorizeMerchant('wxMERCHANT00000002', [1, 2, 3]))
+    const before = wx.component.requests.length
+    await expect(platform.authorizer('wxMERCHANT00000002').getToken({ signal: signal() })).rejects.toThrow(/permission set 45 or 71/)
+    expect(wx.component.requests.length).toBe(before)
+  })
+
+  test('61023 (revoked) marks the merchant unauthorized; later calls fail without asking WeChat', async () => {
+    await receive(wx.component.newTicket().push)
+    wx.component.queryAuthGivesToken = false
+    await platform.authorize(wx.component.authorizeMerchant('wxMERCHANT00000003', [71]))
+    wx.component.revokeMerchant('wxMERCHANT00000003')
+    await expect(platform.authorizer('wxMERCHANT00000003').getToken({ signal: signal() })).rejects.toMatchObject({ wxErrCode: 61023 })
+    expect(await platform.merchant('wxMERCHANT00000003')).toMatchObject({ status: 'unauthorized' })
+    const before = wx.component.requests.length
+    await expect(platform.authorizer('wxMERCHANT00000003').getToken({ signal: signal() })).rejects.toMatchObject({ wxErrCode: 61023 })
+    expect(wx.component.requests.length).toBe(before)
+  })
+
+  test('an unauthorized push forgets the merchant', async () => {
+    await receive(wx.component.newTicket().push)
+    await platform.authorize(wx.component.authorizeMerchant('wxMERCHANT00000004', [45]))
+    expect((await receive(wx.component.push(`<xml><AppId>${APPID}</AppId><InfoType>unauthorized</InfoType><AuthorizerAppid>wxMERCHANT00000004</AuthorizerAppid></xml>`))).status).toBe(200)
+    expect(await platform.merchant('wxMERCHANT00000004')).toMatchObject({ status: 'unauthorized' })
+    expect(await platform.store.get('authorizer_token:wxMERCHANT00000004')).toBeFalsy()
+  })
+
+  test('61004: the component whitelist, as an error with no secret in it', async () => {
+    await receive(wx.component.newTicket().push)
+    wx.component.refuseIp = true
+    const err = await platform.componentToken.getToken({ signal: signal() }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ wxErrCode: 61004 })
+    expect(JSON.stringify(err) + String((err as Error).message)).not.toContain(FAKE_COMPONENT.secret)
+  })
+
+  test('a refused component token is replaced once, not hammered', async () => {
+    await receive(wx.component.newTicket().push)
+    const first = await platform.componentToken.getToken({ signal: signal() })
+    const second = await platform.componentToken.getToken({ rejected: first, signal: signal() })
+    expect(second).not.toBe(first)
+    expect(count('api_component_token')).toBe(2)
+  })
+})
+
+describe('sealing', () => {
+  test('a sealed value opens only under its key and context', () => {
+    const s = SEALER.seal('refresh-token', 'refresh:wx1')
+    expect(SEALER.open(s, 'refresh:wx1')).toBe('refresh-token')
+    expect(SEALER.open(s, 'refresh:wx2')).toBeUndefined()
+    expect((sealerFrom(randomBytes(32).toString('hex')) as Sealer).open(s, 'refresh:wx1')).toBeUndefined()
+    expect(sealerFrom('short')).toMatch(/32 bytes/)
+    expect(sealerFrom(undefined)).toMatch(/not set/)
+  })
+})

@@ -1,0 +1,218 @@
+import { type Clock, systemClock } from '../clock/budget'
+import { TOKEN_ERRCODES } from '../errors/table'
+import { UpstreamError, withoutSecrets } from '../errors/upstream'
+import { postJson } from '../transport/http'
+import { DEFAULT_API_BASE } from '../transport/https'
+import { TOKEN_FETCH_TIMEOUT_MS, type TokenProvider } from '../transport/tokens'
+import type { Sealer } from './seal'
+import { sharedToken } from './shared'
+import type { TokenStore } from './store'
+
+/**
+ * The permission sets getOrder belongs to for third-party calls ("该接口所属的权限集id为:45、71",
+ * the API's own page): a merchant must have granted one of them.
+ */
+export const GETORDER_FUNC_SETS: readonly number[] = [45, 71]
+
+/** component_verify_ticket lives 12 hours; WeChat pushes a new one every 10 minutes (授权流程技术说明). */
+export const TICKET_TTL_MS = 12 * 3600_000
+
+export interface ComponentSettings {
+  /** WX_COMPONENT_APPID */
+  appid: string
+  /** WX_COMPONENT_APPSECRET */
+  secret: string
+  store: TokenStore
+  /** TOKEN_STORE_KEY: refresh tokens are sealed at rest */
+  sealer: Sealer
+  /** default https://api.weixin.qq.com */
+  baseUrl?: string
+  leaseMs?: number
+  pollMs?: number
+  clock?: Clock
+}
+
+/** What is kept about a merchant (an authorizer): never a token, only its state and grants. */
+export interface Merchant {
+  appid: string
+  status: 'authorized' | 'unauthorized'
+  /** the permission set ids it granted (func_info) */
+  funcs: number[]
+  updatedAt: number
+}
+
+export interface ComponentPlatform {
+  readonly appid: string
+  readonly store: TokenStore
+  /** the component_access_token, shared by every instance */
+  componentToken: TokenProvider
+  /** the merchant's authorizer_access_token, for the HTTPS transport */
+  authorizer(appid: string): TokenProvider
+  /** exchanges an authorization code (a new or updated authorization) for the merchant's tokens */
+  authorize(code: string, signal?: AbortSignal): Promise<Merchant>
+  /** the merchant revoked the authorization: its tokens are forgotten */
+  unauthorize(appid: string): Promise<void>
+  merchant(appid: string): Promise<Merchant | undefined>
+  /** records a pushed component_verify_ticket */
+  saveTicket(ticket: string): Promise<void>
+  /** component API requests this instance made, by path */
+  readonly requests: Record<string, number>
+}
+
+const KEYS = {
+  ticket: 'ticket',
+  componentToken: 'component_token',
+  authorizerToken: (appid: string) => `authorizer_token:${appid}`,
+  refresh: (appid: string) => `refresh:${appid}`,
+  merchant: (appid: string) => `merchant:${appid}`,
+}
+
+/**
+ * A third-party platform (第三方平台) calling for its merchants: the component flow of WeChat's
+ * 授权流程技术说明, with every token and ticket in a store shared by all instances and refreshed by
+ * one instance at a time.
+ *
+ * @example
+ * const platform = componentPlatform({ appid, secret, store: redisTokenStore(redis), sealer: sealerFrom(process.env.TOKEN_STORE_KEY) as Sealer })
+ * const transport = httpsTransport({ tokens: platform.authorizer('wx-merchant-appid') })
+ */
+export function componentPlatform(s: ComponentSettings): ComponentPlatform {
+  const clock = s.clock ?? systemClock
+  const base = (s.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')
+  const requests: Record<string, number> = {}
+  const share = { store: s.store, clock, ...(s.leaseMs !== undefined ? { leaseMs: s.leaseMs } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}) }
+
+  async function call(path: string, query: string, body: Record<string, unknown>, secrets: () => (string | undefined)[], signal: AbortSignal): Promise<Record<string, unknown>> {
+    requests[path] = (requests[path] ?? 0) + 1
+    const answer = (await withoutSecrets(secrets, () => postJson(`${base}${path}${query}`, body, signal, path))) as Record<string, unknown>
+    if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+      throw new UpstreamError('errcode', `${path} failed with errcode ${answer.errcode}.`, {
+        wxErrCode: answer.errcode,
+        ...(typeof answer.errmsg === 'string' ? { wxErrMsg: answer.errmsg } : {}),
+      })
+    }
+    return answer
+  }
+
+  const component = sharedToken({
+    ...share,
+    key: KEYS.componentToken,
+    async fetch(signal) {
+      const ticket = await s.store.get(KEYS.ticket)
+      if (!ticket) {
+        throw new UpstreamError('config', 'No component_verify_ticket has arrived yet: WeChat pushes one every 10 minutes to the authorization event URL once the platform is set up.')
+      }
+      const got = await call('/cgi-bin/component/api_component_token', '', { component_appid: s.appid, component_appsecret: s.secret, component_verify_ticket: ticket }, () => [s.secret, ticket], signal)
+      if (typeof got.component_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_component_token answer has no component_access_token or expires_in.')
+      return { value: got.component_access_token, ttlMs: got.expires_in * 1000 }
+    },
+  })
+
+  /** A component API call with the component token, refreshed once if WeChat refuses it. */
+  async function withComponentToken(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    let token = await component.getToken({ signal })
+    try {
+      return await call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.wxErrCode === undefined || !TOKEN_ERRCODES.has(err.wxErrCode)) throw err
+      token = await component.getToken({ rejected: token, signal })
+      return call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+    }
+  }
+
+  const merchant = async (appid: string): Promise<Merchant | undefined> => {
+    const raw = await s.store.get(KEYS.merchant(appid))
+    if (!raw) return undefined
+    try {
+      return JSON.parse(raw) as Merchant
+    } catch {
+      return undefined
+    }
+  }
+  const putMerchant = (m: Merchant) => s.store.set(KEYS.merchant(m.appid), JSON.stringify(m))
+
+  const authorizers = new Map<string, ReturnType<typeof sharedToken>>()
+  function authorizerToken(appid: string) {
+    let t = authorizers.get(appid)
+    if (t === undefined) {
+      t = sharedToken({
+        ...share,
+        key: KEYS.authorizerToken(appid),
+        async fetch(signal) {
+          const sealed = await s.store.get(KEYS.refresh(appid))
+          const refresh = sealed ? s.sealer.open(sealed, KEYS.refresh(appid)) : undefined
+          if (!refresh) throw new UpstreamError('config', `No refresh token is stored for merchant ${appid}, or it was sealed under another TOKEN_STORE_KEY: the merchant must authorize the platform.`)
+          let got: Record<string, unknown>
+          try {
+            got = await withComponentToken('/cgi-bin/component/api_authorizer_token', { component_appid: s.appid, authorizer_appid: appid, authorizer_refresh_token: refresh }, signal)
+          } catch (err) {
+            if (err instanceof UpstreamError && err.wxErrCode === 61023) await markUnauthorized(appid)
+            throw err
+          }
+          if (typeof got.authorizer_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_authorizer_token answer has no authorizer_access_token or expires_in.')
+          // WeChat may hand back another refresh token: it replaces the stored one.
+          if (typeof got.authorizer_refresh_token === 'string' && got.authorizer_refresh_token !== '' && got.authorizer_refresh_token !== refresh) {
+            await s.store.set(KEYS.refresh(appid), s.sealer.seal(got.authorizer_refresh_token, KEYS.refresh(appid)))
+          }
+          return { value: got.authorizer_access_token, ttlMs: got.expires_in * 1000 }
+        },
+      })
+      authorizers.set(appid, t)
+    }
+    return t
+  }
+
+  async function markUnauthorized(appid: string) {
+    const m = await merchant(appid)
+    await putMerchant({ appid, status: 'unauthorized', funcs: m?.funcs ?? [], updatedAt: clock.now() })
+    await s.store.set(KEYS.refresh(appid), '', 1)
+    await authorizerToken(appid).forget()
+  }
+
+  return {
+    appid: s.appid,
+    store: s.store,
+    requests,
+    componentToken: component,
+    merchant,
+    async saveTicket(ticket) {
+      await s.store.set(KEYS.ticket, ticket, TICKET_TTL_MS)
+    },
+    authorizer(appid) {
+      return {
+        async getToken(request) {
+          const m = await merchant(appid)
+          if (m === undefined) throw new UpstreamError('config', `Merchant ${appid} has not authorized this platform (no authorization was received for it).`)
+          if (m.status !== 'authorized') throw new UpstreamError('errcode', `Merchant ${appid} revoked the authorization.`, { wxErrCode: 61023 })
+          if (!m.funcs.some((f) => GETORDER_FUNC_SETS.includes(f))) {
+            throw new UpstreamError('config', `Merchant ${appid} did not grant permission set 45 or 71, which getOrder needs (it granted ${m.funcs.join(', ') || 'none'}).`)
+          }
+          return authorizerToken(appid).getToken(request)
+        },
+      }
+    },
+    async authorize(code, signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)) {
+      const got = await withComponentToken('/cgi-bin/component/api_query_auth', { component_appid: s.appid, authorization_code: code }, signal)
+      const info = got.authorization_info as Record<string, unknown> | undefined
+      const appid = info?.authorizer_appid
+      const refresh = info?.authorizer_refresh_token
+      if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') throw new UpstreamError('bad-json', 'The api_query_auth answer has no authorizer_appid or authorizer_refresh_token.')
+      const funcs = Array.isArray(info!.func_info)
+        ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n))
+        : []
+      await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
+      const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: clock.now() }
+      await putMerchant(m)
+      if (typeof info!.authorizer_access_token === 'string' && typeof info!.expires_in === 'number') {
+        // The exchange hands over a token too: the first call need not refresh.
+        const ttlMs = info!.expires_in * 1000
+        const at = clock.now()
+        await s.store.set(KEYS.authorizerToken(appid), JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs }), ttlMs)
+      }
+      return m
+    },
+    async unauthorize(appid) {
+      await markUnauthorized(appid)
+    },
+  }
+}
