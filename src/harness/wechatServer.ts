@@ -225,13 +225,15 @@ export async function startWechatServer(
     }
     if (path === '/cgi-bin/component/api_authorizer_token') {
       const appid = String(body.authorizer_appid)
+      // This request's delay is fixed on arrival: the hook may change it for the next ones.
+      const delay = side.authorizerLatencyMs
       side.onAuthorizerRequest?.(appid)
       const answer = () => {
         const m = merchants.get(appid)
         if (!m || m.revoked || body.authorizer_refresh_token !== m.refresh) return refuse(res, 61023, 'refresh_token is invalid')
         json(res, { authorizer_access_token: issue(appid), expires_in: 7200, authorizer_refresh_token: m.refresh })
       }
-      if (side.authorizerLatencyMs > 0) setTimeout(answer, side.authorizerLatencyMs)
+      if (delay > 0) setTimeout(answer, delay)
       else answer()
       return
     }
