@@ -1,7 +1,7 @@
-// npm run build: writes cloudfunctions/getOrder/ from src/. The result is committed.
+// npm run build: writes cloudfunctions/getOrder/ and cloudfunctions/wxComponent/ from src/. The result is committed.
 import * as fs from 'fs'
 import * as path from 'path'
-import { buildArtifact, CLOUDBASERC, cloudbasercWithTriggers, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
+import { buildArtifact, buildComponentArtifact, CLOUDBASERC, cloudbasercWithTriggers, COMPONENT_FUNCTION_DIR, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
 import { compiledWasmModule, WASM_MODULE } from './wasm'
 
 async function main() {
@@ -12,6 +12,7 @@ async function main() {
   console.log(`${wasmBefore === wasm ? 'unchanged' : 'wrote    '} ${path.relative(process.cwd(), WASM_MODULE)} (${Buffer.byteLength(wasm)} bytes)`)
   const files: Record<string, string> = {}
   for (const [name, text] of Object.entries(await buildArtifact())) files[path.join(FUNCTION_DIR, name)] = text
+  for (const [name, text] of Object.entries(await buildComponentArtifact())) files[path.join(COMPONENT_FUNCTION_DIR, name)] = text
   files[MINIPROGRAM_CONTRACT] = miniprogramContract()
   files[CLOUDBASERC] = cloudbasercWithTriggers()
   for (const [file, text] of Object.entries(files)) {

@@ -3,15 +3,23 @@
 import { spawnSync } from 'child_process'
 import * as path from 'path'
 import { parseArgs } from 'util'
-import { FUNCTION_NAME, ROOT } from './artifact'
+import { COMPONENT_FUNCTION_NAME, FUNCTION_NAME, ROOT } from './artifact'
 import { describeTarget, resolveCredentials } from './credentials'
 import { installedRunChecks, report, staticChecks } from './packageCheck'
 
 export { FUNCTION_NAME }
 
 /** The CLI arguments of the deploy, held against `tcb fn deploy --help` by a test. */
-export function deployArgs(envId: string): string[] {
-  return ['fn', 'deploy', FUNCTION_NAME, '-e', envId, '--force', '--yes']
+export function deployArgs(envId: string, name: string = FUNCTION_NAME): string[] {
+  return ['fn', 'deploy', name, '-e', envId, '--force', '--yes']
+}
+
+/** The HTTP access path WeChat pushes the platform's events to: https://<env domain>/wx-component. */
+export const COMPONENT_SERVICE_PATH = 'wx-component'
+
+/** The CLI arguments that bind the path to wxComponent, held against `tcb service create --help` by a test. */
+export function serviceArgs(envId: string): string[] {
+  return ['service', 'create', '-e', envId, '-p', COMPONENT_SERVICE_PATH, '-f', COMPONENT_FUNCTION_NAME]
 }
 
 export function tcbBin(): string {
@@ -25,7 +33,9 @@ with wxErrCode -604101, open the project in WeChat devtools and upload getOrder 
 (right-click → 上传并部署：云端安装依赖). Permission changes take about 10 minutes to apply.
 Set ADMIN_OPENIDS (and ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUST_SERVER_CALLERS) in the CloudBase console:
 ACCESS_POLICY defaults to admin-only; users read their own orders only with ACCESS_POLICY=own and ownership records.
-Set the storage rule to 仅管理员可读写, then check it all: npm run doctor -- --env <envId>.`
+Set the storage rule to 仅管理员可读写, then check it all: npm run doctor -- --env <envId>.
+A third-party platform: set WX_TRANSPORT=component and the WX_COMPONENT_* settings and TOKEN_STORE_KEY on both
+getOrder and wxComponent, and set the platform's 授权事件接收 URL to https://<env HTTP access domain>/${COMPONENT_SERVICE_PATH}.`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, env: { type: 'string' }, 'skip-run': { type: 'boolean' } }, strict: true })
@@ -61,8 +71,13 @@ async function main(): Promise<number> {
     return 1
   }
   // The CLI reads its login, or TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY, itself: no secret on a command line.
-  const deploy = spawnSync(process.execPath, [tcbBin(), ...deployArgs(envId)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
-  if (deploy.status !== 0) return deploy.status ?? 1
+  for (const name of [FUNCTION_NAME, COMPONENT_FUNCTION_NAME]) {
+    const deploy = spawnSync(process.execPath, [tcbBin(), ...deployArgs(envId, name)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
+    if (deploy.status !== 0) return deploy.status ?? 1
+  }
+  // The push receiver's URL. An existing path makes the CLI refuse: that is not a failed deploy.
+  const service = spawnSync(process.execPath, [tcbBin(), ...serviceArgs(envId)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
+  if (service.status !== 0) out(`The HTTP access path /${COMPONENT_SERVICE_PATH} was not created (it may exist already): npx tcb service list -e ${envId} shows it.`)
   out(REMINDER)
   return 0
 }

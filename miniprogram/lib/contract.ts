@@ -22,12 +22,16 @@ export interface SingleEvent {
   printType?: PrintType
   customRemark?: string
   printHtmlAs?: PrintHtmlAs
+  /** the merchant a third-party platform reads for (`WX_TRANSPORT=component`) */
+  authorizerAppid?: string
 }
 
 /** A valid batch event, after validation: `orders` and `printHtmlAs`, nothing else. */
 export interface BatchEvent {
   orders: BatchOrderInput[]
   printHtmlAs?: PrintHtmlAs
+  /** the merchant a third-party platform reads for (`WX_TRANSPORT=component`) */
+  authorizerAppid?: string
 }
 
 export type GetOrderEvent = SingleEvent | BatchEvent

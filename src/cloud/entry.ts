@@ -6,7 +6,8 @@ import { type Clock, timeLimitMs } from '../clock/budget'
 import { contextRequestId, createGetOrderHandler, DEFAULT_BATCH_CONCURRENCY, type GetOrderHandler } from '../core/handler'
 import { createPurgeHandler } from '../core/purge'
 import { createSelfTestHandler, isSelfTestEvent } from '../core/selfTest'
-import { build, internalError } from '../errors/toOrderError'
+import { build, internalError, toOrderError } from '../errors/toOrderError'
+import { UpstreamError } from '../errors/upstream'
 import { isTimerEvent, type TimerEvent } from '../event/timer'
 import { cloudRecords, type DatabaseLike } from '../label/records'
 import { type LabelSettings, readLabelSettings } from '../label/settings'
@@ -15,6 +16,11 @@ import { labelStore, type LabelStorage } from '../label/store'
 import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
 import { cloudTransport, type CloudLike } from '../transport/cloud'
 import { httpsTransportFromEnv } from '../transport/fromEnv'
+import { httpsTransport } from '../transport/https'
+import { readComponentEnv } from '../component/fromEnv'
+import { componentPlatform, type ComponentPlatform } from '../component/platform'
+import { cloudTokenStore, type StoreDatabaseLike } from '../component/store'
+import type { SelfTestCheck } from '../types'
 import type { Transport } from '../transport/types'
 import type { InvocationContext, PurgeResult, Result, SelfTestResult } from '../types'
 
@@ -25,7 +31,7 @@ export type WxServerSdk = CloudLike &
     init(options: { env: unknown; timeout?: number }): void
     getWXContext(): unknown
     logger(): { info(o: object): void; error(o: object): void }
-    database(): DatabaseLike & OwnersDatabaseLike
+    database(): DatabaseLike & OwnersDatabaseLike & StoreDatabaseLike
   }
 
 /**
@@ -56,7 +62,10 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let initializedFor: string | undefined
   let cloudHandler: GetOrderHandler | undefined
   let httpsHandler: GetOrderHandler | undefined
-  let httpsTransport: Transport | undefined
+  let httpsTransportOf: Transport | undefined
+  let componentHandler: GetOrderHandler | undefined
+  let componentPlatformOf: ComponentPlatform | undefined
+  let componentTransportOf: Transport | undefined
   let storage: LabelStorage | undefined
 
   const uploads = storageConcurrency(env.STORAGE_CONCURRENCY)
@@ -104,21 +113,52 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
         storage = cloudLabelStorage(sdk, labels.settings, clock)
         cloudHandler = undefined
         httpsHandler = undefined
-        httpsTransport = undefined
+        httpsTransportOf = undefined
+        componentHandler = undefined
       }
       if (isTimerEvent(event)) return await createPurgeHandler({ caller: common.caller, logger, ...(storage ? { storage } : {}), ...(clock ? { clock } : {}) })(event, context)
       if (transportName === 'https') {
         if (!httpsHandler) {
           const built = httpsTransportFromEnv(env)
           if ('error' in built) return refuse(built.error, built.hint, requestId, context)
-          httpsTransport = built
+          httpsTransportOf = built
           httpsHandler = createGetOrderHandler({ ...common, transport: built, ...(storage ? { storage } : {}) })
         }
-        if (isSelfTestEvent(event)) return await selfTestWith(httpsTransport!)(event, context)
+        if (isSelfTestEvent(event)) return await selfTestWith(httpsTransportOf!)(event, context)
         return await httpsHandler(event, context)
       }
+      if (transportName === 'component') {
+        if (!inCloud) return refuse('No CloudBase credentials: the component flow keeps its tokens in the environment\'s database.', 'Deploy the function to CloudBase, or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY for a local run.', requestId, context)
+        if (!componentHandler) {
+          const read = readComponentEnv(env)
+          if (!read.ok) return refuse(read.error, read.hint, requestId, context)
+          const c = read.settings
+          const platform = componentPlatform({ appid: c.appid, secret: c.secret, store: cloudTokenStore(sdk.database(), c.collection), sealer: c.sealer, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}) })
+          const transports = new Map<string, Transport>()
+          const transportFor = (appid: string) => {
+            let t = transports.get(appid)
+            if (t === undefined) {
+              if (transports.size >= 1000) transports.clear()
+              t = httpsTransport({ tokens: platform.authorizer(appid), ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}) })
+              transports.set(appid, t)
+            }
+            return t
+          }
+          // Every component read names its merchant, so this one only names the transport in log lines.
+          const unnamed = () => Promise.reject(new UpstreamError('config', 'A third-party platform reads for a merchant: authorizerAppid names it.'))
+          const named: Transport = { name: 'component', getOrder: unnamed, batchGetOrder: unnamed }
+          componentTransportOf = named
+          componentPlatformOf = platform
+          componentHandler = createGetOrderHandler({ ...common, transport: named, component: { transportFor, ...(c.allowed ? { allowed: c.allowed } : {}) }, ...(storage ? { storage } : {}) })
+        }
+        if (isSelfTestEvent(event)) {
+          const platform = componentPlatformOf!
+          return await createSelfTestHandler({ ...common, transport: componentTransportOf!, permission: () => componentTokenCheck(platform), ...(storage ? { storage } : {}) })(event, context)
+        }
+        return await componentHandler(event, context)
+      }
       if (transportName !== 'cloud') {
-        return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default) or "https".', requestId, context)
+        return refuse(`WX_TRANSPORT is "${transportName.slice(0, 40)}", which is not a transport.`, 'Set WX_TRANSPORT to "cloud" (the default), "https" or "component".', requestId, context)
       }
       if (!inCloud) {
         // Off the cloud the SDK would reject and also raise an unhandled rejection that ends the process.
@@ -169,6 +209,17 @@ export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: No
   const ctx = sdk.getWXContext()
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
   return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+}
+
+/** The self-test's permission row for a third-party platform: the component token can be had. */
+async function componentTokenCheck(platform: ComponentPlatform): Promise<SelfTestCheck> {
+  try {
+    await platform.componentToken.getToken({ signal: AbortSignal.timeout(5000) })
+    return { name: 'permission', ok: true, detail: 'The component_access_token was got (the ticket, AppSecret and IP whitelist are in order).' }
+  } catch (err) {
+    const e = toOrderError(err)
+    return { name: 'permission', ok: false, detail: `The component_access_token could not be got: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}), ...(e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}) }
+  }
 }
 
 /** The platform sets the API key in the cloud; without it the real SDK cannot be used. */

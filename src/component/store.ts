@@ -50,7 +50,9 @@ export function memoryTokenStore(clock: Clock = systemClock): TokenStore & { rea
 /** The commands of an ioredis (or compatible) client the store uses. */
 export interface RedisLike {
   get(key: string): Promise<string | null>
-  set(key: string, value: string, ...args: (string | number)[]): Promise<unknown>
+  set(key: string, value: string): Promise<unknown>
+  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown>
   eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>
 }
 

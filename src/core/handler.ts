@@ -36,6 +36,12 @@ export interface GetOrderDeps {
    * which a plain user's read needs (`ACCESS_POLICY=own`). Without it no plain user is served.
    */
   owners?: (collection: string | undefined) => OrderOwners | undefined
+  /**
+   * A third-party platform (`WX_TRANSPORT=component`): every event names the merchant it reads for
+   * (`authorizerAppid`), admins and trusted servers only, and the call goes out with that
+   * merchant's token. `allowed` (`AUTHORIZER_APPIDS`) restricts which merchants.
+   */
+  component?: { transportFor(authorizerAppid: string): Transport; allowed?: ReadonlySet<string> }
   storage?: LabelStorage
   logger?: Logger
   clock?: Clock
@@ -120,9 +126,25 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       if (!settings.ok) return fail(settings.error)
       const asked: { openid?: string; batch: boolean } = { batch: valid.kind === 'batch' }
       if (valid.kind === 'single' && valid.event.openid !== undefined) asked.openid = valid.event.openid
+      const authorizer = valid.event.authorizerAppid
+      if (authorizer !== undefined && !deps.component) {
+        return fail({ ...build('INVALID_ARGUMENT', 'authorizerAppid applies only to a third-party platform (WX_TRANSPORT=component).', 'Leave authorizerAppid out, or set WX_TRANSPORT=component with the platform settings.'), field: 'authorizerAppid' })
+      }
+      if (authorizer === undefined && deps.component) {
+        return fail({ ...build('INVALID_ARGUMENT', 'authorizerAppid is required: with WX_TRANSPORT=component every read is for a merchant.', "Pass the merchant's AppID as authorizerAppid."), field: 'authorizerAppid' })
+      }
       const decision = decideAccess(identity, asked, settings.config)
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
+      if (authorizer !== undefined) {
+        line.authorizerAppid = authorizer
+        if (decision.role !== 'admin' && decision.role !== 'server') {
+          return fail(build('PERMISSION_DENIED', 'Reading for a merchant (authorizerAppid) is for admins and trusted server callers only.', "Call from the platform's own server, or as an OPENID listed in ADMIN_OPENIDS."))
+        }
+        if (deps.component!.allowed !== undefined && !deps.component!.allowed.has(authorizer)) {
+          return fail(build('PERMISSION_DENIED', `Merchant ${authorizer} is not in AUTHORIZER_APPIDS.`, 'Add the AppID to AUTHORIZER_APPIDS on the function if this deployment serves it.'))
+        }
+      }
       if (decision.role === 'user' && valid.kind === 'single') {
         const refused = await proveOwnership(valid.event, decision.openid!, settings.config.ownersCollection)
         if (refused !== undefined) return fail(refused)
@@ -135,7 +157,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       const calls: CallContext = { budget, clock, random, attempts }
       if (deps.retry) calls.retry = deps.retry
       const flow: Flow = {
-        transport: deps.transport,
+        transport: authorizer !== undefined ? deps.component!.transportFor(authorizer) : deps.transport,
         requestId,
         budget,
         calls,

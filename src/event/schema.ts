@@ -68,6 +68,10 @@ export const FIELD_RULES = {
     schema: z.enum(['text', 'file', 'none']),
     describe: "one of 'text', 'file' or 'none'",
   },
+  authorizerAppid: {
+    schema: z.string().check(z.regex(/^wx[0-9A-Za-z]{16}$/)),
+    describe: 'a mini program AppID ("wx" and 16 letters or digits)',
+  },
 } satisfies Record<string, FieldRule>
 
 export type FieldName = keyof typeof FIELD_RULES
@@ -80,9 +84,10 @@ export const SINGLE_FIELDS = [
   'printType',
   'customRemark',
   'printHtmlAs',
+  'authorizerAppid',
 ] as const satisfies readonly FieldName[]
 export const SINGLE_REQUIRED = ['orderId', 'deliveryId'] as const
-export const BATCH_FIELDS = ['orders', 'printHtmlAs'] as const
+export const BATCH_FIELDS = ['orders', 'printHtmlAs', 'authorizerAppid'] as const
 export const BATCH_ITEM_FIELDS = ['orderId', 'deliveryId', 'waybillId'] as const satisfies readonly FieldName[]
 /** Added by WeChat to every event sent from a mini program; not ours to judge. */
 export const IGNORED_FIELDS = ['userInfo'] as const

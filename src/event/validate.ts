@@ -42,7 +42,7 @@ export function validateEvent(input: unknown): Validation {
   if (present.includes('orders')) {
     const stray = present.find((k) => !(BATCH_FIELDS as readonly string[]).includes(k))
     if (stray !== undefined) {
-      return invalid(stray, `${stray} cannot be combined with orders: a batch takes only orders and printHtmlAs.`)
+      return invalid(stray, `${stray} cannot be combined with orders: a batch takes only orders, printHtmlAs and authorizerAppid.`)
     }
     return validateBatch(input)
   }
@@ -98,10 +98,11 @@ function validateBatch(input: Record<string, unknown>): Validation {
     items.push(out as unknown as BatchOrderInput)
   }
   const event: BatchEvent = { orders: items }
-  if (input.printHtmlAs !== undefined) {
-    const problem = checkField('printHtmlAs', input.printHtmlAs, 'printHtmlAs')
+  for (const field of ['printHtmlAs', 'authorizerAppid'] as const) {
+    if (input[field] === undefined) continue
+    const problem = checkField(field, input[field], field)
     if (problem) return problem
-    event.printHtmlAs = input.printHtmlAs as BatchEvent['printHtmlAs']
+    ;(event as unknown as Record<string, unknown>)[field] = input[field]
   }
   return { ok: true, kind: 'batch', event }
 }
