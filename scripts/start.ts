@@ -7,7 +7,7 @@ import { parseArgs } from 'util'
 import { demoOrders, SCENARIOS } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
-import { invokeOnce } from '../src/harness/invoke'
+import { DEMO_MERCHANT, invokeOnce } from '../src/harness/invoke'
 import { liveTarget } from './live'
 import { DEMO_OWNERS_COLLECTION, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
@@ -43,9 +43,13 @@ Caller
 Upstream
   --scenario <name>       a fault to play (see --list)
   --timeout <seconds>     the function's timeout (default 3)
-  --transport <t>         cloud (default: the cloud call, through the fake CloudBase gateway)
-                          or https (the HTTPS API with a stable_token, against a fake
-                          WeChat API server on 127.0.0.1)
+  --transport <t>         cloud (default: the cloud call, through the fake CloudBase gateway),
+                          https (the HTTPS API with a stable_token, against a fake WeChat
+                          API server on 127.0.0.1), or component (a third-party platform:
+                          wxComponent receives the ticket and the merchant's authorization
+                          pushes, then getOrder reads with the merchant's token; read as
+                          the demo admin unless a caller is chosen)
+  --authorizer <appid>    with --transport component: the merchant (default wxDEMOMERCHANT0001)
   --live --env <envId>    call the function deployed in a CloudBase environment (through
                           the management API's invoke, as tcb fn invoke does), with the CLI
                           login or TENCENTCLOUD_SECRETID/SECRETKEY; the call carries no
@@ -77,6 +81,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string' },
       live: { type: 'boolean' },
       transport: { type: 'string' },
+      authorizer: { type: 'string' },
       env: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
@@ -90,7 +95,11 @@ async function main(): Promise<number> {
 
   const event = buildEvent(o)
   if (typeof event === 'string') return fail(event)
-  const batch = 'orders' in event
+  if (o.authorizer !== undefined && o.transport !== 'component') return fail('--authorizer applies with --transport component.')
+  const component = o.transport === 'component'
+  if (component) event.authorizerAppid = o.authorizer ?? DEMO_MERCHANT
+  // Reading for a merchant is, like a batch, for admins and trusted servers.
+  const batch = 'orders' in event || component
   const noOpenid = o.server || o['from-openid'] !== undefined || o['from-appid'] !== undefined
   // A batch is for admins and trusted servers. With no caller chosen it reads as the demo admin,
   // and says so; a caller the user chose stays who it is, and is refused like anyone else.
@@ -103,7 +112,7 @@ async function main(): Promise<number> {
     ...(o['from-appid'] !== undefined ? { fromAppid: o['from-appid'] } : {}),
   })
   if (callerOpenid !== undefined && (o.admin || batchAsDemoAdmin)) env.ADMIN_OPENIDS = callerOpenid
-  if (batchAsDemoAdmin && !o.live) print('batch: read as the demo admin (ADMIN_OPENIDS), since batches are for admins and trusted servers; --caller <openid> tries someone else')
+  if (batchAsDemoAdmin && !o.live) print(`${component ? 'component' : 'batch'}: read as the demo admin (ADMIN_OPENIDS), since ${component ? 'reading for a merchant is' : 'batches are'} for admins and trusted servers; --caller <openid> tries someone else`)
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
   // The demo user owns the demo orders, as a merchant's order flow would record: users read their
   // own orders (ACCESS_POLICY=own), and `--caller <someone else>` shows the refusal.
@@ -127,6 +136,7 @@ async function main(): Promise<number> {
     timeoutSec,
     ...(o.scenario !== undefined ? { scenario: String(o.scenario) } : {}),
     ...(o.transport !== undefined ? { transport: String(o.transport) } : {}),
+    ...(o.authorizer !== undefined ? { authorizer: String(o.authorizer) } : {}),
     ...(live?.ok ? { live: live.target } : {}),
     // Stored labels are downloaded from their temp URLs, which the fake gateway serves.
     hold: true,

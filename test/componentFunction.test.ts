@@ -140,3 +140,9 @@ describe('wxComponent', () => {
     for (const flag of args.filter((a) => a.startsWith('-'))) expect(help).toContain(`${flag}, `)
   })
 })
+
+test('npm start -- --transport component runs the whole flow on loopback: pushes through wxComponent, then the read', async () => {
+  const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'start', '--', '--transport', 'component', '--authorizer', 'wxSTARTMERCHANT001', '--json'], { cwd: path.resolve(__dirname, '..'), timeout: 120_000 })
+  const result = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Result
+  expect(result).toMatchObject({ ok: true, order: { orderId: '01234567890123456789', status: 'normal' } })
+}, 120_000)
