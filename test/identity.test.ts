@@ -30,6 +30,10 @@ interface Row {
   /** the role logged when served (or, for users and cross-account callers, when refused) */
   role: string
   source: string
+  /** settings beside the identity */
+  env?: Record<string, string>
+  /** the account the served call is made as (cloud.openapi({ appid })), when not this one */
+  actAs?: string
 }
 
 const ROWS: Row[] = [
@@ -43,6 +47,9 @@ const ROWS: Row[] = [
   { name: 'a timer through another function (wx_trigger,scf)', caller: { source: 'wx_trigger,scf' }, served: { off: false, on: true }, role: 'server', source: 'wx_trigger,scf' },
   { name: 'a cross-account call', caller: { ...FOREIGN, source: 'wx_client' }, served: { off: false, on: false }, role: 'cross-account', source: 'wx_client' },
   { name: 'a cross-account call through scf', caller: { ...FOREIGN, source: 'scf' }, served: { off: false, on: false }, role: 'cross-account', source: 'scf' },
+  // Listed: it reads as its own account, for its own user, whatever TRUST_SERVER_CALLERS says.
+  { name: 'a listed cross-account call (TRUSTED_FROM_APPIDS)', caller: { ...FOREIGN, source: 'wx_client' }, env: { TRUSTED_FROM_APPIDS: FOREIGN.fromAppid }, served: { off: true, on: true }, role: 'cross-account', source: 'wx_client', actAs: FOREIGN.fromAppid },
+  { name: 'a listed cross-account call through scf', caller: { ...FOREIGN, source: 'scf' }, env: { TRUSTED_FROM_APPIDS: FOREIGN.fromAppid }, served: { off: true, on: true }, role: 'cross-account', source: 'scf', actAs: FOREIGN.fromAppid },
   { name: 'an unknown non-WeChat source (HTTP access service)', caller: { source: 'tcb_http' }, served: { off: false, on: false }, role: 'anonymous', source: 'tcb_http' },
   { name: 'an empty OPENID from a client', caller: { source: 'wx_client' }, emptyOpenid: true, served: { off: false, on: false }, role: 'anonymous', source: 'wx_client' },
 ]
@@ -59,21 +66,22 @@ function platformEnv(row: Row, trust: 'off' | 'on'): Record<string, string> {
   }
   if (trust === 'on') env.TRUST_SERVER_CALLERS = '1'
   // USER owns the order (startLoopback and viaFake record it): the rows are about identity.
-  return { ...env, ...OWNERSHIP_ENV }
+  return { ...env, ...OWNERSHIP_ENV, ...row.env }
 }
 
-const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'ADMIN_OPENIDS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']
+const IDENTITY_KEYS = ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'TRUST_SERVER_CALLERS', 'TRUSTED_FROM_APPIDS', 'ADMIN_OPENIDS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']
 
 const loopback = useLoopback()
 
-type Run = { result: Result | undefined; calls: number; logs: Record<string, unknown>[]; output: string }
+type Run = { result: Result | undefined; calls: number; logs: Record<string, unknown>[]; output: string; appid?: string | undefined; openid?: unknown }
 
 async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
   const env = { ...platformEnv(row, trust), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
   const backend = createBackend()
-  const main = createCloudMain(ownedFakeCloud(backend, env) as unknown as WxServerSdk, env)
+  const fake = ownedFakeCloud(backend, env)
+  const main = createCloudMain(fake as unknown as WxServerSdk, env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'fake', time_limit_in_ms: 3000 }))
-  return { result: value, calls: backend.calls.length, logs: jsonLines(output), output }
+  return { result: value, calls: backend.calls.length, logs: jsonLines(output), output, appid: fake.calls[0]?.appid, openid: backend.calls[0]?.request.openid }
 }
 
 async function viaRealSdk(row: Row, trust: 'off' | 'on'): Promise<Run> {
@@ -83,14 +91,16 @@ async function viaRealSdk(row: Row, trust: 'off' | 'on'): Promise<Run> {
   const before = loopback.gateway.requests.length
   const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'real', time_limit_in_ms: 3000 }))
-  return { result: value, calls: loopback.gateway.requests.length - before, logs: jsonLines(output), output }
+  const sent = loopback.gateway.requests.slice(before)
+  return { result: value, calls: sent.length, logs: jsonLines(output), output, appid: sent[0]?.appid, openid: sent[0]?.data.openid }
 }
 
 async function viaBundle(row: Row, trust: 'off' | 'on'): Promise<Run> {
   loopback.gateway.backend = createBackend()
   const before = loopback.gateway.requests.length
   const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: EVENT, env: { ...loopback.gateway.sdkEnv(), ...platformEnv(row, trust) }, timeoutSec: 3 })
-  return { result: run.result, calls: loopback.gateway.requests.length - before, logs: run.logs, output: run.stdout + run.stderr }
+  const sent = loopback.gateway.requests.slice(before)
+  return { result: run.result, calls: sent.length, logs: run.logs, output: run.stdout + run.stderr, appid: sent[0]?.appid, openid: sent[0]?.data.openid }
 }
 
 function expectAnswer(run: Run, row: Row, trust: 'off' | 'on') {
@@ -98,6 +108,9 @@ function expectAnswer(run: Run, row: Row, trust: 'off' | 'on') {
   if (served) {
     expect(run.result).toMatchObject({ ok: true, order: { orderId: EVENT.orderId } })
     expect(run.calls).toBe(1)
+    // Made as the calling account, for its own user; otherwise as this account.
+    expect(run.appid).toBe(row.actAs)
+    if (row.actAs) expect(run.openid).toBe(FOREIGN.fromOpenid)
   } else {
     expect(run.result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', hint: expect.any(String) } })
     expect(run.calls).toBe(0)

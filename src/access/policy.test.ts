@@ -93,9 +93,21 @@ describe('decideAccess: cross-account calls', () => {
     ['refused even with TRUST_SERVER_CALLERS=1', cross, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_client' }), false],
     ['refused with an OPENID too', { ...cross, openid: USER }, cfg({}), false],
     ['FROM_OPENID alone is cross-account', { source: ['scf'], fromOpenid: 'oFOREIGN-00000001' }, cfg({ TRUST_SERVER_CALLERS: '1' }), false],
-    ['a listed AppID, from a trusted chain, is served', { ...cross, source: ['scf'] }, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }), { openid: OTHER, role: 'server' }],
-    ['a listed AppID still needs TRUST_SERVER_CALLERS without an OPENID', { ...cross, source: ['scf'] }, cfg({ TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }), false],
+    ['a listed AppID asking for another user is refused', { ...cross, source: ['scf'] }, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }), false],
   ])('%s', (_name, identity, config, expected) => check(decideAccess(identity, { openid: OTHER, batch: false }, config), expected))
+
+  // The environment-sharing guide: the call goes out as the calling account, for its own user.
+  test.each([
+    ['with TRUST_SERVER_CALLERS unset', cfg({ TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' })],
+    ['with TRUST_SERVER_CALLERS=1: still its own account, never a server here', cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' })],
+  ])('a listed AppID reads as its own account, for its own user (%s)', (_n, config) => {
+    expect(decideAccess({ ...cross, source: ['scf'] }, { batch: false }, config)).toEqual({ ok: true, role: 'cross-account', actAs: 'wxFOREIGN0000000', openid: 'oFOREIGN-00000001' })
+    expect(decideAccess({ ...cross, source: ['scf'] }, { batch: false, openid: 'oFOREIGN-00000001' }, config)).toMatchObject({ ok: true, role: 'cross-account' })
+  })
+
+  test('a listed AppID may not batch', () => {
+    expect(decideAccess(cross, { batch: true }, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }))).toMatchObject({ ok: false, role: 'cross-account', error: { code: 'PERMISSION_DENIED' } })
+  })
 
   test('the refusal names the AppID and the variable', () => {
     const d = decideAccess(cross, { batch: false }, cfg({ TRUST_SERVER_CALLERS: '1' }))

@@ -101,6 +101,13 @@ export type Decision =
    * subject to proof of ownership of the order, which the handler looks up before WeChat is called.
    */
   | { ok: true; openid: string | undefined; role: 'admin' | 'user' | 'server' }
+  /**
+   * A trusted cross-account caller acts for its own account: the cloud call goes out as `actAs`
+   * (its FROM_APPID), for its own user (FROM_OPENID), as the environment-sharing guide documents
+   * (developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/resource-sharing/openapi.html:
+   * `cloud.openapi({ appid: 'A小程序AppID' })`, `touser: cloud.getWXContext().FROM_OPENID`).
+   */
+  | { ok: true; openid: string | undefined; role: 'cross-account'; actAs: string }
   | { ok: false; error: OrderError; role: Role }
 
 /**
@@ -130,6 +137,17 @@ export function decideAccess(identity: CallerIdentity, request: { openid?: strin
       `The call comes from another account (FROM_APPID ${identity.fromAppid ?? 'not given'}, source ${source}), and cross-account callers are not trusted.`,
       'List the calling AppID in TRUSTED_FROM_APPIDS on the function if that account should read orders here.',
     )
+  }
+  if (isCrossAccount(identity)) {
+    // Listed in TRUSTED_FROM_APPIDS (checked above): it reads for its own account, never as a server here.
+    if (request.batch) {
+      return deny('cross-account', `A cross-account caller (FROM_APPID ${identity.fromAppid}) reads its own orders one at a time; batch reads are for this account's admins and servers.`, 'Read the orders one at a time.')
+    }
+    const own = identity.fromOpenid
+    if (own !== undefined && request.openid !== undefined && request.openid !== own) {
+      return deny('cross-account', "A cross-account caller reads only its own user's orders: openid is not the caller's FROM_OPENID.", "Leave openid out to read with the calling user's own.")
+    }
+    return { ok: true, openid: request.openid ?? own, role: 'cross-account', actAs: identity.fromAppid! }
   }
   const caller = identity.openid
   if (caller === undefined) return decideServer(identity, request, config, source)

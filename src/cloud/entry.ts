@@ -170,7 +170,7 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
         )
       }
       if (isSelfTestEvent(event)) return await selfTestWith(cloudTransport(sdk))(event, context)
-      cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), ...(storage ? { storage } : {}) })
+      cloudHandler ??= createGetOrderHandler({ ...common, transport: cloudTransport(sdk), crossAccount: (appid) => cloudTransport(sdk, { appid }), ...(storage ? { storage } : {}) })
       return await cloudHandler(event, context)
     } catch (err) {
       logger.error({ msg: 'getOrder internal error', requestId, stack: err instanceof Error ? err.stack : String(err) })

@@ -42,6 +42,11 @@ export interface GetOrderDeps {
    * merchant's token. `allowed` (`AUTHORIZER_APPIDS`) restricts which merchants.
    */
   component?: { transportFor(authorizerAppid: string): Transport; allowed?: ReadonlySet<string> }
+  /**
+   * The transport that makes the call as another account (`cloud.openapi({ appid })`), for a
+   * trusted cross-account caller. Without it such callers are refused.
+   */
+  crossAccount?: (appid: string) => Transport
   storage?: LabelStorage
   logger?: Logger
   clock?: Clock
@@ -156,8 +161,17 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
 
       const calls: CallContext = { budget, clock, random, attempts }
       if (deps.retry) calls.retry = deps.retry
+      let transport = deps.transport
+      if (authorizer !== undefined) transport = deps.component!.transportFor(authorizer)
+      if (decision.role === 'cross-account') {
+        line.actAs = decision.actAs
+        if (!deps.crossAccount) {
+          return fail(build('PERMISSION_DENIED', 'A cross-account caller reads as its own account, which only the cloud call can do.', 'Serve cross-account callers with WX_TRANSPORT=cloud (the default), or remove the AppID from TRUSTED_FROM_APPIDS.'))
+        }
+        transport = deps.crossAccount(decision.actAs)
+      }
       const flow: Flow = {
-        transport: authorizer !== undefined ? deps.component!.transportFor(authorizer) : deps.transport,
+        transport,
         requestId,
         budget,
         calls,

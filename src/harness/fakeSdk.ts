@@ -44,7 +44,7 @@ export interface FakeCloud {
   deleteFile(options: { fileList: string[] }): Promise<{ fileList: { fileID: string; status: number; errMsg: string }[]; errMsg: string }>
   database(): FakeDatabase
   /** calls made through openapi, with the snake_case data as sent */
-  readonly calls: { api: string; data: Record<string, unknown> }[]
+  readonly calls: { api: string; data: Record<string, unknown>; appid?: string }[]
   /** the same calls as the caller made them: the data given to the SDK, and whether it converted case */
   readonly sdkCalls: { api: string; given: unknown; convertCase: boolean }[]
   readonly inits: { env?: unknown; timeout?: number }[]
@@ -205,7 +205,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
     }
   }
 
-  async function call(api: string, data: unknown, convert: boolean): Promise<unknown> {
+  async function call(api: string, data: unknown, convert: boolean, appid?: string): Promise<unknown> {
     const display = `openapi.${api}`
     fake.sdkCalls.push({ api, given: data, convertCase: convert })
     const snake = convert ? convertCase(data, 'snake') : data
@@ -215,7 +215,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       const text = JSONBigInt.stringify((snake as Record<string, unknown>)[key])
       if (text !== undefined) sent[key] = JSONBigInt.parse(text)
     }
-    fake.calls.push({ api, data: sent })
+    fake.calls.push({ api, data: sent, ...(appid !== undefined ? { appid } : {}) })
     await tick()
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs))
     const outcome = options.backend.answer(api, sent)
@@ -272,10 +272,10 @@ function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r))
 }
 
-type Caller = (api: string, data: unknown, convert: boolean) => Promise<unknown>
+type Caller = (api: string, data: unknown, convert: boolean, appid?: string) => Promise<unknown>
 
 /** `cloud.openapi`: any path is callable; calling the root with options gives a configured proxy. */
-function proxy(state: { paths: string[]; convertCase: boolean }, call: Caller): any {
+function proxy(state: { paths: string[]; convertCase: boolean; appid?: string }, call: Caller): any {
   const target = function () {}
   return new Proxy(target, {
     get(_t, prop) {
@@ -287,9 +287,10 @@ function proxy(state: { paths: string[]; convertCase: boolean }, call: Caller): 
       if (state.paths.length === 0) {
         const opts = args[0]
         if (!opts || typeof opts !== 'object') throw new Error('an options object is expected')
-        return proxy({ paths: [], convertCase: (opts as { convertCase?: unknown }).convertCase !== false }, call)
+        const appid = (opts as { appid?: unknown }).appid
+        return proxy({ paths: [], convertCase: (opts as { convertCase?: unknown }).convertCase !== false, ...(typeof appid === 'string' ? { appid } : {}) }, call)
       }
-      return call(state.paths.join('.'), args[0], state.convertCase)
+      return call(state.paths.join('.'), args[0], state.convertCase, state.appid)
     },
   })
 }

@@ -45,6 +45,8 @@ export interface GatewayRequest {
   apiName: string
   /** the request's top-level fields, each parsed from its JSON text */
   data: Record<string, unknown>
+  /** the account the call is made as, when the caller named one (`cloud.openapi({ appid })`) */
+  appid?: string
 }
 
 /** A storage or database step to fail: what each failure path of the label lifecycle meets. */
@@ -140,10 +142,11 @@ export async function startGateway(
     }
     const comm = CommApiData.toObject(CommApiData.decode(fields.get('requestData') ?? Buffer.alloc(0)), { bytes: Buffer }) as {
       openapiData?: { pairs?: { key: string; value: Buffer }[] }
+      appid?: string
     }
     const data: Record<string, unknown> = {}
     for (const pair of comm.openapiData?.pairs ?? []) data[pair.key] = JSON.parse(pair.value.toString('utf8'))
-    requests.push({ action, apiName, data })
+    requests.push({ action, apiName, data, ...(comm.appid ? { appid: comm.appid } : {}) })
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs))
 
     const outcome = gateway.backend.answer(apiName, data)

@@ -22,8 +22,10 @@ export interface CloudLike {
  * cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV as unknown as string })
  * const transport = cloudTransport(cloud)
  */
-export function cloudTransport(cloud: CloudLike): Transport {
-  const api = cloud.openapi as OpenapiLike
+export function cloudTransport(cloud: CloudLike, options: { appid?: string } = {}): Transport {
+  // `cloud.openapi({ appid })` makes the call as another account of a shared environment (the
+  // SDK sends it as CommApiData.appid): the environment-sharing guide's cross-account cloud call.
+  const api = (options.appid !== undefined ? (cloud.openapi as unknown as (o: { appid: string }) => unknown)({ appid: options.appid }) : cloud.openapi) as OpenapiLike
   // Calls go by the names in OPENAPI, the list config.json's permissions are built from, so the
   // package check can hold the two together.
   const call = (method: ApiMethod, data: unknown) => {
