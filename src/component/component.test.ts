@@ -204,3 +204,24 @@ describe('sealing', () => {
     expect(sealerFrom(undefined)).toMatch(/not set/)
   })
 })
+
+describe('componentPushHandler, over real HTTP', () => {
+  test('a signed push posted to a Node server is answered success; a GET is not', async () => {
+    const http = await import('http')
+    const { componentPushHandler } = await import('./node')
+    const store = memoryTokenStore()
+    const platform = componentPlatform({ appid: APPID, secret: FAKE_COMPONENT.secret, store, sealer: SEALER, baseUrl: 'http://127.0.0.1:9' })
+    const server = http.createServer(componentPushHandler(createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: KEY })))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const base = `http://127.0.0.1:${(server.address() as import('net').AddressInfo).port}/wx-component`
+    try {
+      const push = opensslPush(ticketXml('over-http'))
+      const res = await fetch(`${base}?${new URLSearchParams(push.query).toString()}`, { method: 'POST', body: push.body })
+      expect([res.status, await res.text()]).toEqual([200, 'success'])
+      expect(await store.get('ticket')).toBe('over-http')
+      expect((await fetch(base)).status).toBe(405)
+    } finally {
+      server.close()
+    }
+  })
+})
