@@ -146,3 +146,14 @@ test('npm start -- --transport component runs the whole flow on loopback: pushes
   const result = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Result
   expect(result).toMatchObject({ ok: true, order: { orderId: '01234567890123456789', status: 'normal' } })
 }, 120_000)
+
+test("a merchant token WeChat refuses (40001) is refreshed once through the lease, and the read goes through", async () => {
+  const { main } = await platformEnv()
+  expect(((await main({ ...SF, authorizerAppid: MERCHANT }, {})) as Result).ok).toBe(true)
+  const refreshes = () => wx.component.requests.filter((r) => r.path.endsWith('api_authorizer_token') && r.authorizerAppid === MERCHANT).length
+  const before = refreshes()
+  wx.expireTokens()
+  const r = (await main({ ...SF, authorizerAppid: MERCHANT }, { time_limit_in_ms: 10_000 })) as Result
+  expect(r.ok).toBe(true)
+  expect(refreshes()).toBe(before + 1)
+})

@@ -57,7 +57,7 @@ export interface FakeWechatServer {
   readonly apiRequests: { path: string; token: string; body: Record<string, unknown> }[]
   /** every access token issued, in order */
   readonly issued: string[]
-  /** make every issued token stale, as when it expires: the next API call answers 40001 */
+  /** make every issued access token (the app's and the merchants') stale, as when it expires: the next API call answers 40001 */
   expireTokens(): void
   /**
    * WeChat refuses this token (40001) while stable_token's normal mode still hands it out: only a
@@ -258,7 +258,10 @@ export async function startWechatServer(
     rejectAllTokens: false,
     refuseIp: false,
     rateLimited: false,
-    expireTokens: () => valid.clear(),
+    expireTokens: () => {
+      valid.clear()
+      authorizerTokens.clear()
+    },
     revoke: (token) => void revoked.add(token),
     httpsEnv: () => ({ WX_TRANSPORT: 'https', WX_API_BASE: baseUrl, WX_APPID: appid, WX_APPSECRET: secret }),
     componentEnv: () => ({ WX_TRANSPORT: 'component', WX_API_BASE: baseUrl, WX_COMPONENT_APPID: C.appid, WX_COMPONENT_APPSECRET: C.secret, WX_COMPONENT_TOKEN: C.token, WX_COMPONENT_AES_KEY: C.aesKey }),
