@@ -2,14 +2,16 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { buildArtifact, buildComponentArtifact, CLOUDBASERC, cloudbasercWithTriggers, COMPONENT_FUNCTION_DIR, FUNCTION_DIR, MINIPROGRAM_CONTRACT, miniprogramContract } from './artifact'
-import { compiledWasmModule, WASM_MODULE } from './wasm'
+import { compiledWasmModule, WASM_MODULES } from './wasm'
 
 async function main() {
   // First the WebAssembly the decode instantiates, since the bundle takes it in.
-  const wasm = await compiledWasmModule()
-  const wasmBefore = fs.existsSync(WASM_MODULE) ? fs.readFileSync(WASM_MODULE, 'utf8') : undefined
-  if (wasmBefore !== wasm) fs.writeFileSync(WASM_MODULE, wasm)
-  console.log(`${wasmBefore === wasm ? 'unchanged' : 'wrote    '} ${path.relative(process.cwd(), WASM_MODULE)} (${Buffer.byteLength(wasm)} bytes)`)
+  for (const spec of WASM_MODULES) {
+    const wasm = await compiledWasmModule(spec)
+    const before = fs.existsSync(spec.module) ? fs.readFileSync(spec.module, 'utf8') : undefined
+    if (before !== wasm) fs.writeFileSync(spec.module, wasm)
+    console.log(`${before === wasm ? 'unchanged' : 'wrote    '} ${path.relative(process.cwd(), spec.module)} (${Buffer.byteLength(wasm)} bytes)`)
+  }
   const files: Record<string, string> = {}
   for (const [name, text] of Object.entries(await buildArtifact())) files[path.join(FUNCTION_DIR, name)] = text
   for (const [name, text] of Object.entries(await buildComponentArtifact())) files[path.join(COMPONENT_FUNCTION_DIR, name)] = text

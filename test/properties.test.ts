@@ -9,6 +9,7 @@ import { createGetOrderHandler } from '../src/core/handler'
 import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
+import { type DecodePaths, setDecodePaths } from '../src/label/fastDecode'
 import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
@@ -255,6 +256,43 @@ test('the fast decode path answers exactly as the decoder it replaced, and its J
     }),
     { numRuns: RUNS },
   )
+})
+
+// The WebAssembly steps (fastDecode.ts) against the reference, on every input size: each runtime
+// measures which way it goes, so every combination is held here, whatever this runtime chose.
+describe.each<DecodePaths>([
+  { base64: 'wasm', text: 'wasm', from: 0 },
+  { base64: 'wasm', text: 'builtin', from: 0 },
+  { base64: 'builtin', text: 'wasm', from: 0 },
+])('with the decode paths %o', (paths) => {
+  beforeAll(() => setDecodePaths(paths))
+  afterAll(() => setDecodePaths(undefined))
+
+  test('the decode answers exactly as the reference decoder', () => {
+    fc.assert(
+      fc.property(anyPrintHtml, (input) => {
+        const ours = decodePrintHtml(input)
+        const reference = referenceDecodePrintHtml(input)
+        expect(ours.html).toBe(reference.html)
+        expect(ours.warning).toEqual(reference.warning)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('long labels (many blocks, every tail length) decode as the reference does', () => {
+    fc.assert(
+      fc.property(fc.array(labelBytes, { minLength: 1, maxLength: 40 }), fc.nat(40), fc.boolean(), (parts, extra, urlSafe) => {
+        const bytes = Buffer.concat([Buffer.from('<p>'), ...parts, Buffer.alloc(extra, 0x61)])
+        const input = bytes.toString(urlSafe ? 'base64url' : 'base64')
+        const ours = decodePrintHtml(input)
+        const reference = referenceDecodePrintHtml(input)
+        expect(ours.html).toBe(reference.html)
+        expect(ours.warning).toEqual(reference.warning)
+      }),
+      { numRuns: Math.max(200, Math.floor(RUNS / 4)) },
+    )
+  })
 })
 
 test('the counted JSON size of any label text is exact, at every alignment', () => {
