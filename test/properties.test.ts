@@ -9,6 +9,7 @@ import { createGetOrderHandler } from '../src/core/handler'
 import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
+import { validateEvent, validateEventBySchema } from '../src/event/validate'
 import { type DecodePaths, setDecodePaths } from '../src/label/fastDecode'
 import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
@@ -79,6 +80,18 @@ const nearValidEvent = fc.record(FIELDS, { requiredKeys: [] }).map((fields) => {
   return { event: event as unknown, valid }
 })
 const anyJson = fc.jsonValue().map((event) => ({ event: event as unknown, valid: undefined as boolean | undefined }))
+
+test("the common events' hand-checked path answers exactly as the schema does", () => {
+  const surrogates = fc.string({ unit: fc.constantFrom('\ud800', '\udc00', '\ud83d\ude00', 'a', '顺') }).map((s) => ({ event: { orderId: s || 'x', deliveryId: 'SF', waybillId: s || 'w' } as unknown, valid: undefined as boolean | undefined }))
+  const appid = fc.oneof(fc.constantFrom('wx0123456789abcdef', 'wxMERCHANT00000001', 'wx01234', 'WX0123456789abcdef', 'wx0123456789abcde!'), fc.string({ maxLength: 20 }))
+  const withAppid = fc.tuple(nearValidEvent, appid).map(([e, a]) => ({ event: { ...(e.event as object), authorizerAppid: a } as unknown, valid: undefined as boolean | undefined }))
+  fc.assert(
+    fc.property(fc.oneof(nearValidEvent, anyJson, surrogates, withAppid), ({ event }) => {
+      expect(validateEvent(event)).toEqual(validateEventBySchema(event))
+    }),
+    { numRuns: RUNS },
+  )
+})
 
 test('arbitrary events never throw, and either reach WeChat exactly mapped or fail with INVALID_ARGUMENT', async () => {
   await fc.assert(
