@@ -10,7 +10,7 @@ import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
 import { validateEvent, validateEventBySchema } from '../src/event/validate'
-import { type DecodePaths, setDecodePaths } from '../src/label/fastDecode'
+import { type DecodePaths, decodePaths, setDecodePaths, TRIALS } from '../src/label/fastDecode'
 import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
@@ -352,5 +352,25 @@ test('the equivalence property reaches every outcome (so it can tell the decoder
   )
   for (const outcome of ['utf8', 'gb', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: it has characters outside the base64 alphabet.', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: its length is not that of any base64 text.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it has the control character U+X.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it is neither UTF-8 nor GB18030 text.']) {
     expect(seen).toContain(outcome)
+  }
+})
+
+test('on trial, labels go both ways in turn and answer alike; then each step keeps one way', () => {
+  setDecodePaths(undefined)
+  try {
+    const html = `<html><body>${'<td style="width:1mm">收件人 王小明</td>'.repeat(120)}</body></html>`
+    const input = Buffer.from(html).toString('base64')
+    expect(decodePaths()).toBeUndefined()
+    const same = () => {
+      const ours = decodePrintHtml(input)
+      expect(ours.html).toBe(referenceDecodePrintHtml(input).html)
+      expect(ours.html).toBe(html)
+    }
+    for (let i = 0; i < 2 * TRIALS; i++) same()
+    const chosen = decodePaths()
+    expect(chosen).toMatchObject({ base64: expect.stringMatching(/^(wasm|builtin)$/), text: expect.stringMatching(/^(wasm|builtin)$/) })
+    same()
+  } finally {
+    setDecodePaths(undefined)
   }
 })

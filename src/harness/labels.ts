@@ -13,8 +13,12 @@ export interface LabelSpec {
   charset?: 'utf-8' | 'gbk'
   /** extra rows of goods detail, to make a large label */
   padRows?: number
-  /** 'goods' (the default): short rows, a third Chinese; 'markup': styled rows, mostly ASCII */
-  padStyle?: 'goods' | 'markup'
+  /**
+   * 'goods' (the default): short rows, a third Chinese; 'markup': styled rows, mostly ASCII;
+   * 'template': a carrier template as real labels are made, table markup with inline styles and
+   * two barcodes as `data:image/png;base64` images of about 10 KB each (mostly ASCII)
+   */
+  padStyle?: 'goods' | 'markup' | 'template'
 }
 
 /**
@@ -26,12 +30,17 @@ export function labelHtml(spec: LabelSpec): string {
   const rows: string[] = []
   for (let i = 0; i < (spec.padRows ?? 0); i++) {
     rows.push(
-      spec.padStyle === 'markup'
+      spec.padStyle === 'template'
+        ? `<tr style="height:5mm;border-bottom:1px solid #000;font-size:9pt"><td style="width:8mm;text-align:right;padding:0 1mm;border-right:1px solid #000">${i + 1}</td><td style="text-align:left;padding-left:1mm">SKU-${String(i).padStart(6, '0')} ${i % 4 === 0 ? '易碎品 轻放' : 'standard'}</td><td style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
+        : spec.padStyle === 'markup'
         ? `<tr class="row row-${i % 2 ? 'odd' : 'even'}" style="height:6mm;border-bottom:1px dashed #333"><td class="cell cell-index" style="width:8mm;text-align:right;padding:0 1mm">${i + 1}</td><td class="cell cell-name" style="text-align:left;font-family:monospace">SKU-${String(i).padStart(6, '0')} 规格</td><td class="cell cell-qty" style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
         : `<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`,
     )
   }
-  const bars = Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
+  const bars =
+    spec.padStyle === 'template'
+      ? [1, 2].map((n) => `<img style="width:80mm;height:15mm" alt="barcode ${n}" src="data:image/png;base64,${pseudoPng(`${spec.waybillId}/${n}`, 7500)}">`).join('')
+      : Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -67,4 +76,17 @@ export function labelBase64(spec: LabelSpec): string {
   const html = labelHtml(spec)
   const bytes = spec.charset === 'gbk' ? iconv.encode(html, 'gb18030') : Buffer.from(html, 'utf8')
   return bytes.toString('base64')
+}
+
+/** A PNG-sized run of bytes, deterministic from `seed`, as base64 (a barcode image stands in). */
+function pseudoPng(seed: string, bytes: number): string {
+  let x = 2166136261
+  for (const ch of seed) x = Math.imul(x ^ ch.charCodeAt(0), 16777619)
+  const out = Buffer.alloc(bytes)
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(out)
+  for (let i = 8; i < bytes; i++) {
+    x = Math.imul(x ^ (x >>> 15), 2246822507) + i
+    out[i] = x >>> 24
+  }
+  return out.toString('base64')
 }

@@ -1,12 +1,14 @@
 import * as buffer from 'buffer'
 import { performance } from 'perf_hooks'
+import { decodeBase64 } from './base64'
 import { FAST_DECODE_WASM } from './fastDecodeWasm'
 
 /**
  * Which way each costly step of the decode goes: Node's built-ins, or fastDecode.wat. The
  * built-ins differ by runtime (Node 18.15's base64 decode and ICU transcode are several times
- * slower than Node 20's), so the choice is made by measuring both on the runtime, once, at the
- * first label large enough to matter, never by a version string.
+ * slower than Node 20's) and by content, so the choice is made on the runtime, from the labels it
+ * decodes: the first labels large enough to matter go both ways in turn, timed per byte, and
+ * then each step keeps the faster (a built-in must win clearly). Never by a version string.
  */
 export interface DecodePaths {
   base64: 'wasm' | 'builtin'
@@ -15,10 +17,15 @@ export interface DecodePaths {
   from?: number
 }
 
-/** Below this many base64 characters the built-ins are used: a few µs either way. */
-export const FAST_FROM = 2048
+/** Below this many base64 characters (6 KB of label) the built-ins are used: a few µs either way, too few to time. */
+export const FAST_FROM = 8192
 /** From this many on, the built-ins again: a WebAssembly memory never shrinks. */
 export const FAST_UNTIL = 1_500_000
+/** Labels timed each way per step before choosing; the first few of each are warm-up. */
+export const TRIALS = 12
+const WARMUP = 4
+/** How much faster a built-in must measure to be chosen. */
+const CLEAR_WIN = 1.25
 
 interface Exports {
   memory: WebAssembly.Memory
@@ -53,16 +60,30 @@ function decodedLength(n: number): number {
 }
 
 /**
- * `s` (no whitespace; padding optional but correct) decoded in WebAssembly memory, or undefined
- * when this path does not apply or the text is not valid base64 (the built-in path then says
- * why). The bytes are a view of that memory, with room after them for their UTF-16 (fastText):
- * valid until the next decode, so nothing outside one decode may keep them.
+ * `s` decoded, when the WebAssembly path applies: in its memory, with room after the bytes for
+ * their UTF-16 (fastText), valid until the next decode, so nothing outside one decode may keep
+ * them. While the paths are on trial, a label may go the built-in way instead (the bytes are then
+ * an ordinary Buffer). Undefined when neither applies or the text is not valid base64: the
+ * caller's built-in path then judges it and says why.
  */
 export function fastBase64(s: string): Buffer | undefined {
-  const paths = decodePaths()
-  if (paths.base64 !== 'wasm' || s.length < (paths.from ?? FAST_FROM) || s.length >= FAST_UNTIL) return undefined
+  if (s.length < (chosen?.from ?? FAST_FROM) || s.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
+  const way = wayFor('base64')
+  if (way === 'builtin' && chosen !== undefined) return undefined
+  const t = performance.now()
+  const bytes = way === 'wasm' ? decodeInWasm(w, s) : builtinBase64(s)
+  if (bytes !== undefined) record('base64', way, performance.now() - t, s.length)
+  return bytes
+}
+
+function builtinBase64(s: string): Buffer | undefined {
+  const r = decodeBase64(s)
+  return r.ok ? r.bytes : undefined
+}
+
+function decodeInWasm(w: Exports, s: string): Buffer | undefined {
   const padding = s.charCodeAt(s.length - 1) === 0x3d ? (s.charCodeAt(s.length - 2) === 0x3d ? 2 : 1) : 0
   const n = s.length - padding
   if (n % 4 === 1 || (padding > 0 && s.length % 4 !== 0)) return undefined
@@ -82,68 +103,76 @@ function widenAt(w: Exports, src: number, len: number, dst: number): string {
   return Buffer.from(w.memory.buffer, dst, units * 2).toString('ucs2')
 }
 
+/** ICU's transcode where there is one, else V8's own decode: the built-in way. */
+const builtinText = (b: Buffer) => (typeof buffer.transcode === 'function' ? buffer.transcode(b, 'utf8', 'ucs2').toString('ucs2') : b.toString('utf8'))
+
 /**
- * Valid UTF-8 to a string through the WebAssembly widening, when the text step goes that way on
- * this runtime (bytes decoded elsewhere are copied in first); undefined otherwise.
+ * Valid UTF-8 to a string, when the WebAssembly widening applies (or, on trial, the built-in
+ * way, timed); undefined when the caller's built-in way is the choice.
  */
 export function fastText(bytes: Buffer): string | undefined {
-  const paths = decodePaths()
-  if (paths.text !== 'wasm' || bytes.length < (paths.from ?? FAST_FROM) || bytes.length >= FAST_UNTIL) return undefined
+  if (bytes.length < (chosen?.from ?? FAST_FROM) || bytes.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
-  let src = bytes.byteOffset
-  if (bytes.buffer !== w.memory.buffer) {
-    // Bytes from the built-in decode: copied in, as the base64 text would have been.
-    const need = align16(bytes.length + 16) + 2 * bytes.length + 48
-    const have = w.memory.buffer.byteLength
-    if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
-    new Uint8Array(w.memory.buffer).set(bytes, 0)
-    src = 0
+  const way = wayFor('text')
+  if (way === 'builtin' && chosen !== undefined) return undefined
+  const t = performance.now()
+  let text: string
+  if (way === 'builtin') text = builtinText(bytes)
+  else {
+    let src = bytes.byteOffset
+    if (bytes.buffer !== w.memory.buffer) {
+      // Bytes from the built-in decode: copied in, as the base64 text would have been.
+      const need = align16(bytes.length + 16) + 2 * bytes.length + 48
+      const have = w.memory.buffer.byteLength
+      if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
+      new Uint8Array(w.memory.buffer).set(bytes, 0)
+      src = 0
+    }
+    // decodeInWasm made room after its bytes for their UTF-16.
+    text = widenAt(w, src, bytes.length, align16(src + bytes.length + 16))
   }
-  // fastBase64 made room after its bytes for their UTF-16.
-  return widenAt(w, src, bytes.length, align16(src + bytes.length + 16))
+  record('text', way, performance.now() - t, bytes.length)
+  return text
 }
 
-const WARM = 12
-const TIMED = 8
+type Step = 'base64' | 'text'
+type Way = 'wasm' | 'builtin'
+const trials: Record<Step, Record<Way, number[]>> = { base64: { wasm: [], builtin: [] }, text: { wasm: [], builtin: [] } }
+const decided: Partial<Record<Step, Way>> = {}
 
-/** The paths this runtime uses, measured once (about a millisecond). */
-export function decodePaths(): DecodePaths {
-  if (chosen === undefined) chosen = measure()
+/** The way this step goes for the next label: fixed once chosen, in turn while on trial. */
+function wayFor(step: Step): Way {
+  if (chosen !== undefined) return chosen[step]
+  const d = decided[step]
+  if (d !== undefined) return d
+  const t = trials[step]
+  return t.wasm.length <= t.builtin.length ? 'wasm' : 'builtin'
+}
+
+/** Records one timed label (ns per byte) and chooses once both ways have had their trials. */
+function record(step: Step, way: Way, ms: number, size: number): void {
+  if (chosen !== undefined || decided[step] !== undefined) return
+  const t = trials[step]
+  t[way].push((ms * 1e6) / size)
+  if (t.wasm.length < TRIALS || t.builtin.length < TRIALS) return
+  const median = (xs: number[]) => xs.slice(WARMUP).sort((a, b) => a - b)[(xs.length - WARMUP) >> 1]!
+  decided[step] = median(t.builtin) * CLEAR_WIN < median(t.wasm) ? 'builtin' : 'wasm'
+  if (decided.base64 !== undefined && decided.text !== undefined) chosen = { base64: decided.base64, text: decided.text }
+}
+
+/** The paths chosen, or undefined while the first labels are still on trial. */
+export function decodePaths(): DecodePaths | undefined {
   return chosen
 }
 
-/** For tests and the bench: force a path, or undefined to measure again. */
+/** For tests and the bench: force the paths, or undefined to put them on trial again. */
 export function setDecodePaths(paths: DecodePaths | undefined): void {
   chosen = paths
-}
-
-/**
- * Both ways on a sample like a real label (markup, Chinese text, a data-URI image), best of five:
- * the faster wins each step. Without WebAssembly SIMD, the built-ins.
- */
-function measure(): DecodePaths {
-  const w = wasm()
-  if (w === undefined) return { base64: 'builtin', text: 'builtin' }
-  chosen = { base64: 'wasm', text: 'wasm' }
-  const html = Buffer.from(`<table style="width:100%"><tr><td>收件人 王小明 13800000000 广东省广州市天河区</td><td><img src="data:image/png;base64,${'iVBORw0KGgo'.repeat(40)}"></td></tr></table>`.repeat(6), 'utf8')
-  const b64 = html.toString('base64')
-  // Steady state, not the first calls: WebAssembly starts in V8's baseline tier and moves up
-  // after a few calls, as the built-ins' JavaScript does.
-  const best = (fn: () => unknown) => {
-    for (let i = 0; i < WARM; i++) fn()
-    let min = Infinity
-    for (let i = 0; i < TIMED; i++) {
-      const t = performance.now()
-      fn()
-      min = Math.min(min, performance.now() - t)
-    }
-    return min
+  decided.base64 = undefined
+  decided.text = undefined
+  for (const t of Object.values(trials)) {
+    t.wasm.length = 0
+    t.builtin.length = 0
   }
-  const viaWasm = fastBase64(b64)
-  if (viaWasm === undefined || !viaWasm.equals(html) || fastText(viaWasm) !== html.toString('utf8')) return { base64: 'builtin', text: 'builtin' }
-  const base64 = best(() => fastBase64(b64)) < best(() => Buffer.from(b64, 'base64')) ? 'wasm' : 'builtin'
-  const transcode = typeof buffer.transcode === 'function' ? (b: Buffer) => buffer.transcode(b, 'utf8', 'ucs2').toString('ucs2') : (b: Buffer) => b.toString('utf8')
-  const text = best(() => fastText(viaWasm)) < best(() => transcode(html)) ? 'wasm' : 'builtin'
-  return { base64, text }
 }
