@@ -94,7 +94,7 @@ function realTier(): Tier {
     backend,
     async call(event, who) {
       loopback.gateway.backend = backend
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']) delete process.env[k]
+      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'TRIGGER_SRC', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']) delete process.env[k]
       Object.assign(process.env, platformEnv(who))
       const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env, { clock })
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
@@ -219,12 +219,23 @@ describe.each([
     expect((await tier.call(TIMER, { source: 'wx_trigger' })).result).toMatchObject({ ok: true, purge: { deleted: 0, more: false } })
   })
 
+  test("the platform's other timer mark, TRIGGER_SRC=timer with no source named, is served too", async () => {
+    const orders = addOrders(tier.backend, 2)
+    const old = okItems((await tier.call({ orders, printHtmlAs: 'file' }, { openid: ADMIN })).result)
+    clock.set(Math.max(...old.map((i) => Date.parse(i.order.printHtmlFile!.expiresAt))))
+    const { result, log } = await tier.call(TIMER, { source: '', env: { TRIGGER_SRC: 'timer' } })
+    expect(result).toMatchObject({ ok: true, purge: { deleted: 2, failed: 0 } })
+    expect(log).toMatchObject({ msg: 'purgeLabels', role: 'timer', triggerSrc: 'timer' })
+  })
+
   test.each([
     ['a mini program user, with userInfo added', { ...TIMER, userInfo: { appId: 'wx0', openId: USER } }, { openid: USER, source: 'wx_client' }],
     ['a trusted server source that is not the timer', TIMER, { source: 'wx_http', env: { TRUST_SERVER_CALLERS: '1' } }],
     ['a timer chain through another function', TIMER, { source: 'wx_trigger,scf', env: { TRUST_SERVER_CALLERS: '1' } }],
     ['a padded timer source', TIMER, { source: ' wx_trigger', env: { TRUST_SERVER_CALLERS: '1' } }],
     ['a timer source with an empty hop', TIMER, { source: 'wx_trigger,', env: { TRUST_SERVER_CALLERS: '1' } }],
+    ['a client that also carries TRIGGER_SRC=timer', TIMER, { openid: USER, source: 'wx_client', env: { TRIGGER_SRC: 'timer' } }],
+    ['a server source with TRIGGER_SRC=timer', TIMER, { source: 'wx_http', env: { TRIGGER_SRC: 'timer', TRUST_SERVER_CALLERS: '1' } }],
   ])('a timer event from %s is refused and deletes nothing', async (_who, event, who) => {
     const stored = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
     clock.set(T0 + 48 * HOUR)

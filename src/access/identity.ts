@@ -16,6 +16,11 @@ export interface CallerIdentity {
   /** cross-account calls: the calling account's user and AppID */
   fromOpenid?: string
   fromAppid?: string
+  /**
+   * `TRIGGER_SRC`, which the platform sets to `timer` when a timer trigger invokes the function
+   * (node-sdk picks the timer's own token by it: `if (TRIGGER_SRC === 'timer')` in its wx adapter)
+   */
+  triggerSrc?: string
 }
 
 /** Reads a `getWXContext()` answer. The SDK turns digits-only values into numbers; they are read back. */
@@ -27,6 +32,8 @@ export function callerIdentity(wxContext: unknown): CallerIdentity {
   const openid = text(ctx.OPENID)
   const fromOpenid = text(ctx.FROM_OPENID)
   const fromAppid = text(ctx.FROM_APPID)
+  const triggerSrc = text(ctx.TRIGGER_SRC)
+  if (triggerSrc !== undefined) identity.triggerSrc = triggerSrc
   if (openid !== undefined) identity.openid = openid
   if (fromOpenid !== undefined) identity.fromOpenid = fromOpenid
   if (fromAppid !== undefined) identity.fromAppid = fromAppid

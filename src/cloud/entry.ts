@@ -208,7 +208,7 @@ export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: No
   if (own !== undefined) return callerIdentity(wxContextFrom(own))
   const ctx = sdk.getWXContext()
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
-  return callerIdentity({ SOURCE: env.TCB_SOURCE, ...fromSdk })
+  return callerIdentity({ SOURCE: env.TCB_SOURCE, TRIGGER_SRC: env.TRIGGER_SRC, ...fromSdk })
 }
 
 /** The self-test's permission row for a third-party platform: the component token can be had. */
@@ -246,6 +246,7 @@ function wxContextFrom(vars: Record<string, string>): Record<string, string> {
     if (key !== '' && vars[key] !== undefined) ctx[key.startsWith('WX_') ? key.slice(3) : key] = vars[key]!
   }
   if (vars.TCB_SOURCE !== undefined) ctx.SOURCE = vars.TCB_SOURCE
+  if (vars.TRIGGER_SRC !== undefined) ctx.TRIGGER_SRC = vars.TRIGGER_SRC
   return ctx
 }
 

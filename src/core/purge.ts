@@ -20,7 +20,8 @@ export interface PurgeDeps {
 /**
  * The hourly purge of expired labels, run by the function's own timer trigger. A timer-shaped
  * event is served only when the platform says a timer sent it: the source chain is exactly
- * `wx_trigger`, with no OPENID and no cross-account caller. The purge is idempotent and safe to
+ * `wx_trigger`, or TRIGGER_SRC is `timer` with no source named; with no OPENID and no
+ * cross-account caller. The purge is idempotent and safe to
  * run twice at once: deleting a deleted file or record changes nothing.
  */
 export function createPurgeHandler(deps: PurgeDeps) {
@@ -31,6 +32,7 @@ export function createPurgeHandler(deps: PurgeDeps) {
     const budget = budgetFor(context, clock)
     const identity = toIdentity(deps.caller(context))
     const line: LogRecord = { msg: 'purgeLabels', requestId, trigger: event.TriggerName.slice(0, 60), source: describeSource(identity), caller: maskOpenid(identity.openid) }
+    if (identity.triggerSrc !== undefined) line.triggerSrc = identity.triggerSrc.slice(0, 20)
     let result: PurgeResult
     try {
       result = await run()
@@ -50,7 +52,10 @@ export function createPurgeHandler(deps: PurgeDeps) {
     return result
 
     async function run(): Promise<PurgeResult> {
-      const fromTimer = identity.openid === undefined && !identity.sourceMalformed && !isCrossAccount(identity) && identity.source.length === 1 && identity.source[0] === 'wx_trigger'
+      // The platform's two timer marks: the source chain exactly wx_trigger, or TRIGGER_SRC=timer
+      // with no other source named. Neither comes from the event; the event's shape proves nothing.
+      const onlyTrigger = identity.source.length === 1 && identity.source[0] === 'wx_trigger'
+      const fromTimer = identity.openid === undefined && !identity.sourceMalformed && !isCrossAccount(identity) && (onlyTrigger || (identity.triggerSrc === 'timer' && identity.source.length === 0))
       line.role = fromTimer ? 'timer' : identity.openid !== undefined ? 'user' : 'anonymous'
       if (!fromTimer) {
         return {
@@ -58,7 +63,7 @@ export function createPurgeHandler(deps: PurgeDeps) {
           requestId,
           error: build(
             'PERMISSION_DENIED',
-            `A timer event is served only when the platform's timer sends it (source wx_trigger); this one came through ${describeSource(identity)}.`,
+            `A timer event is served only when the platform's timer sends it (source wx_trigger, or TRIGGER_SRC=timer); this one came through ${describeSource(identity)}${identity.triggerSrc !== undefined ? ` with TRIGGER_SRC ${identity.triggerSrc.slice(0, 20)}` : ''}.`,
             'The function purges expired labels on its own trigger; there is nothing to call.',
           ),
         }
