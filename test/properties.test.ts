@@ -10,7 +10,7 @@ import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
 import { validateEvent, validateEventBySchema } from '../src/event/validate'
-import { type DecodePaths, decodePaths, setDecodePaths, TRIALS } from '../src/label/fastDecode'
+import { type DecodePaths, decodePaths, FAST_FROM, setDecodePaths, TRIALS } from '../src/label/fastDecode'
 import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
@@ -358,8 +358,9 @@ test('the equivalence property reaches every outcome (so it can tell the decoder
 test('on trial, labels go both ways in turn and answer alike; then each step keeps one way', () => {
   setDecodePaths(undefined)
   try {
-    const html = `<html><body>${'<td style="width:1mm">收件人 王小明</td>'.repeat(120)}</body></html>`
+    const html = `<html><body>${'<td style="width:1mm">收件人 王小明</td>'.repeat(400)}</body></html>`
     const input = Buffer.from(html).toString('base64')
+    expect(input.length).toBeGreaterThanOrEqual(FAST_FROM)
     expect(decodePaths()).toBeUndefined()
     const same = () => {
       const ours = decodePrintHtml(input)
