@@ -34,11 +34,11 @@ const HEALTHY_SELF_TEST = {
 }
 
 /** A deployment that passes everything, with `change` applied; counts its invocations. */
-function view(change: Partial<{ fn: DeployedFunction | undefined; code: Buffer; acl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }; selfTest: unknown; collections: string[]; failing: keyof DeploymentView }> = {}) {
+function view(change: Partial<{ fn: DeployedFunction | undefined; receiver: DeployedFunction | undefined; code: Buffer; acl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }; selfTest: unknown; collections: string[]; failing: keyof DeploymentView }> = {}) {
   const invoked: object[] = []
   const v: DeploymentView = {
     where: 'test',
-    fn: async () => ('fn' in change ? change.fn : HEALTHY_FN),
+    fn: async (name?: string) => (name === 'wxComponent' ? change.receiver : 'fn' in change ? change.fn : HEALTHY_FN),
     code: async () => change.code ?? COMMITTED,
     storageAcl: async () => change.acl ?? { acl: 'ADMINONLY' },
     collectionExists: async (name) => (change.collections ?? ['getorder_labels', 'owners']).includes(name),
@@ -94,6 +94,18 @@ describe('the checks', () => {
   ])('storage rule %s passes', async (acl, rule) => {
     const rows = await runChecks(view({ acl: { acl, ...(rule ? { rule } : {}) } }).v, COMMITTED)
     expect(rows.find((r) => r.name === 'storage rule')!.ok).toBe(true)
+  })
+
+  test('a third-party platform needs wxComponent with the same platform settings', async () => {
+    const platform = { WX_TRANSPORT: 'component', WX_COMPONENT_APPID: 'wxCOMPONENT0000000', WX_COMPONENT_APPSECRET: 's', WX_COMPONENT_TOKEN: 't', WX_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', TOKEN_STORE_KEY: 'ab'.repeat(32) }
+    const fn = { ...HEALTHY_FN, variables: { ...HEALTHY_FN.variables, ...platform } }
+    const row = async (receiver: DeployedFunction | undefined) => (await runChecks(view({ fn, receiver }).v, COMMITTED)).find((r) => r.name === 'push receiver')
+    expect(await row(undefined)).toMatchObject({ ok: false, fix: expect.stringMatching(/wx-component/) })
+    expect(await row({ ...fn, variables: { ...platform, TOKEN_STORE_KEY: 'cd'.repeat(32) } })).toMatchObject({ ok: false, detail: expect.stringMatching(/TOKEN_STORE_KEY \(values not shown\)/) })
+    expect(await row({ ...fn, variables: { ...platform } })).toMatchObject({ ok: true })
+    expect(JSON.stringify(await row({ ...fn, variables: { ...platform, TOKEN_STORE_KEY: 'cd'.repeat(32) } }))).not.toContain('abab')
+    // Without the component transport there is no such row.
+    expect((await runChecks(view().v, COMMITTED)).some((r) => r.name === 'push receiver')).toBe(false)
   })
 
   test('ACCESS_POLICY=own adds the ownership collection row', async () => {

@@ -9,7 +9,7 @@ import { PURGE_CRON, PURGE_TRIGGER } from '../../src/event/timer'
 import { DEFAULT_RECORDS_COLLECTION, readLabelSettings } from '../../src/label/settings'
 import { httpsTransportFromEnv } from '../../src/transport/fromEnv'
 import type { SelfTestResult } from '../../src/types'
-import { FUNCTION_DIR, FUNCTION_NAME } from '../artifact'
+import { COMPONENT_FUNCTION_NAME, FUNCTION_DIR, FUNCTION_NAME } from '../artifact'
 
 export { FUNCTION_NAME }
 
@@ -31,7 +31,8 @@ export type StorageAcl = { acl: 'READONLY' | 'PRIVATE' | 'ADMINWRITE' | 'ADMINON
 export interface DeploymentView {
   /** where the doctor looked, for the heading */
   where: string
-  fn(): Promise<DeployedFunction | undefined>
+  /** a function of the environment (default getOrder) */
+  fn(name?: string): Promise<DeployedFunction | undefined>
   /** the deployed index.js */
   code(): Promise<Buffer | undefined>
   storageAcl(): Promise<StorageAcl>
@@ -74,6 +75,10 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   )
   rows.push(...settingsRows(fn.variables))
   rows.push(triggerRow(fn.triggers))
+  if (fn.variables.WX_TRANSPORT === 'component') {
+    const receiver = await attempt('push receiver', () => view.fn(COMPONENT_FUNCTION_NAME), rows)
+    if (receiver !== null) rows.push(componentRow(fn.variables, receiver))
+  }
 
   const code = await attempt('deployed code', () => view.code(), rows)
   if (code !== null) {
@@ -170,6 +175,19 @@ export function triggerRow(triggers: DeployedFunction['triggers']): Row {
     return { name: 'purge trigger', ok: false, detail: `${PURGE_TRIGGER} is ${t.type} "${t.config}", not timer "${PURGE_CRON}"`, fix: 'Delete the trigger and npm run deploy (or upload the trigger from devtools).' }
   }
   return { name: 'purge trigger', ok: true, detail: `${PURGE_TRIGGER}, timer ${PURGE_CRON} (hourly)` }
+}
+
+/**
+ * A third-party platform needs wxComponent beside getOrder, with the same platform settings: the
+ * same TOKEN_STORE_KEY above all, or getOrder cannot open the refresh tokens wxComponent sealed.
+ */
+export function componentRow(getOrderVars: Record<string, string>, receiver: DeployedFunction | undefined): Row {
+  const fix = `npm run deploy deploys ${COMPONENT_FUNCTION_NAME} and binds /wx-component; set WX_COMPONENT_APPID, WX_COMPONENT_APPSECRET, WX_COMPONENT_TOKEN, WX_COMPONENT_AES_KEY and TOKEN_STORE_KEY on it as on getOrder, and the platform's 授权事件接收 URL to https://<env HTTP access domain>/wx-component.`
+  if (receiver === undefined) return { name: 'push receiver', ok: false, detail: `WX_TRANSPORT=component, but there is no ${COMPONENT_FUNCTION_NAME} function to receive the platform's tickets and authorizations`, fix }
+  const keys = ['WX_COMPONENT_APPID', 'WX_COMPONENT_TOKEN', 'WX_COMPONENT_AES_KEY', 'TOKEN_STORE_KEY', 'COMPONENT_STORE_COLLECTION']
+  const differ = keys.filter((k) => (receiver.variables[k] ?? '') !== (getOrderVars[k] ?? ''))
+  if (differ.length) return { name: 'push receiver', ok: false, detail: `${COMPONENT_FUNCTION_NAME} and getOrder differ in ${differ.join(', ')} (values not shown)`, fix }
+  return { name: 'push receiver', ok: true, detail: `${COMPONENT_FUNCTION_NAME}, ${receiver.runtime}, the same platform settings as getOrder` }
 }
 
 /** SCF reports a timer's config as `{"cron":"…"}` (TriggerDesc) or as the bare expression. */

@@ -26,10 +26,10 @@ function isMissing(err: unknown): boolean {
 export function cloudView(manager: ManagerLike, where: string, download: (url: string) => Promise<Buffer> = fetchBytes): DeploymentView {
   return {
     where,
-    async fn(): Promise<DeployedFunction | undefined> {
+    async fn(name = FUNCTION_NAME): Promise<DeployedFunction | undefined> {
       let d
       try {
-        d = await manager.functions.getFunctionDetail(FUNCTION_NAME)
+        d = await manager.functions.getFunctionDetail(name)
       } catch (err) {
         if (isMissing(err)) return undefined
         throw err

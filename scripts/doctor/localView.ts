@@ -33,9 +33,11 @@ export async function localView(options: { scenario?: ScenarioName; nodeBin?: st
   const variables = { ...fn?.envVariables, ...LOCAL_VARIABLES, ...options.variables }
   const view: DeploymentView = {
     where: `the local harness (fake gateway ${gateway.url}${options.scenario && options.scenario !== 'normal' ? `, scenario ${options.scenario}` : ''}): the function as npm run deploy would create it`,
-    async fn(): Promise<DeployedFunction | undefined> {
-      if (fn === undefined) return undefined
-      return { status: 'Active (local)', runtime: fn.runtime, timeoutSec: fn.timeout, memoryMb: fn.memorySize, variables, triggers: fn.triggers ?? [] }
+    async fn(name = 'getOrder'): Promise<DeployedFunction | undefined> {
+      const f = rc.functions.find((x) => x.name === name)
+      if (f === undefined) return undefined
+      // Every function of the harness is deployed with the same variables.
+      return { status: 'Active (local)', runtime: f.runtime, timeoutSec: f.timeout, memoryMb: f.memorySize, variables, triggers: f.triggers ?? [] }
     },
     // What the deploy uploads is the committed folder; a fresh build of src/ tells whether it is stale.
     async code() {
