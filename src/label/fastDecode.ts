@@ -22,8 +22,8 @@ export const FAST_FROM = 8192
 /** From this many on, the built-ins again: a WebAssembly memory never shrinks. */
 export const FAST_UNTIL = 1_500_000
 /** Labels timed each way per step before choosing; the first few of each are warm-up. */
-export const TRIALS = 12
-const WARMUP = 4
+export const TRIALS = 24
+const WARMUP = 8
 /** How much faster a built-in must measure to be chosen. */
 const CLEAR_WIN = 1.25
 
