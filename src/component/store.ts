@@ -1,3 +1,4 @@
+import { onCollection } from '../cloud/collection'
 import { sdkErrorParts, UpstreamError } from '../errors/upstream'
 import { type Clock, systemClock } from '../clock/budget'
 
@@ -97,7 +98,6 @@ export interface StoreDatabaseLike {
   }
 }
 
-const COLLECTION_MISSING = -502005
 const FOREVER = 8.64e15
 
 /**
@@ -112,26 +112,9 @@ const FOREVER = 8.64e15
  * const store = cloudTokenStore(cloud.database(), 'wx_component_store')
  */
 export function cloudTokenStore(db: StoreDatabaseLike, collection: string, clock: Clock = systemClock): TokenStore {
-  let created = false
   const coll = () => db.collection(collection)
-  async function run<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op()
-    } catch (err) {
-      if (created || sdkErrorParts(err).errCode !== COLLECTION_MISSING) throw storeError(what, err)
-    }
-    try {
-      await db.createCollection(collection)
-    } catch (err) {
-      if (sdkErrorParts(err).errCode === undefined) throw storeError(what, err)
-    }
-    created = true
-    try {
-      return await op()
-    } catch (err) {
-      throw storeError(what, err)
-    }
-  }
+  const run = onCollection(db, collection, storeError)
+
   const read = async (key: string) => {
     const got = await run('read', () => coll().where({ _id: key }).limit(1).get())
     return got.data[0] as { value?: unknown; expiresAt?: unknown } | undefined

@@ -1,4 +1,5 @@
 import { randomBytes } from 'crypto'
+import { onCollection } from '../cloud/collection'
 import { sdkErrorParts } from '../errors/upstream'
 import { storageError } from './storage'
 
@@ -67,8 +68,6 @@ interface QueryLike {
 /** The document that holds the owner-hash secret; it has no `expiresAt`, so no purge reads it. */
 export const SECRET_DOC = '_owner_secret'
 
-/** wx-server-sdk's DATABASE_COLLECTION_NOT_EXIST. */
-const COLLECTION_MISSING = -502005
 
 /**
  * Label records in a CloudBase database collection, created on first use. Records are read with
@@ -76,27 +75,9 @@ const COLLECTION_MISSING = -502005
  * document.
  */
 export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords {
-  let created = false
   const coll = () => db.collection(collection)
-  async function run<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op()
-    } catch (err) {
-      if (created || sdkErrorParts(err).errCode !== COLLECTION_MISSING) throw recordError(what, err)
-    }
-    try {
-      await db.createCollection(collection)
-    } catch (err) {
-      // Two instances may create it at once; the retry below tells whether it exists now.
-      if (sdkErrorParts(err).errCode === undefined) throw recordError(what, err)
-    }
-    created = true
-    try {
-      return await op()
-    } catch (err) {
-      throw recordError(what, err)
-    }
-  }
+  const run = onCollection(db, collection, recordError)
+
   return {
     async find(keys) {
       const got = await run('Reading label records', () => coll().where({ key: db.command.in(keys), kept: true }).limit(100).get())
