@@ -351,3 +351,41 @@ describe('logging', () => {
     expect(rec).toMatchObject({ requestId: 'req-1', outcome: 'ok', attempts: '1' })
   })
 })
+
+describe('settings kept for a second on a warm instance', () => {
+  test('read once within the second (identity every time), and again after it', async () => {
+    const { env } = fakeMain({ openid: ADMIN })
+    const reads = new Map<string, number>()
+    const counted = new Proxy(env, {
+      get(target, key) {
+        if (typeof key === 'string') reads.set(key, (reads.get(key) ?? 0) + 1)
+        return (target as Record<string, unknown>)[key as string]
+      },
+    })
+    // The same main over a counting view of its environment.
+    const { createCloudMain } = await import('./entry')
+    const { ownedFakeCloud } = await import('../../test/support/fakeMain')
+    const { createBackend } = await import('../harness/backend')
+    const fake = ownedFakeCloud(createBackend(), counted as NodeJS.ProcessEnv)
+    const warm = createCloudMain(fake as never, counted as NodeJS.ProcessEnv)
+    let now = 1_000_000
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now)
+    try {
+      expectOk(await quiet(() => warm(SF, ctx())))
+      const first = reads.get('ADMIN_OPENIDS') ?? 0
+      expect(first).toBeGreaterThan(0)
+      now += 500
+      expectOk(await quiet(() => warm(SF, ctx())))
+      expect(reads.get('ADMIN_OPENIDS')).toBe(first)
+      now += 600
+      ;(env as Record<string, string>).ADMIN_OPENIDS = 'oSOMEONE-else-0000001'
+      const r = await quiet(() => warm(SF, ctx()))
+      expect(reads.get('ADMIN_OPENIDS')).toBeGreaterThan(first)
+      // The changed setting is in force once re-read: the caller is no admin now, and owns no order.
+      expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+      expect((reads.get('WX_CONTEXT_KEYS') ?? 0) + (reads.get('TCB_SOURCE') ?? 0)).toBeGreaterThanOrEqual(3)
+    } finally {
+      clock.mockRestore()
+    }
+  })
+})

@@ -68,15 +68,28 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   let componentTransportOf: Transport | undefined
   let storage: LabelStorage | undefined
 
+  // The function's settings, read at most once a second: each read of process.env is a native
+  // lookup (a dozen a call cost 3–5 µs on Node 18.15), and the platform gives a changed
+  // configuration new instances. Identity is never kept: it is read for every invocation.
+  let read: { at: number; labels: ReturnType<typeof readLabelSettings>; access: ReturnType<typeof readAccessConfig>; transportName: string; inCloud: boolean } | undefined
+  const settings = () => {
+    const now = Date.now()
+    if (read === undefined || now - read.at >= SETTINGS_FOR_MS || now < read.at) {
+      const transport = env.WX_TRANSPORT
+      read = { at: now, labels: readLabelSettings(env), access: readAccessConfig(env), transportName: transport === undefined || transport === '' ? 'cloud' : transport, inCloud: hasCloudCredentials(env) }
+    }
+    return read
+  }
+
   const uploads = storageConcurrency(env.STORAGE_CONCURRENCY)
   // The ownership records live in the environment's database, read by the cloud call's SDK.
   let owners: { collection: string; records: OrderOwners } | undefined
   const common = {
     caller: (context?: InvocationContext) => platformIdentity(sdk, env, context),
-    access: () => readAccessConfig(env),
+    access: () => settings().access,
     owners: (collection: string | undefined) => {
       // Off the cloud the real SDK's database fails with an unhandled rejection: no records there.
-      if (collection === undefined || !hasCloudCredentials(env)) return undefined
+      if (collection === undefined || !settings().inCloud) return undefined
       if (owners?.collection !== collection) owners = { collection, records: cloudOrderOwners(sdk.database(), collection) }
       return owners.records
     },
@@ -98,10 +111,8 @@ export function createCloudMain(sdk: WxServerSdk, env: NodeJS.ProcessEnv = proce
   async function main(event: unknown, context?: InvocationContext): Promise<Result | PurgeResult | SelfTestResult> {
     const requestId = contextRequestId(context)
     try {
-      const labels = readLabelSettings(env)
+      const { labels, transportName, inCloud } = settings()
       if (!labels.ok) return refuse(labels.error.message, labels.error.hint!, requestId, context)
-      const transportName = env.WX_TRANSPORT === undefined || env.WX_TRANSPORT === '' ? 'cloud' : env.WX_TRANSPORT
-      const inCloud = hasCloudCredentials(env)
       // The SDK's own timeout (15 s by default) must never be what ends a call: give it the
       // platform's whole limit, so that our deadline (the limit less a margin) always comes first.
       const limit = timeLimitMs(context)
@@ -210,6 +221,9 @@ export function platformIdentity(sdk: Pick<WxServerSdk, 'getWXContext'>, env: No
   const fromSdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
   return callerIdentity({ SOURCE: env.TCB_SOURCE, TRIGGER_SRC: env.TRIGGER_SRC, ...fromSdk })
 }
+
+/** How long the settings read from the environment are kept (one instance, one configuration). */
+export const SETTINGS_FOR_MS = 1000
 
 /** The self-test's permission row for a third-party platform: the component token can be had. */
 async function componentTokenCheck(platform: ComponentPlatform): Promise<SelfTestCheck> {
