@@ -1,6 +1,6 @@
 import * as buffer from 'buffer'
 import { performance } from 'perf_hooks'
-import { decodeBase64 } from './base64'
+import { decodeBase64, decodedLength } from './base64'
 import { FAST_DECODE_WASM } from './fastDecodeWasm'
 
 /**
@@ -53,11 +53,12 @@ function wasm(): Exports | undefined {
 
 const align16 = (n: number) => (n + 15) & ~15
 
-/** The bytes in `n` base64 characters without padding (n % 4 is never 1). */
-function decodedLength(n: number): number {
-  const rest = n % 4
-  return 3 * ((n - rest) / 4) + (rest === 0 ? 0 : rest - 1)
+/** Grows the memory to hold `need` bytes (a WebAssembly memory never shrinks). */
+function room(w: Exports, need: number): void {
+  const have = w.memory.buffer.byteLength
+  if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
 }
+
 
 /**
  * `s` decoded, when the WebAssembly path applies: in its memory, with room after the bytes for
@@ -72,9 +73,10 @@ export function fastBase64(s: string): Buffer | undefined {
   if (w === undefined) return undefined
   const way = wayFor('base64')
   if (way === 'builtin' && chosen !== undefined) return undefined
-  const t = performance.now()
+  // Timed only while on trial.
+  const t = chosen === undefined ? performance.now() : 0
   const bytes = way === 'wasm' ? decodeInWasm(w, s) : builtinBase64(s)
-  if (bytes !== undefined) record('base64', way, performance.now() - t, s.length)
+  if (bytes !== undefined && chosen === undefined) record('base64', way, performance.now() - t, s.length)
   return bytes
 }
 
@@ -89,9 +91,7 @@ function decodeInWasm(w: Exports, s: string): Buffer | undefined {
   if (n % 4 === 1 || (padding > 0 && s.length % 4 !== 0)) return undefined
   const outLen = decodedLength(n)
   const out = align16(2 * s.length + 32)
-  const need = align16(out + outLen + 16) + 2 * outLen + 48
-  const have = w.memory.buffer.byteLength
-  if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
+  room(w, align16(out + outLen + 16) + 2 * outLen + 48)
   const mem = Buffer.from(w.memory.buffer)
   mem.write(s, 0, 'utf16le')
   if (w.b64(0, n, out, 0) !== 0 && w.b64(0, n, out, 1) !== 0) return undefined
@@ -116,23 +116,21 @@ export function fastText(bytes: Buffer): string | undefined {
   if (w === undefined) return undefined
   const way = wayFor('text')
   if (way === 'builtin' && chosen !== undefined) return undefined
-  const t = performance.now()
+  const t = chosen === undefined ? performance.now() : 0
   let text: string
   if (way === 'builtin') text = builtinText(bytes)
   else {
     let src = bytes.byteOffset
     if (bytes.buffer !== w.memory.buffer) {
       // Bytes from the built-in decode: copied in, as the base64 text would have been.
-      const need = align16(bytes.length + 16) + 2 * bytes.length + 48
-      const have = w.memory.buffer.byteLength
-      if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
+      room(w, align16(bytes.length + 16) + 2 * bytes.length + 48)
       new Uint8Array(w.memory.buffer).set(bytes, 0)
       src = 0
     }
     // decodeInWasm made room after its bytes for their UTF-16.
     text = widenAt(w, src, bytes.length, align16(src + bytes.length + 16))
   }
-  record('text', way, performance.now() - t, bytes.length)
+  if (chosen === undefined) record('text', way, performance.now() - t, bytes.length)
   return text
 }
 
