@@ -144,9 +144,7 @@ export function cloudbasercWithTriggers(): string {
   const rc = JSON.parse(fs.readFileSync(CLOUDBASERC, 'utf8')) as { functions: Record<string, unknown>[] }
   const getOrder = rc.functions.find((f) => f.name === 'getOrder')!
   getOrder.triggers = FUNCTION_TRIGGERS
-  const { triggers: _t, name: _n, ...settings } = getOrder
-  void _t
-  void _n
+  const { triggers, name, ...settings } = getOrder
   rc.functions = [getOrder, { name: COMPONENT_FUNCTION_NAME, ...settings }]
   return `${JSON.stringify(rc, null, 2)}\n`
 }

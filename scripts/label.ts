@@ -9,11 +9,12 @@ import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { liveTarget } from './live'
 import { invokeOnce } from '../src/harness/invoke'
+import { DEMO_ADMIN } from '../src/harness/owners'
 import { CancelledWaybillError, DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
 import type { BatchItem, Order, OrderStatus } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
-const ADMIN = 'oDEMO-admin-000000000001'
+const ADMIN = DEMO_ADMIN
 /** Exit codes: all printed; some did not print; bad usage or fetch failed; no Chromium; a runaway label; a cancelled waybill; no label. */
 const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4, cancelled: 5, noLabel: 6 } as const
 

@@ -9,12 +9,10 @@ import { readBatchFile } from '../src/harness/batchFile'
 import { identityEnv } from '../src/harness/bootstrap'
 import { DEMO_MERCHANT, invokeOnce } from '../src/harness/invoke'
 import { liveTarget } from './live'
-import { DEMO_OWNERS_COLLECTION, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
+import { DEMO_ADMIN, DEMO_OWNERS_COLLECTION, DEMO_USER, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
 
 const ROOT = path.resolve(__dirname, '..')
-const DEMO_USER = 'oDEMO-user-0000000000001'
-const DEMO_ADMIN = 'oDEMO-admin-000000000001'
 
 const HELP = `npm start -- [options]
 

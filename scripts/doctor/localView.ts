@@ -5,13 +5,10 @@ import * as path from 'path'
 import { createBackend, type ScenarioName } from '../../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../../src/harness/bootstrap'
 import { type FakeGateway, startGateway } from '../../src/harness/gateway'
-import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
+import { DEMO_ADMIN, DEMO_USER, demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
 import { buildArtifact, CLOUDBASERC, FUNCTION_DIR } from '../artifact'
 import type { DeployedFunction, DeploymentView } from './checks'
 
-/** The harness's demo admin and user, as npm start uses them. */
-export const DEMO_ADMIN = 'oDEMO-admin-000000000001'
-export const DEMO_USER = 'oDEMO-user-0000000000001'
 
 /** The variables the harness deploys with: users read their own orders; the doctor calls as a server. */
 export const LOCAL_VARIABLES: Readonly<Record<string, string>> = { ...OWNERSHIP_ENV, ADMIN_OPENIDS: DEMO_ADMIN, TRUST_SERVER_CALLERS: '1' }

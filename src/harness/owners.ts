@@ -2,6 +2,10 @@ import { type OrderOwnerRecord, ownerRecordId } from '../access/owners'
 import { demoOrders } from './backend'
 import type { DocStore } from './docstore'
 
+/** The harness's demo callers: a user who owns every demo order, and an admin. */
+export const DEMO_USER = 'oDEMO-user-0000000000001'
+export const DEMO_ADMIN = 'oDEMO-admin-000000000001'
+
 /** The ownership collection of the harness: every demo order recorded for one demo user. */
 export const DEMO_OWNERS_COLLECTION = 'getorder_demo_owners'
 

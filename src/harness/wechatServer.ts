@@ -271,10 +271,8 @@ export async function startWechatServer(
       queryAuthGivesToken: true,
       authorizerLatencyMs: 0,
       authorizeMerchant(merchant, funcs = [45]) {
-        const existing = merchants.get(merchant)
         // Authorizing again replaces the refresh token: the old one stops working.
         merchants.set(merchant, { refresh: `FAKE_REFRESH_${randomBytes(8).toString('hex')}`, funcs, revoked: false })
-        void existing
         const code = `queryauthcode@@@${randomBytes(8).toString('hex')}`
         codes.set(code, merchant)
         return code
