@@ -84,6 +84,18 @@ describe.each(makers)('%s', (_name, make) => {
     await store.deleteIf('lease', 'B')
     expect(await store.setIfAbsent('lease', 'C', 5000)).toBe(true)
   })
+
+  test('a lease is renewed only by its holder, and a renewed lease outlives its first lifetime', async () => {
+    const { store } = made
+    expect(await store.setIfAbsent('lease', 'A', 250)).toBe(true)
+    expect(await store.extendIf('lease', 'B', 5000)).toBe(false)
+    expect(await store.extendIf('lease', 'A', 5000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 400))
+    expect(await store.setIfAbsent('lease', 'B', 5000)).toBe(false)
+    expect(await store.get('lease')).toBe('A')
+    await store.deleteIf('lease', 'A')
+    expect(await store.extendIf('lease', 'A', 5000)).toBe(false)
+  })
 })
 
 if (!haveRedis) test.todo('the Redis store (no redis-server here; CI installs it)')

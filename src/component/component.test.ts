@@ -5,6 +5,7 @@ import { aesKeyOf, decryptMessage, encryptMessage, msgSignature } from './crypto
 import { componentPlatform, type ComponentPlatform } from './platform'
 import { createPushReceiver } from './push'
 import { sealerFrom, type Sealer } from './seal'
+import { sharedToken } from './shared'
 import { memoryTokenStore, type TokenStore } from './store'
 
 const KEY = aesKeyOf(FAKE_COMPONENT.aesKey) as Buffer
@@ -42,6 +43,7 @@ function watched(): TokenStore & { writes: string[] } {
     set: async (k, v, t) => (writes.push(k), inner.set(k, v, t)),
     setIfAbsent: async (k, v, t) => (writes.push(k), inner.setIfAbsent(k, v, t)),
     deleteIf: async (k, v) => (writes.push(k), inner.deleteIf(k, v)),
+    extendIf: async (k, v, t) => (writes.push(k), inner.extendIf(k, v, t)),
   }
 }
 
@@ -191,6 +193,37 @@ describe('the component flow against the fake WeChat server', () => {
     const second = await platform.componentToken.getToken({ rejected: first, signal: signal() })
     expect(second).not.toBe(first)
     expect(count('api_component_token')).toBe(2)
+  })
+})
+
+describe('a shared token', () => {
+  // Two instances on one store, as two processes would be.
+  const instances = (fetch: () => Promise<{ value: string; ttlMs: number }>, store = memoryTokenStore()) =>
+    [0, 1].map(() => sharedToken({ store, key: 'tok', fetch, leaseMs: 150, pollMs: 10 }))
+
+  test('a refresh slower than the lease is not doubled: its live holder renews the lease', async () => {
+    let fetched = 0
+    const [a, b] = instances(async () => {
+      fetched++
+      await new Promise((r) => setTimeout(r, 600))
+      return { value: `T${fetched}`, ttlMs: 60_000 }
+    })
+    const first = a!.getToken({ signal: AbortSignal.timeout(5000) })
+    await new Promise((r) => setTimeout(r, 20))
+    const got = await Promise.all([first, b!.getToken({ signal: AbortSignal.timeout(5000) })])
+    expect(got).toEqual(['T1', 'T1'])
+    expect(fetched).toBe(1)
+  })
+
+  test('a holder that stops renewing (it died) is taken over once the lease lapses', async () => {
+    const store = memoryTokenStore()
+    await store.setIfAbsent('tok:lease', 'a dead holder', 150)
+    let fetched = 0
+    const [b] = instances(async () => ({ value: `T${++fetched}`, ttlMs: 60_000 }), store)
+    const started = Date.now()
+    expect(await b!.getToken({ signal: AbortSignal.timeout(5000) })).toBe('T1')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    expect(fetched).toBe(1)
   })
 })
 

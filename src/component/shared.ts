@@ -10,7 +10,11 @@ export interface SharedTokenOptions {
   key: string
   /** fetches a fresh token; only ever run by the instance holding the lease */
   fetch(signal: AbortSignal): Promise<{ value: string; ttlMs: number }>
-  /** how long a refresher may hold the lease (default 10 s); a dead holder delays the others this long at most */
+  /**
+   * how long a lease lasts unless its holder renews it (default 10 s): a live holder renews it every
+   * third of that while its fetch runs, so a slow refresh is never doubled, and a dead holder delays
+   * the others this long at most
+   */
   leaseMs?: number
   /** how often a waiting instance looks again (default 100 ms) */
   pollMs?: number
@@ -60,6 +64,8 @@ export function sharedToken(o: SharedTokenOptions) {
       if (usable && now < stored.refreshAt) return (local = stored).value
       const holder = randomBytes(8).toString('hex')
       if (await o.store.setIfAbsent(leaseKey, holder, leaseMs)) {
+        const renew = setInterval(() => void o.store.extendIf(leaseKey, holder, leaseMs).catch(() => undefined), leaseMs / 3)
+        renew.unref?.()
         try {
           // Another instance may have written a new token between the read and the lease.
           const again = parse(await o.store.get(o.key))
@@ -72,6 +78,7 @@ export function sharedToken(o: SharedTokenOptions) {
           await o.store.set(o.key, JSON.stringify(fresh), got.ttlMs)
           return (local = fresh).value
         } finally {
+          clearInterval(renew)
           await o.store.deleteIf(leaseKey, holder).catch(() => undefined)
         }
       }

@@ -16,6 +16,8 @@ export interface TokenStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
   /** deletes the key only while it still holds `value` (a lease released by its holder) */
   deleteIf(key: string, value: string): Promise<void>
+  /** gives the key a new lifetime only while it still holds `value` (a live holder renewing its lease); true when it did */
+  extendIf(key: string, value: string, ttlMs: number): Promise<boolean>
 }
 
 /** One process: a Map with lifetimes. */
@@ -45,6 +47,12 @@ export function memoryTokenStore(clock: Clock = systemClock): TokenStore & { rea
     async deleteIf(key, value) {
       if (live(key)?.value === value) map.delete(key)
     },
+    async extendIf(key, value, ttlMs) {
+      const e = live(key)
+      if (e?.value !== value) return false
+      e.expiresAt = clock.now() + ttlMs
+      return true
+    },
   }
 }
 
@@ -58,6 +66,7 @@ export interface RedisLike {
 }
 
 const DELETE_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const EXTEND_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 
 /**
  * Redis, for a fleet of Node servers: `SET … PX … NX` makes a lease, and a compare-and-delete
@@ -82,12 +91,13 @@ export function redisTokenStore(client: RedisLike, prefix = 'wxcomponent:'): Tok
     set: (key, value, ttlMs) => wrap('write', async () => void (ttlMs === undefined ? await client.set(k(key), value) : await client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))),
     setIfAbsent: (key, value, ttlMs) => wrap('write', async () => (await client.set(k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'),
     deleteIf: (key, value) => wrap('release a lease', async () => void (await client.eval(DELETE_IF, 1, k(key), value))),
+    extendIf: (key, value, ttlMs) => wrap('renew a lease', async () => Number(await client.eval(EXTEND_IF, 1, k(key), value, Math.max(1, Math.ceil(ttlMs)))) === 1),
   }
 }
 
 /** The slice of wx-server-sdk's `cloud.database()` the store uses. */
 export interface StoreDatabaseLike {
-  command: { lte(v: unknown): unknown }
+  command: { lte(v: unknown): unknown; gt(v: unknown): unknown }
   createCollection(name: string): Promise<unknown>
   collection(name: string): {
     doc(id: string): { set(options: { data: Record<string, unknown> }): Promise<unknown> }
@@ -142,6 +152,12 @@ export function cloudTokenStore(db: StoreDatabaseLike, collection: string, clock
     async deleteIf(key, value) {
       // Expired, not removed: the slice of the SDK the store uses has no conditional remove.
       await run('release a lease', () => coll().where({ _id: key, value }).update({ data: { expiresAt: 0 } }))
+    },
+    async extendIf(key, value, ttlMs) {
+      // Only a live lease: a renewal landing after its release must not bring the lease back.
+      const now = clock.now()
+      const got = (await run('renew a lease', () => coll().where({ _id: key, value, expiresAt: db.command.gt(now) }).update({ data: { expiresAt: now + ttlMs } }))) as { stats?: { updated?: number } }
+      return got.stats?.updated === 1
     },
   }
 }

@@ -62,7 +62,7 @@ export interface FakeCloud {
 
 /** The slice of `cloud.database()` the label records use, as wx-server-sdk shapes it. */
 export interface FakeDatabase {
-  command: { lte(v: unknown): unknown; in(list: unknown[]): unknown }
+  command: { lte(v: unknown): unknown; gt(v: unknown): unknown; in(list: unknown[]): unknown }
   createCollection(name: string): Promise<{ errMsg: string }>
   collection(name: string): {
     doc(id: string): { set(options: { data: Record<string, unknown> }): Promise<unknown>; remove(): Promise<unknown> }
@@ -188,7 +188,7 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       update: ({ data }) => run('collection.update', () => ({ stats: { updated: fake.db.update(name, q, data) }, errMsg: 'collection.update:ok' })),
     })
     return {
-      command: { lte: (v) => ({ $lte: v }), in: (list) => ({ $in: list }) },
+      command: { lte: (v) => ({ $lte: v }), gt: (v) => ({ $gt: v }), in: (list) => ({ $in: list }) },
       createCollection: (name) => run('createCollection', () => (fake.db.create(name), { errMsg: 'createCollection:ok' })),
       collection: (name) => ({
         doc: (id) => ({
