@@ -283,6 +283,8 @@ describe.each<DecodePaths>([
   { base64: 'wasm', text: 'wasm', from: 0 },
   { base64: 'wasm', text: 'builtin', from: 0 },
   { base64: 'builtin', text: 'wasm', from: 0 },
+  { base64: 'wasm', text: 'builtin', textMostlyAscii: 'wasm', from: 0 },
+  { base64: 'builtin', text: 'wasm', textMostlyAscii: 'builtin', from: 0 },
 ])('with the decode paths %o', (paths) => {
   beforeAll(() => setDecodePaths(paths))
   afterAll(() => setDecodePaths(undefined))
@@ -367,7 +369,13 @@ test('on trial, labels go both ways in turn and answer alike; then each step kee
     for (let i = 0; i < 2 * TRIALS; i++) same()
     const chosen = decodePaths()
     expect(chosen).toMatchObject({ base64: expect.stringMatching(/^(wasm|builtin)$/), text: expect.stringMatching(/^(wasm|builtin)$/) })
+    // Mostly-ASCII labels have a trial of their own, on the labels of that kind.
+    expect(chosen!.textMostlyAscii).toBeUndefined()
     same()
+    const markup = `<html><body>${'<td style="width:1mm;text-align:right">SKU-000123 规</td>'.repeat(400)}</body></html>`
+    const markupInput = Buffer.from(markup).toString('base64')
+    for (let i = 0; i < 2 * TRIALS; i++) expect(decodePrintHtml(markupInput).html).toBe(markup)
+    expect(decodePaths()!.textMostlyAscii).toMatch(/^(wasm|builtin)$/)
   } finally {
     setDecodePaths(undefined)
   }

@@ -16,10 +16,18 @@ export interface LabelSpec {
   /**
    * 'goods' (the default): short rows, a third Chinese; 'markup': styled rows, mostly ASCII;
    * 'template': a carrier template as real labels are made, table markup with inline styles and
-   * two barcodes as `data:image/png;base64` images of about 10 KB each (mostly ASCII)
+   * two barcodes as `data:image/png;base64` images of about 10 KB each (mostly ASCII); 'cjk':
+   * paragraphs of Chinese text with hardly any markup (about 90% of the bytes non-ASCII)
    */
-  padStyle?: 'goods' | 'markup' | 'template'
+  padStyle?: 'goods' | 'markup' | 'template' | 'cjk'
 }
+
+const CJK_LINES = [
+  '商品明细：精装图书一套，共三册，含书签与收藏证书，外包装为硬质纸盒，请轻拿轻放，避免挤压受潮。',
+  '收件地址：广东省广州市天河区珠江新城华夏路某号某大厦某层，工作日九点至十八点收货，节假日请先电话联系。',
+  '备注说明：易碎物品，已加装气泡膜与泡沫护角；如外包装破损，请当面验货后再签收，并拍照留存凭证。',
+  '寄件信息：北京市朝阳区建国路某号某中心某座，联系人王先生，退换货请附原始单据及完整配件。',
+]
 
 /**
  * A label shaped like the ones carriers return: a fixed-size page, a barcode block, sender and
@@ -32,6 +40,8 @@ export function labelHtml(spec: LabelSpec): string {
     rows.push(
       spec.padStyle === 'template'
         ? `<tr style="height:5mm;border-bottom:1px solid #000;font-size:9pt"><td style="width:8mm;text-align:right;padding:0 1mm;border-right:1px solid #000">${i + 1}</td><td style="text-align:left;padding-left:1mm">SKU-${String(i).padStart(6, '0')} ${i % 4 === 0 ? '易碎品 轻放' : 'standard'}</td><td style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
+        : spec.padStyle === 'cjk'
+        ? `<p>${CJK_LINES[i % CJK_LINES.length]}</p>`
         : spec.padStyle === 'markup'
         ? `<tr class="row row-${i % 2 ? 'odd' : 'even'}" style="height:6mm;border-bottom:1px dashed #333"><td class="cell cell-index" style="width:8mm;text-align:right;padding:0 1mm">${i + 1}</td><td class="cell cell-name" style="text-align:left;font-family:monospace">SKU-${String(i).padStart(6, '0')} 规格</td><td class="cell cell-qty" style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
         : `<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`,

@@ -54,6 +54,8 @@ describe('decodeBase64', () => {
     ['+/-_', 'both alphabets at once'],
     ['Zm9v\u4e2d', 'a non-ASCII character'],
     ['Zm9v\u00a0', 'non-ASCII whitespace'],
+    ['Zm9\u0141', "'Ł', which a decoder reading the low byte takes for 'A'"],
+    ['Zm9v'.repeat(20) + 'Zm9\u0141', "'Ł' at the end of a longer text"],
   ])('rejects %p (%s)', (input) => {
     const r = decodeBase64(input)
     expect(r.ok).toBe(false)

@@ -34,10 +34,26 @@ function decodeUnwrapped(s: string): Base64Result {
   if (padding > 0 && s.length % 4 !== 0) {
     return { ok: false, reason: 'its padding does not match its length' }
   }
-  // UTF-8 takes more bytes than characters exactly when a character is not ASCII.
-  if (Buffer.byteLength(data, 'utf8') !== data.length) return OUTSIDE
+  if (!allAscii(data)) return OUTSIDE
   const bytes = Buffer.from(data, 'base64')
   return bytes.length === decodedLength(data.length) ? { ok: true, bytes } : OUTSIDE
+}
+
+const encoder = new TextEncoder()
+// Up to this many characters the check encodes into a buffer kept for it (held for good, so bounded).
+const SCRATCH_MAX = 1 << 21
+let scratch = new Uint8Array(0)
+
+/**
+ * Whether every character is ASCII: UTF-8 takes more bytes than characters exactly when one is
+ * not. Encoding into a buffer of one byte per character stops short at the first that is not,
+ * and is about twice as fast as counting the bytes (`Buffer.byteLength`, 4 µs for 27 K characters).
+ */
+function allAscii(s: string): boolean {
+  if (s.length > SCRATCH_MAX) return Buffer.byteLength(s, 'utf8') === s.length
+  if (scratch.length < s.length) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(s.length, 2 * scratch.length)))
+  const { read, written } = encoder.encodeInto(s, scratch.subarray(0, s.length))
+  return read === s.length && written === s.length
 }
 
 const OUTSIDE: Base64Result = { ok: false, reason: 'it has characters outside the base64 alphabet' }

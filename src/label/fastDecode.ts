@@ -12,7 +12,10 @@ import { FAST_DECODE_WASM } from './fastDecodeWasm'
  */
 export interface DecodePaths {
   base64: 'wasm' | 'builtin'
+  /** labels with 10% or more of their bytes non-ASCII (Chinese text) */
   text: 'wasm' | 'builtin'
+  /** labels with less (markup, templates), where the built-ins compare otherwise; `text` when not given */
+  textMostlyAscii?: 'wasm' | 'builtin'
   /** the size from which these paths apply (default FAST_FROM); tests lower it to reach every input */
   from?: number
 }
@@ -35,7 +38,7 @@ interface Exports {
 
 let compiled: WebAssembly.Module | null | undefined
 let instance: Exports | undefined
-let chosen: DecodePaths | undefined
+let forced: DecodePaths | undefined
 
 function wasm(): Exports | undefined {
   if (instance !== undefined) return instance
@@ -68,15 +71,15 @@ function room(w: Exports, need: number): void {
  * caller's built-in path then judges it and says why.
  */
 export function fastBase64(s: string): Buffer | undefined {
-  if (s.length < (chosen?.from ?? FAST_FROM) || s.length >= FAST_UNTIL) return undefined
+  if (s.length < (forced?.from ?? FAST_FROM) || s.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
   const way = wayFor('base64')
-  if (way === 'builtin' && chosen !== undefined) return undefined
-  // Timed only while on trial.
-  const t = chosen === undefined ? performance.now() : 0
+  const trial = onTrial('base64')
+  if (way === 'builtin' && !trial) return undefined
+  const t = trial ? performance.now() : 0
   const bytes = way === 'wasm' ? decodeInWasm(w, s) : builtinBase64(s)
-  if (bytes !== undefined && chosen === undefined) record('base64', way, performance.now() - t, s.length)
+  if (bytes !== undefined && trial) record('base64', way, performance.now() - t, s.length)
   return bytes
 }
 
@@ -108,15 +111,19 @@ const builtinText = (b: Buffer) => (typeof buffer.transcode === 'function' ? buf
 
 /**
  * Valid UTF-8 to a string, when the WebAssembly widening applies (or, on trial, the built-in
- * way, timed); undefined when the caller's built-in way is the choice.
+ * way, timed); undefined when the caller's built-in way is the choice. `mostlyAscii` says which
+ * kind of label it is (under 10% of its bytes non-ASCII): each kind has its own trial, since the
+ * built-ins' speed turns on it (ICU's transcode is fast on Chinese text and slow on markup).
  */
-export function fastText(bytes: Buffer): string | undefined {
-  if (bytes.length < (chosen?.from ?? FAST_FROM) || bytes.length >= FAST_UNTIL) return undefined
+export function fastText(bytes: Buffer, mostlyAscii = false): string | undefined {
+  if (bytes.length < (forced?.from ?? FAST_FROM) || bytes.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
-  const way = wayFor('text')
-  if (way === 'builtin' && chosen !== undefined) return undefined
-  const t = chosen === undefined ? performance.now() : 0
+  const step: Step = mostlyAscii ? 'textMostlyAscii' : 'text'
+  const way = wayFor(step)
+  const trial = onTrial(step)
+  if (way === 'builtin' && !trial) return undefined
+  const t = trial ? performance.now() : 0
   let text: string
   if (way === 'builtin') text = builtinText(bytes)
   else {
@@ -130,18 +137,22 @@ export function fastText(bytes: Buffer): string | undefined {
     // decodeInWasm made room after its bytes for their UTF-16.
     text = widenAt(w, src, bytes.length, align16(src + bytes.length + 16))
   }
-  if (chosen === undefined) record('text', way, performance.now() - t, bytes.length)
+  if (trial) record(step, way, performance.now() - t, bytes.length)
   return text
 }
 
-type Step = 'base64' | 'text'
+type Step = 'base64' | 'text' | 'textMostlyAscii'
 type Way = 'wasm' | 'builtin'
-const trials: Record<Step, Record<Way, number[]>> = { base64: { wasm: [], builtin: [] }, text: { wasm: [], builtin: [] } }
+const STEPS: readonly Step[] = ['base64', 'text', 'textMostlyAscii']
+const trials: Record<Step, Record<Way, number[]>> = { base64: { wasm: [], builtin: [] }, text: { wasm: [], builtin: [] }, textMostlyAscii: { wasm: [], builtin: [] } }
 const decided: Partial<Record<Step, Way>> = {}
+
+/** Whether this step's way is still being timed: each step is chosen on its own, on the labels that reach it. */
+const onTrial = (step: Step) => forced === undefined && decided[step] === undefined
 
 /** The way this step goes for the next label: fixed once chosen, in turn while on trial. */
 function wayFor(step: Step): Way {
-  if (chosen !== undefined) return chosen[step]
+  if (forced !== undefined) return step === 'textMostlyAscii' ? (forced.textMostlyAscii ?? forced.text) : forced[step]
   const d = decided[step]
   if (d !== undefined) return d
   const t = trials[step]
@@ -150,25 +161,30 @@ function wayFor(step: Step): Way {
 
 /** Records one timed label (ns per byte) and chooses once both ways have had their trials. */
 function record(step: Step, way: Way, ms: number, size: number): void {
-  if (chosen !== undefined || decided[step] !== undefined) return
+  if (forced !== undefined || decided[step] !== undefined) return
   const t = trials[step]
   t[way].push((ms * 1e6) / size)
   if (t.wasm.length < TRIALS || t.builtin.length < TRIALS) return
-  const median = (xs: number[]) => xs.slice(WARMUP).sort((a, b) => a - b)[(xs.length - WARMUP) >> 1]!
-  decided[step] = median(t.builtin) * CLEAR_WIN < median(t.wasm) ? 'builtin' : 'wasm'
-  if (decided.base64 !== undefined && decided.text !== undefined) chosen = { base64: decided.base64, text: decided.text }
+  // Noise only ever adds time (a collection, another task), and can last for several labels in a
+  // row: the lower quartile is the steadier measure of what each way costs.
+  const quartile = (xs: number[]) => xs.slice(WARMUP).sort((a, b) => a - b)[(xs.length - WARMUP) >> 2]!
+  decided[step] = quartile(t.builtin) * CLEAR_WIN < quartile(t.wasm) ? 'builtin' : 'wasm'
 }
 
-/** The paths chosen, or undefined while the first labels are still on trial. */
+/**
+ * The paths chosen (forced, or measured), or undefined while base64 or the text of Chinese labels
+ * is still on trial; `textMostlyAscii` is missing until labels of that kind have had theirs.
+ */
 export function decodePaths(): DecodePaths | undefined {
-  return chosen
+  if (forced !== undefined) return forced
+  if (decided.base64 === undefined || decided.text === undefined) return undefined
+  return { base64: decided.base64, text: decided.text, ...(decided.textMostlyAscii === undefined ? {} : { textMostlyAscii: decided.textMostlyAscii }) }
 }
 
 /** For tests and the bench: force the paths, or undefined to put them on trial again. */
 export function setDecodePaths(paths: DecodePaths | undefined): void {
-  chosen = paths
-  decided.base64 = undefined
-  decided.text = undefined
+  forced = paths
+  for (const step of STEPS) decided[step] = undefined
   for (const t of Object.values(trials)) {
     t.wasm.length = 0
     t.builtin.length = 0
