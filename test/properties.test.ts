@@ -230,6 +230,8 @@ const piece = fc.oneof(
   fc.constantFrom([0xef, 0xbf, 0xbd], [0xef, 0xbb, 0xbf], [0xc2], [0xe9, 0xa1], [0xff], [0x80], [0xd5, 0xe2]).map((b) => Buffer.from(b)),
   fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
   fc.string({ maxLength: 8 }).map((s) => iconv.encode(s, 'gb18030')),
+  // Runs of three-byte characters (Chinese text), which the widening takes four at a time.
+  fc.array(fc.oneof(fc.integer({ min: 0x800, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0xffff })), { maxLength: 20 }).map((cps) => Buffer.from(String.fromCharCode(...cps), 'utf8')),
 )
 const labelBytes = fc.tuple(fc.constantFrom('', '<meta charset="gbk">', '<meta charset=utf-8>', '\ufeff<p>'), fc.array(piece, { maxLength: 24 })).map(([head, parts]) => Buffer.concat([Buffer.from(head, 'utf8'), ...parts]))
 // Text that is or is nearly base64: a character changed, added or taken away, the padding moved,
