@@ -1,3 +1,5 @@
+import { TextEncoder } from 'util'
+
 const WHITESPACE_ALL = /[\t\n\f\r ]+/g
 
 export type Base64Result = { ok: true; bytes: Buffer } | { ok: false; reason: string }
