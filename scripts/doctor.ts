@@ -8,6 +8,7 @@ import { describeTarget, resolveCredentials } from './credentials'
 import { printRows, type Row, runChecks } from './doctor/checks'
 import { cloudView, managerFor } from './doctor/cloudView'
 import { localView } from './doctor/localView'
+import { run, usage } from './cli'
 
 const HELP = `npm run doctor -- [--env <envId>] [--local [--scenario <name>] [--storage-acl <acl>]] [--json]
 
@@ -64,15 +65,6 @@ async function main(): Promise<number> {
   return healthy ? 0 : 1
 }
 
-function fail(message: string): number {
-  process.stderr.write(`${message}\nSee npm run doctor -- --help.\n`)
-  return 2
-}
+const fail = (message: string) => usage(message, 'See npm run doctor -- --help.')
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(2)
-  },
-)
+run(main, 2)

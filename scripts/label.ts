@@ -12,6 +12,7 @@ import { invokeOnce } from '../src/harness/invoke'
 import { DEMO_ADMIN } from '../src/harness/owners'
 import { CancelledWaybillError, DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
 import type { BatchItem, Order, OrderStatus } from '../src/types'
+import { run, usage } from './cli'
 
 const ROOT = path.resolve(__dirname, '..')
 const ADMIN = DEMO_ADMIN
@@ -263,15 +264,6 @@ function progressBar(total: number) {
 function out(s: string) {
   process.stdout.write(`${s}\n`)
 }
-function fail(message: string): number {
-  process.stderr.write(`${message}\n`)
-  return EXIT.usage
-}
+const fail = (message: string) => usage(message)
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(1)
-  },
-)
+run(main, 1)

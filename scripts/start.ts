@@ -11,6 +11,7 @@ import { DEMO_MERCHANT, invokeOnce } from '../src/harness/invoke'
 import { liveTarget } from './live'
 import { DEMO_ADMIN, DEMO_OWNERS_COLLECTION, DEMO_USER, demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
 import type { BatchItem, Order, Result, Warning } from '../src/types'
+import { run, usage } from './cli'
 
 const ROOT = path.resolve(__dirname, '..')
 
@@ -267,15 +268,6 @@ function print(s: string) {
   process.stdout.write(`${s}\n`)
 }
 
-function fail(message: string): number {
-  process.stderr.write(`${message}\nSee npm start -- --help.\n`)
-  return 2
-}
+const fail = (message: string) => usage(message, 'See npm start -- --help.')
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(2)
-  },
-)
+run(main, 2)
