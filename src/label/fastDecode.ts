@@ -161,7 +161,7 @@ function wayFor(step: Step): Way {
 
 /** Records one timed label (ns per byte) and chooses once both ways have had their trials. */
 function record(step: Step, way: Way, ms: number, size: number): void {
-  if (forced !== undefined || decided[step] !== undefined) return
+  if (!onTrial(step)) return
   const t = trials[step]
   t[way].push((ms * 1e6) / size)
   if (t.wasm.length < TRIALS || t.builtin.length < TRIALS) return
