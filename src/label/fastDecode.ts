@@ -2,6 +2,7 @@ import * as buffer from 'buffer'
 import { performance } from 'perf_hooks'
 import { decodeBase64, decodedLength } from './base64'
 import { FAST_DECODE_WASM } from './fastDecodeWasm'
+import { compiledOnce } from './wasmModule'
 
 /**
  * Which way each costly step of the decode goes: Node's built-ins, or fastDecode.wat. The
@@ -36,21 +37,15 @@ interface Exports {
   widen(src: number, len: number, dst: number): number
 }
 
-let compiled: WebAssembly.Module | null | undefined
+const compiled = compiledOnce(FAST_DECODE_WASM)
 let instance: Exports | undefined
 let forced: DecodePaths | undefined
 
 function wasm(): Exports | undefined {
   if (instance !== undefined) return instance
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(FAST_DECODE_WASM, 'base64'))
-    } catch {
-      compiled = null
-    }
-  }
-  if (compiled === null) return undefined
-  instance = new WebAssembly.Instance(compiled).exports as unknown as Exports
+  const module = compiled()
+  if (module === undefined) return undefined
+  instance = new WebAssembly.Instance(module).exports as unknown as Exports
   return instance
 }
 

@@ -10,6 +10,7 @@ export interface TextScan {
 }
 
 import { TEXT_SCAN_WASM } from './textScanWasm'
+import { compiledOnce } from './wasmModule'
 
 const FFFD = Buffer.from([0xef, 0xbf, 0xbd])
 // Below this, copying into WebAssembly memory costs about what it saves.
@@ -24,21 +25,15 @@ interface SimdScanner {
   escapes(): number
 }
 
-let simdModule: WebAssembly.Module | null | undefined
+const simdModule = compiledOnce(TEXT_SCAN_WASM)
 let simdInstance: SimdScanner | undefined
 
 /** The SIMD pass (textScan.wat), or undefined where the runtime has no WebAssembly SIMD. */
 function simdScanner(): SimdScanner | undefined {
   if (simdInstance !== undefined) return simdInstance
-  if (simdModule === undefined) {
-    try {
-      simdModule = new WebAssembly.Module(Buffer.from(TEXT_SCAN_WASM, 'base64'))
-    } catch {
-      simdModule = null
-    }
-  }
-  if (simdModule === null) return undefined
-  const exports = new WebAssembly.Instance(simdModule).exports as { memory: WebAssembly.Memory; scan(len: number, count: number): number; escapes: WebAssembly.Global }
+  const module = simdModule()
+  if (module === undefined) return undefined
+  const exports = new WebAssembly.Instance(module).exports as { memory: WebAssembly.Memory; scan(len: number, count: number): number; escapes: WebAssembly.Global }
   const memory = exports.memory
   simdInstance = {
     scan(bytes, count) {
