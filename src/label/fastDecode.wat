@@ -26,7 +26,6 @@
     (local $hi v128)
     (local $lo v128)
     (local $v v128)
-    (local $url v128)
     (local $m v128)
     ;; The last block padded in place with 'A' (0x0041, value 0): then every block is whole.
     (local.set $k (local.get $len))
@@ -37,25 +36,25 @@
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $pad)))
     (local.set $end (i32.add (local.get $in) (i32.shl (local.get $k) (i32.const 1))))
-    (local.set $url (i8x16.splat (i32.sub (i32.const 0) (i32.ne (local.get $urlsafe) (i32.const 0)))))
     (local.set $i (local.get $in))
     (block $done
       (loop $blocks
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
         ;; Sixteen UTF-16 code units narrowed (saturating) to bytes: one above 0xFF becomes 0xFF.
         (local.set $c (i8x16.narrow_i16x8_u (v128.load (local.get $i)) (v128.load offset=16 (local.get $i))))
-        ;; URL-safe: '-' → '+', '_' → '/', and '+', '/' made invalid (0x80). Branch-free.
-        (local.set $m
-          (v128.and
-            (local.get $url)
-            (v128.and
-              (v128.or (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2b))) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2f))))
-              (i8x16.splat (i32.const 0x80)))))
-        (local.set $c
-          (v128.bitselect (i8x16.splat (i32.const 0x2b)) (local.get $c) (v128.and (local.get $url) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2d))))))
-        (local.set $c
-          (v128.bitselect (i8x16.splat (i32.const 0x2f)) (local.get $c) (v128.and (local.get $url) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x5f))))))
-        (local.set $c (v128.or (local.get $c) (local.get $m)))
+        ;; URL-safe: '-' → '+', '_' → '/', and '+', '/' made invalid (0x80). Branch-free within
+        ;; the block; the standard alphabet, tried first, skips it.
+        (if (local.get $urlsafe)
+          (then
+            (local.set $m
+              (v128.and
+                (v128.or (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2b))) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2f))))
+                (i8x16.splat (i32.const 0x80))))
+            (local.set $c
+              (v128.bitselect (i8x16.splat (i32.const 0x2b)) (local.get $c) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2d)))))
+            (local.set $c
+              (v128.bitselect (i8x16.splat (i32.const 0x2f)) (local.get $c) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x5f)))))
+            (local.set $c (v128.or (local.get $c) (local.get $m)))))
         (local.set $hi (v128.and (i8x16.shr_u (local.get $c) (i32.const 4)) (i8x16.splat (i32.const 0x0f))))
         (local.set $lo (v128.and (local.get $c) (i8x16.splat (i32.const 0x0f))))
         ;; lut_lo[lo] & lut_hi[hi] is zero exactly for the alphabet's characters.
@@ -73,15 +72,13 @@
               (v128.and
                 (i8x16.add (local.get $hi) (i8x16.eq (local.get $c) (i8x16.splat (i32.const 0x2f))))
                 (i8x16.splat (i32.const 0x0f))))))
-        ;; Four 6-bit values a b c d (bytes 0..3 of each 32-bit lane) to the 24 bits aaaaaabb bbbbcccc ccdddddd.
+        ;; Four 6-bit values a b c d (bytes 0..3 of each 32-bit lane): pairs to 12 bits in each
+        ;; 16-bit lane (a << 6 | b, c << 6 | d), then one dot product to aaaaaabb bbbbcccc ccdddddd.
         (local.set $v
           (v128.or
-            (v128.or
-              (i32x4.shl (v128.and (local.get $v) (i32x4.splat (i32.const 0x3f))) (i32.const 18))
-              (i32x4.shl (v128.and (i32x4.shr_u (local.get $v) (i32.const 8)) (i32x4.splat (i32.const 0x3f))) (i32.const 12)))
-            (v128.or
-              (i32x4.shl (v128.and (i32x4.shr_u (local.get $v) (i32.const 16)) (i32x4.splat (i32.const 0x3f))) (i32.const 6))
-              (i32x4.shr_u (local.get $v) (i32.const 24)))))
+            (v128.and (i16x8.shl (local.get $v) (i32.const 6)) (i16x8.splat (i32.const 0x0fc0)))
+            (i16x8.shr_u (local.get $v) (i32.const 8))))
+        (local.set $v (i32x4.dot_i16x8_s (local.get $v) (i32x4.splat (i32.const 0x00011000))))
         ;; Each lane's three bytes, most significant first; 16 stored, 12 kept.
         (v128.store (local.get $out)
           (i8x16.swizzle (local.get $v) (v128.const i8x16 2 1 0 6 5 4 10 9 8 14 13 12 -1 -1 -1 -1)))
