@@ -76,12 +76,13 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
     const ascii = isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
       const exact = body.length >= EXACT_JSON_FROM
-      const scan = scanUtf8(body, exact)
+      const few = !ascii && body.length >= FAST_FROM && mostlyAscii(body)
+      const scan = scanUtf8(body, exact, !ascii && !few && body.length >= FAST_FROM)
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
       if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       const size: LabelSize = { utf8Bytes: body.length }
       if (exact) size.jsonBytes = body.length + scan.escapes + 2
-      return { html: ascii ? body.toString('latin1') : utf8ToString(body, body.length >= FAST_FROM && mostlyAscii(body)), size }
+      return { html: ascii ? body.toString('latin1') : utf8ToString(body, few), size }
     }
   }
   // Declared GB, or not UTF-8: what bytesToText does, without judging the bytes again.

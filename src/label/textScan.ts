@@ -21,7 +21,7 @@ const SIMD_UNTIL = 4 * 1024 * 1024
 const RELEASE_FROM = SIMD_UNTIL
 
 interface SimdScanner {
-  scan(bytes: Buffer, count: boolean): number
+  scan(bytes: Buffer, count: boolean, wide: boolean): number
   escapes(): number
 }
 
@@ -33,14 +33,15 @@ function simdScanner(): SimdScanner | undefined {
   if (simdInstance !== undefined) return simdInstance
   const module = simdModule()
   if (module === undefined) return undefined
-  const exports = new WebAssembly.Instance(module).exports as { memory: WebAssembly.Memory; scan(len: number, count: number): number; escapes: WebAssembly.Global }
+  const exports = new WebAssembly.Instance(module).exports as { memory: WebAssembly.Memory; scan(len: number, count: number, wide: number): number; escapes: WebAssembly.Global }
   const memory = exports.memory
   simdInstance = {
-    scan(bytes, count) {
-      const pages = Math.ceil(bytes.length / 65536) - memory.buffer.byteLength / 65536
+    scan(bytes, count, wide) {
+      // The bytes go after 16 zero bytes, which the pass reads back into from the first block.
+      const pages = Math.ceil((DATA_AT + bytes.length) / 65536) - memory.buffer.byteLength / 65536
       if (pages > 0) memory.grow(pages)
-      new Uint8Array(memory.buffer, 0, bytes.length).set(bytes)
-      const at = exports.scan(bytes.length, count ? 1 : 0)
+      new Uint8Array(memory.buffer, DATA_AT, bytes.length).set(bytes)
+      const at = exports.scan(bytes.length, count ? 1 : 0, wide ? 1 : 0)
       if (bytes.length >= RELEASE_FROM) simdInstance = undefined
       return at
     },
@@ -48,6 +49,7 @@ function simdScanner(): SimdScanner | undefined {
   }
   return simdInstance
 }
+const DATA_AT = 16
 const EMPTY = new Int32Array(0)
 
 /**
@@ -56,20 +58,27 @@ const EMPTY = new Int32Array(0)
  * word is looked at byte by byte only when it may hold a byte below 0x20, 0x7F, `"` or `\`; the
  * two multi-byte cases are found by the native `indexOf`. Without `countEscapes` only tab, LF
  * and CR are counted, and words are looked at for control bytes alone: markup-heavy labels
- * have a quote every few bytes.
+ * have a quote every few bytes. `wide` says the text has many multi-byte characters (see scanSimd).
  */
-export function scanUtf8(bytes: Buffer, countEscapes = true): TextScan {
-  const simd = bytes.length >= SIMD_FROM && bytes.length < SIMD_UNTIL ? scanSimd(bytes, countEscapes) : undefined
+export function scanUtf8(bytes: Buffer, countEscapes = true, wide = false): TextScan {
+  const simd = bytes.length >= SIMD_FROM && bytes.length < SIMD_UNTIL ? scanSimd(bytes, countEscapes, wide) : undefined
   return simd ?? scanPortable(bytes, countEscapes)
 }
 
-/** The pass in WebAssembly SIMD (textScan.wat), 16 bytes at a time; undefined where the runtime has none. */
-export function scanSimd(bytes: Buffer, countEscapes = true): TextScan | undefined {
+/**
+ * The pass in WebAssembly SIMD (textScan.wat), 16 bytes at a time; undefined where the runtime
+ * has none. `wide` (text of many multi-byte characters) has the pass find C1 controls and U+FFFD
+ * too; otherwise the native searches do, as they are faster where those bytes are rare.
+ */
+export function scanSimd(bytes: Buffer, countEscapes = true, wide = false): TextScan | undefined {
   const simd = simdScanner()
   if (simd === undefined) return undefined
-  const at = simd.scan(bytes, countEscapes)
-  if (at !== -1) return multiByte(bytes, at, bytes[at]!, 0)
-  return multiByte(bytes, bytes.length, undefined, simd.escapes())
+  const at = simd.scan(bytes, countEscapes, wide)
+  if (!wide) return at !== -1 ? multiByte(bytes, at, bytes[at]!, 0) : multiByte(bytes, bytes.length, undefined, simd.escapes())
+  if (at === -1) return { bad: undefined, escapes: simd.escapes() }
+  // It found where the refused character begins: C2 starts a C1 control, EF starts U+FFFD.
+  const lead = bytes[at]!
+  return { bad: lead === 0xc2 ? bytes[at + 1]! : lead === 0xef ? 0xfffd : lead, escapes: 0 }
 }
 
 /** The same pass in plain JavaScript, four bytes at a time: where WebAssembly SIMD is missing, and for small labels. */
