@@ -73,11 +73,13 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
   const gb = declaresGb(body)
   if (!gb) {
     // The common case, UTF-8: the text check and the JSON size from the bytes, in one pass.
-    const ascii = isAscii !== undefined && isAscii(body)
+    // The samples first: a non-ASCII byte among them settles isAscii without its pass over the label.
+    const high = body.length >= FAST_FROM ? sampledNonAscii(body) : undefined
+    const ascii = (high === undefined || high === 0) && isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
       const exact = body.length >= EXACT_JSON_FROM
-      const few = !ascii && body.length >= FAST_FROM && mostlyAscii(body)
-      const scan = scanUtf8(body, exact, !ascii && !few && body.length >= FAST_FROM)
+      const few = !ascii && high !== undefined && high * 10 < SAMPLES * SAMPLE_BYTES
+      const scan = scanUtf8(body, exact, !ascii && high !== undefined && !few)
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
       if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       const size: LabelSize = { utf8Bytes: body.length }
@@ -102,14 +104,17 @@ function notHtmlWarning(bytes: number, problem: string): LabelResult {
 const SAMPLES = 8
 const SAMPLE_BYTES = 64
 
-/** Whether under 10% of the label's bytes are non-ASCII, judged on samples (which text path is faster turns on it). */
-function mostlyAscii(b: Buffer): boolean {
+/**
+ * The non-ASCII bytes among the samples: under 10% of them says the label is mostly ASCII (which
+ * text path is faster turns on it), and any says it is not all ASCII.
+ */
+function sampledNonAscii(b: Buffer): number {
   let high = 0
   for (let w = 0; w < SAMPLES; w++) {
     const from = Math.floor(((2 * w + 1) * (b.length - SAMPLE_BYTES)) / (2 * SAMPLES))
     for (let i = from; i < from + SAMPLE_BYTES; i++) if (b[i]! >= 0x80) high++
   }
-  return high * 10 < SAMPLES * SAMPLE_BYTES
+  return high
 }
 
 const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf

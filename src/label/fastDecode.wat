@@ -136,8 +136,8 @@
             (if (i32.lt_u (local.get $b) (i32.const 0xf0))
               (then
                 ;; A run of three-byte characters (Chinese text), four at a time while the next
-                ;; twelve bytes are four of them: each gathered into a 32-bit lane, its bits put
-                ;; together there, and the lanes narrowed to four UTF-16 code units.
+                ;; twelve bytes are four of them: each put together in a 32-bit lane, and the lanes
+                ;; narrowed to four UTF-16 code units.
                 (local.set $q (local.get $p))
                 (block $four_done
                   (loop $four
@@ -149,13 +149,16 @@
                           (i8x16.eq
                             (v128.and (local.get $v) (v128.const i8x16 0xf0 0 0 0xf0 0 0 0xf0 0 0 0xf0 0 0 0 0 0 0))
                             (v128.const i8x16 0xe0 0 0 0xe0 0 0 0xe0 0 0 0xe0 0 0 0 0 0 0)))))
-                    (local.set $v (i8x16.swizzle (local.get $v) (v128.const i8x16 0 1 2 -1 3 4 5 -1 6 7 8 -1 9 10 11 -1)))
+                    ;; Payload bits kept (4 of the lead, 6 of each other byte); the lead and
+                    ;; second byte as 16-bit lanes weighted 4096 and 64 by one dot product, the
+                    ;; third added.
+                    (local.set $v (v128.and (local.get $v) (v128.const i8x16 0x0f 0x3f 0x3f 0x0f 0x3f 0x3f 0x0f 0x3f 0x3f 0x0f 0x3f 0x3f 0 0 0 0)))
                     (local.set $v
-                      (v128.or
-                        (v128.or
-                          (i32x4.shl (v128.and (local.get $v) (i32x4.splat (i32.const 0x0f))) (i32.const 12))
-                          (i32x4.shl (v128.and (i32x4.shr_u (local.get $v) (i32.const 8)) (i32x4.splat (i32.const 0x3f))) (i32.const 6)))
-                        (v128.and (i32x4.shr_u (local.get $v) (i32.const 16)) (i32x4.splat (i32.const 0x3f)))))
+                      (i32x4.add
+                        (i32x4.dot_i16x8_s
+                          (i8x16.swizzle (local.get $v) (v128.const i8x16 0 -1 1 -1 3 -1 4 -1 6 -1 7 -1 9 -1 10 -1))
+                          (i32x4.splat (i32.const 0x00401000)))
+                        (i8x16.swizzle (local.get $v) (v128.const i8x16 2 -1 -1 -1 5 -1 -1 -1 8 -1 -1 -1 11 -1 -1 -1))))
                     (i64.store (local.get $o) (i64x2.extract_lane 0 (i16x8.narrow_i32x4_u (local.get $v) (local.get $v))))
                     (local.set $p (i32.add (local.get $p) (i32.const 12)))
                     (local.set $o (i32.add (local.get $o) (i32.const 8)))
