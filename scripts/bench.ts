@@ -282,7 +282,8 @@ function stages() {
     const steps: [string, () => unknown][] = [
       ['base64 (path chosen)', () => fastBase64(b64) ?? Buffer.from(b64, 'base64')],
       ['UTF-8 check', () => (buffer as unknown as { isUtf8(b: Buffer): boolean }).isUtf8(raw)],
-      ['text scan', () => scanUtf8(raw, false)],
+      // As the decode calls it: labels of many multi-byte characters find C1 and U+FFFD in the same pass.
+      ['text scan', () => scanUtf8(raw, false, !mostlyAscii)],
       ['string (path chosen)', () => fastText(raw, mostlyAscii) ?? buffer.transcode(raw, 'utf8', 'ucs2').toString('ucs2')],
       ['whole decode', () => decodePrintHtml(b64)],
       ['naive decode', () => Buffer.from(b64, 'base64').toString('utf8')],
