@@ -78,8 +78,9 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
     const ascii = (high === undefined || high === 0) && isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
       const exact = body.length >= EXACT_JSON_FROM
-      const few = !ascii && high !== undefined && high * 10 < SAMPLES * SAMPLE_BYTES
-      const scan = scanUtf8(body, exact, !ascii && high !== undefined && !few)
+      const sampled = !ascii && high !== undefined
+      const few = sampled && high * 10 < SAMPLES * SAMPLE_BYTES
+      const scan = scanUtf8(body, exact, sampled && !few)
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
       if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       const size: LabelSize = { utf8Bytes: body.length }
