@@ -2,14 +2,15 @@
 ;; slow (src/label/fastDecode.ts measures which is faster on the runtime it runs on).
 ;; `npm run build` compiles it into fastDecodeWasm.ts; a test fails when that copy is stale.
 ;;
-;; b64(in, len, out, urlsafe): `len` base64 characters as UTF-16 code units at `in` (as a string's
-;; ucs2Write puts them), no padding, no whitespace. Writes the bytes at `out` and returns 0, or -1
-;; when a character is outside the alphabet (standard, or with `urlsafe` the URL-safe one: each
-;; refuses the other's two characters). A code unit above 0xFF saturates to 0xFF, outside both.
-;; 16 characters at a time in one loop (the lookup of Muła's SSE decoder, with WebAssembly's
-;; swizzle, which gives 0 for an index of 16 or more, so every index is masked to a nibble); the
-;; last block is first padded in place with 'A' (value 0). Up to 16 bytes past the output, and 32
-;; past the input, may be written.
+;; b64(in, len, out, urlsafe, unit): `len` base64 characters at `in`, as `unit`-byte code units:
+;; 2 for UTF-16 (as a string's ucs2Write puts them), 1 for Latin-1 (latin1Write, for a string
+;; with no character above 0xFF); no padding, no whitespace. Writes the bytes at `out` and returns
+;; 0, or -1 when a character is outside the alphabet (standard, or with `urlsafe` the URL-safe one:
+;; each refuses the other's two characters). A UTF-16 code unit above 0xFF saturates to 0xFF,
+;; outside both, as every byte from 0x80 is. 16 characters at a time in one loop (the lookup of
+;; Muła's SSE decoder, with WebAssembly's swizzle, which gives 0 for an index of 16 or more, so
+;; every index is masked to a nibble); the last block is first padded in place with 'A' (value
+;; 0). Up to 16 bytes past the output, and 32 past the input, may be written.
 ;;
 ;; widen(src, len, dst): valid UTF-8 (the caller checked it) at `src` to UTF-16LE at `dst`;
 ;; returns the code units written. A block of 16 ASCII bytes is widened at once, and a run of
@@ -18,7 +19,7 @@
 (module
   (memory (export "memory") 1)
 
-  (func (export "b64") (param $in i32) (param $len i32) (param $out i32) (param $urlsafe i32) (result i32)
+  (func (export "b64") (param $in i32) (param $len i32) (param $out i32) (param $urlsafe i32) (param $unit i32) (result i32)
     (local $i i32)
     (local $end i32)
     (local $k i32)
@@ -27,21 +28,26 @@
     (local $lo v128)
     (local $v v128)
     (local $m v128)
-    ;; The last block padded in place with 'A' (0x0041, value 0): then every block is whole.
+    ;; The last block padded in place with 'A' (value 0): then every block is whole.
     (local.set $k (local.get $len))
     (block $padded
       (loop $pad
         (br_if $padded (i32.eqz (i32.and (local.get $k) (i32.const 15))))
-        (i32.store16 (i32.add (local.get $in) (i32.shl (local.get $k) (i32.const 1))) (i32.const 0x41))
+        (if (i32.eq (local.get $unit) (i32.const 2))
+          (then (i32.store16 (i32.add (local.get $in) (i32.shl (local.get $k) (i32.const 1))) (i32.const 0x41)))
+          (else (i32.store8 (i32.add (local.get $in) (local.get $k)) (i32.const 0x41))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $pad)))
-    (local.set $end (i32.add (local.get $in) (i32.shl (local.get $k) (i32.const 1))))
+    (local.set $end (i32.add (local.get $in) (i32.mul (local.get $k) (local.get $unit))))
     (local.set $i (local.get $in))
     (block $done
       (loop $blocks
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ;; Sixteen UTF-16 code units narrowed (saturating) to bytes: one above 0xFF becomes 0xFF.
-        (local.set $c (i8x16.narrow_i16x8_u (v128.load (local.get $i)) (v128.load offset=16 (local.get $i))))
+        ;; Sixteen characters as bytes: UTF-16 code units narrowed (saturating, so one above 0xFF
+        ;; becomes 0xFF), or Latin-1 bytes as they are.
+        (if (i32.eq (local.get $unit) (i32.const 2))
+          (then (local.set $c (i8x16.narrow_i16x8_u (v128.load (local.get $i)) (v128.load offset=16 (local.get $i)))))
+          (else (local.set $c (v128.load (local.get $i)))))
         ;; URL-safe: '-' → '+', '_' → '/', and '+', '/' made invalid (0x80). Branch-free within
         ;; the block; the standard alphabet, tried first, skips it.
         (if (local.get $urlsafe)
@@ -82,7 +88,7 @@
         ;; Each lane's three bytes, most significant first; 16 stored, 12 kept.
         (v128.store (local.get $out)
           (i8x16.swizzle (local.get $v) (v128.const i8x16 2 1 0 6 5 4 10 9 8 14 13 12 -1 -1 -1 -1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (local.set $i (i32.add (local.get $i) (i32.shl (local.get $unit) (i32.const 4))))
         (local.set $out (i32.add (local.get $out) (i32.const 12)))
         (br $blocks)))
     (i32.const 0))
