@@ -10,7 +10,7 @@ import { readAccessConfig } from '../src/access/policy'
 import { lookupErrcode } from '../src/errors/table'
 import { decodePrintHtml } from '../src/label/decode'
 import { validateEvent, validateEventBySchema } from '../src/event/validate'
-import { type DecodePaths, decodePaths, FAST_FROM, setDecodePaths, TRIALS } from '../src/label/fastDecode'
+import { checkedText, type DecodePaths, decodePaths, FAST_FROM, setDecodePaths, TRIALS } from '../src/label/fastDecode'
 import { scanPortable, scanSimd, scanUtf8 } from '../src/label/textScan'
 import { referenceDecodePrintHtml } from './support/referenceDecoder'
 import type { Transport } from '../src/transport/types'
@@ -340,6 +340,28 @@ test('the SIMD pass finds what the portable pass finds, and counts the same, wit
     }),
     { numRuns: RUNS },
   )
+})
+
+test('the check made on the widened UTF-16 finds what the byte pass finds, counts the same, and makes the same text', () => {
+  setDecodePaths({ base64: 'wasm', text: 'wasm', from: 0 })
+  try {
+    fc.assert(
+      fc.property(fc.array(labelBytes, { minLength: 1, maxLength: 4 }), fc.boolean(), (parts, count) => {
+        const bytes = Buffer.concat(parts)
+        fc.pre(require('buffer').isUtf8(bytes))
+        const checked = checkedText(bytes, count)!
+        const portable = scanPortable(bytes, count)
+        expect(checked.bad).toBe(portable.bad)
+        if (checked.bad === undefined) {
+          expect(checked.text).toBe(bytes.toString('utf8'))
+          if (count) expect(checked.escapes).toBe(portable.escapes)
+        }
+      }),
+      { numRuns: RUNS },
+    )
+  } finally {
+    setDecodePaths(undefined)
+  }
 })
 
 test('the equivalence property reaches every outcome (so it can tell the decoders apart)', () => {

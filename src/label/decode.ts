@@ -2,7 +2,7 @@ import * as buffer from 'buffer'
 import { TextDecoder } from 'util'
 import type { Warning } from '../types'
 import { decodeBase64 } from './base64'
-import { FAST_FROM, fastBase64, fastText } from './fastDecode'
+import { checkedText, fastBase64, fastFrom, fastText } from './fastDecode'
 import { scanUtf8 } from './textScan'
 
 /**
@@ -74,16 +74,23 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
   if (!gb) {
     // The common case, UTF-8: the text check and the JSON size from the bytes, in one pass.
     // The samples first: a non-ASCII byte among them settles isAscii without its pass over the label.
-    const high = body.length >= FAST_FROM ? sampledNonAscii(body) : undefined
-    const ascii = (high === undefined || high === 0) && isAscii !== undefined && isAscii(body)
+    const share = body.length >= fastFrom() ? sampledNonAscii(body) : undefined
+    const ascii = (share === undefined || share === 0) && isAscii !== undefined && isAscii(body)
     if (ascii || isUtf8(body)) {
       const exact = body.length >= EXACT_JSON_FROM
-      const sampled = !ascii && high !== undefined
-      const few = sampled && high * 10 < SAMPLES * SAMPLE_BYTES
-      const scan = scanUtf8(body, exact, sampled && !few)
+      const sampled = !ascii && share !== undefined
+      const few = sampled && share < 0.1
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
-      if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       const size: LabelSize = { utf8Bytes: body.length }
+      // Chinese text, where WebAssembly makes the string: the check runs on the UTF-16 it made.
+      const checked = sampled && !few ? checkedText(body, exact) : undefined
+      if (checked !== undefined) {
+        if (checked.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(checked.bad))
+        if (exact) size.jsonBytes = body.length + checked.escapes + 2
+        return { html: checked.text, size }
+      }
+      const scan = scanUtf8(body, exact, sampled && !few)
+      if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       if (exact) size.jsonBytes = body.length + scan.escapes + 2
       return { html: ascii ? body.toString('latin1') : utf8ToString(body, few), size }
     }
@@ -106,16 +113,21 @@ const SAMPLES = 8
 const SAMPLE_BYTES = 64
 
 /**
- * The non-ASCII bytes among the samples: under 10% of them says the label is mostly ASCII (which
- * text path is faster turns on it), and any says it is not all ASCII.
+ * The share of non-ASCII bytes among the samples (all the bytes of a label too short for them):
+ * under 10% says the label is mostly ASCII (which text path is faster turns on it), and any says
+ * it is not all ASCII.
  */
 function sampledNonAscii(b: Buffer): number {
   let high = 0
+  if (b.length <= SAMPLES * SAMPLE_BYTES) {
+    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) high++
+    return b.length === 0 ? 0 : high / b.length
+  }
   for (let w = 0; w < SAMPLES; w++) {
     const from = Math.floor(((2 * w + 1) * (b.length - SAMPLE_BYTES)) / (2 * SAMPLES))
     for (let i = from; i < from + SAMPLE_BYTES; i++) if (b[i]! >= 0x80) high++
   }
-  return high
+  return high / (SAMPLES * SAMPLE_BYTES)
 }
 
 const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf

@@ -23,6 +23,8 @@ export interface DecodePaths {
 
 /** Below this many base64 characters (6 KB of label) the built-ins are used: a few µs either way, too few to time. */
 export const FAST_FROM = 8192
+/** The size from which the fast paths apply: FAST_FROM, or what setDecodePaths forced (tests lower it). */
+export const fastFrom = (): number => forced?.from ?? FAST_FROM
 /** From this many on, the built-ins again: a WebAssembly memory never shrinks. */
 export const FAST_UNTIL = 1_500_000
 /** Labels timed each way per step before choosing; the first few of each are warm-up. */
@@ -35,6 +37,8 @@ interface Exports {
   memory: WebAssembly.Memory
   b64(input: number, len: number, out: number, urlsafe: number, unit: number): number
   widen(src: number, len: number, dst: number): number
+  check16(at: number, units: number, count: number): number
+  escapes: WebAssembly.Global
 }
 
 const compiled = compiledOnce(FAST_DECODE_WASM)
@@ -66,7 +70,7 @@ function room(w: Exports, need: number): void {
  * caller's built-in path then judges it and says why.
  */
 export function fastBase64(s: string): Buffer | undefined {
-  if (s.length < (forced?.from ?? FAST_FROM) || s.length >= FAST_UNTIL) return undefined
+  if (s.length < fastFrom() || s.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
   const way = wayFor('base64')
@@ -102,10 +106,21 @@ function decodeInWasm(w: Exports, s: string): Buffer | undefined {
 
 const ABOVE_LATIN1 = /[^\u0000-\u00ff]/
 
-function widenAt(w: Exports, src: number, len: number, dst: number): string {
-  const units = w.widen(src, len, dst)
-  return Buffer.from(w.memory.buffer, dst, units * 2).toString('ucs2')
+/** The bytes widened to UTF-16 in the memory: where, and how many code units. */
+function widened(w: Exports, bytes: Buffer): { at: number; units: number } {
+  let src = bytes.byteOffset
+  if (bytes.buffer !== w.memory.buffer) {
+    // Bytes from the built-in decode: copied in, as the base64 text would have been.
+    room(w, align16(bytes.length + 16) + 2 * bytes.length + 48)
+    new Uint8Array(w.memory.buffer).set(bytes, 0)
+    src = 0
+  }
+  // decodeInWasm made room after its bytes for their UTF-16.
+  const at = align16(src + bytes.length + 16)
+  return { at, units: w.widen(src, bytes.length, at) }
 }
+
+const ucs2At = (w: Exports, at: number, units: number) => Buffer.from(w.memory.buffer, at, units * 2).toString('ucs2')
 
 /** ICU's transcode where there is one, else V8's own decode: the built-in way. */
 const builtinText = (b: Buffer) => (typeof buffer.transcode === 'function' ? buffer.transcode(b, 'utf8', 'ucs2').toString('ucs2') : b.toString('utf8'))
@@ -117,7 +132,7 @@ const builtinText = (b: Buffer) => (typeof buffer.transcode === 'function' ? buf
  * built-ins' speed turns on it (ICU's transcode is fast on Chinese text and slow on markup).
  */
 export function fastText(bytes: Buffer, mostlyAscii = false): string | undefined {
-  if (bytes.length < (forced?.from ?? FAST_FROM) || bytes.length >= FAST_UNTIL) return undefined
+  if (bytes.length < fastFrom() || bytes.length >= FAST_UNTIL) return undefined
   const w = wasm()
   if (w === undefined) return undefined
   const step: Step = mostlyAscii ? 'textMostlyAscii' : 'text'
@@ -128,18 +143,32 @@ export function fastText(bytes: Buffer, mostlyAscii = false): string | undefined
   let text: string
   if (way === 'builtin') text = builtinText(bytes)
   else {
-    let src = bytes.byteOffset
-    if (bytes.buffer !== w.memory.buffer) {
-      // Bytes from the built-in decode: copied in, as the base64 text would have been.
-      room(w, align16(bytes.length + 16) + 2 * bytes.length + 48)
-      new Uint8Array(w.memory.buffer).set(bytes, 0)
-      src = 0
-    }
-    // decodeInWasm made room after its bytes for their UTF-16.
-    text = widenAt(w, src, bytes.length, align16(src + bytes.length + 16))
+    const { at, units } = widened(w, bytes)
+    text = ucs2At(w, at, units)
   }
   if (trial) record(step, way, performance.now() - t, bytes.length)
   return text
+}
+
+/** What checkedText found: the text and its JSON escapes, or the first refused character. */
+export type CheckedText = { text: string; escapes: number; bad?: undefined } | { bad: number }
+
+/**
+ * Valid UTF-8 of a label that is not mostly ASCII to its string and the text check of
+ * docs/contract.md §4 in one go, once the text step has settled on WebAssembly: the check (and,
+ * with `count`, the JSON escape count) is made on the UTF-16 in the memory, where every refused
+ * character is one code unit, and the string only made when it passes. Undefined while the step
+ * is on trial (both ways are timed as they are) or where it kept the built-in: the caller then
+ * scans the bytes and makes the string its own way.
+ */
+export function checkedText(bytes: Buffer, count: boolean): CheckedText | undefined {
+  if (bytes.length < fastFrom() || bytes.length >= FAST_UNTIL || onTrial('text') || wayFor('text') !== 'wasm') return undefined
+  const w = wasm()
+  if (w === undefined) return undefined
+  const { at, units } = widened(w, bytes)
+  const bad = w.check16(at, units, count ? 1 : 0)
+  if (bad !== -1) return { bad: new DataView(w.memory.buffer).getUint16(at + 2 * bad, true) }
+  return { text: ucs2At(w, at, units), escapes: w.escapes.value as number }
 }
 
 type Step = 'base64' | 'text' | 'textMostlyAscii'

@@ -12,12 +12,20 @@
 ;; every index is masked to a nibble); the last block is first padded in place with 'A' (value
 ;; 0). Up to 16 bytes past the output, and 32 past the input, may be written.
 ;;
+;; check16(at, units, count): the text check of docs/contract.md §4 on UTF-16 code units at `at`
+;; (widen's output): returns the index of the first unit a label may not hold (a C0 control but
+;; tab, LF and CR; DEL; a C1 control U+0080–U+009F; U+FFFD), or -1. When it returns -1 and `count`
+;; is set, the global `escapes` holds the units JSON escapes to two: tab, LF, CR, quote and
+;; backslash. Every refused character is one code unit here, so eight are looked at with a few
+;; compares; a block that has a control byte below 0x20 is looked at again for tab, LF and CR.
+;;
 ;; widen(src, len, dst): valid UTF-8 (the caller checked it) at `src` to UTF-16LE at `dst`;
 ;; returns the code units written. A block of 16 ASCII bytes is widened at once, and a run of
 ;; three-byte characters four at a time; anything else is decoded a code point at a time. Up to
 ;; 32 bytes past the output may be written.
 (module
   (memory (export "memory") 1)
+  (global $escapes (export "escapes") (mut i32) (i32.const 0))
 
   (func (export "b64") (param $in i32) (param $len i32) (param $out i32) (param $urlsafe i32) (param $unit i32) (result i32)
     (local $i i32)
@@ -193,4 +201,97 @@
             (local.set $o (i32.add (local.get $o) (i32.const 4)))
             (br $scalar)))
         (br $blocks)))
-    (i32.shr_u (i32.sub (local.get $o) (local.get $dst)) (i32.const 1))))
+    (i32.shr_u (i32.sub (local.get $o) (local.get $dst)) (i32.const 1)))
+  (func (export "check16") (param $at i32) (param $units i32) (param $count i32) (result i32)
+    (local $p i32)
+    (local $end8 i32)
+    (local $end i32)
+    (local $v v128)
+    (local $bad v128)
+    (local $acc v128)
+    (local $n i32)
+    (local $esc i32)
+    (local $u i32)
+    (local.set $p (local.get $at))
+    (local.set $end8 (i32.add (local.get $at) (i32.shl (i32.and (local.get $units) (i32.const -8)) (i32.const 1))))
+    (local.set $end (i32.add (local.get $at) (i32.shl (local.get $units) (i32.const 1))))
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p) (local.get $end8)))
+        (local.set $v (v128.load (local.get $p)))
+        ;; The units refused outright, or that may be (below 0x20).
+        (local.set $bad
+          (v128.or
+            (v128.or
+              (i16x8.lt_u (local.get $v) (i16x8.splat (i32.const 0x20)))
+              (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x7f))))
+            (v128.or
+              (i16x8.lt_u (i16x8.sub (local.get $v) (i16x8.splat (i32.const 0x80))) (i16x8.splat (i32.const 0x20)))
+              (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0xfffd))))))
+        (if (v128.any_true (local.get $bad))
+          (then
+            ;; Tab, LF and CR are text.
+            (local.set $bad
+              (v128.andnot
+                (local.get $bad)
+                (v128.or
+                  (v128.or
+                    (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x09)))
+                    (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x0a))))
+                  (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x0d))))))
+            (if (v128.any_true (local.get $bad))
+              (then
+                (return
+                  (i32.add
+                    (i32.shr_u (i32.sub (local.get $p) (local.get $at)) (i32.const 1))
+                    (i32.ctz (i16x8.bitmask (local.get $bad)))))))))
+        (if (local.get $count)
+          (then
+            ;; Per-lane counts (a match is -1, subtracted), summed before a lane can overflow.
+            (local.set $acc
+              (i16x8.sub
+                (local.get $acc)
+                (v128.or
+                  (v128.or
+                    (v128.or
+                      (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x09)))
+                      (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x0a))))
+                    (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x0d))))
+                  (v128.or
+                    (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x22)))
+                    (i16x8.eq (local.get $v) (i16x8.splat (i32.const 0x5c)))))))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (if (i32.eq (local.get $n) (i32.const 0x7fff))
+              (then
+                (local.set $esc (i32.add (local.get $esc) (call $sum16 (local.get $acc))))
+                (local.set $acc (v128.const i64x2 0 0))
+                (local.set $n (i32.const 0))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $blocks)))
+    (local.set $esc (i32.add (local.get $esc) (call $sum16 (local.get $acc))))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $u (i32.load16_u (local.get $p)))
+        (if (i32.or (i32.eq (local.get $u) (i32.const 0x09)) (i32.or (i32.eq (local.get $u) (i32.const 0x0a)) (i32.eq (local.get $u) (i32.const 0x0d))))
+          (then (local.set $esc (i32.add (local.get $esc) (i32.const 1))))
+          (else
+            (if (i32.or
+                  (i32.or (i32.lt_u (local.get $u) (i32.const 0x20)) (i32.eq (local.get $u) (i32.const 0x7f)))
+                  (i32.or (i32.lt_u (i32.sub (local.get $u) (i32.const 0x80)) (i32.const 0x20)) (i32.eq (local.get $u) (i32.const 0xfffd))))
+              (then (return (i32.shr_u (i32.sub (local.get $p) (local.get $at)) (i32.const 1)))))
+            (if (i32.or (i32.eq (local.get $u) (i32.const 0x22)) (i32.eq (local.get $u) (i32.const 0x5c)))
+              (then (local.set $esc (i32.add (local.get $esc) (i32.const 1)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 2)))
+        (br $tail)))
+    (global.set $escapes (local.get $esc))
+    (i32.const -1))
+
+  ;; The lanes of a 16-bit count vector, summed.
+  (func $sum16 (param $acc v128) (result i32)
+    (local $w v128)
+    (local.set $w (i32x4.extadd_pairwise_i16x8_u (local.get $acc)))
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $w)) (i32x4.extract_lane 1 (local.get $w)))
+      (i32.add (i32x4.extract_lane 2 (local.get $w)) (i32x4.extract_lane 3 (local.get $w)))))
+)
