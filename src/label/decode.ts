@@ -80,16 +80,18 @@ export function decodePrintHtml(printHtml: unknown): LabelResult {
       const exact = body.length >= EXACT_JSON_FROM
       const sampled = !ascii && share !== undefined
       const few = sampled && share < 0.1
+      // Not mostly ASCII (Chinese text): the checks that pay off on many multi-byte characters.
+      const wide = sampled && !few
       if (body.indexOf(0x3c) === -1) return notHtmlWarning(bytes.length, 'there is no "<" in it')
       const size: LabelSize = { utf8Bytes: body.length }
-      // Chinese text, where WebAssembly makes the string: the check runs on the UTF-16 it made.
-      const checked = sampled && !few ? checkedText(body, exact) : undefined
+      // Where WebAssembly makes the string, the check runs on the UTF-16 it made.
+      const checked = wide ? checkedText(body, exact) : undefined
       if (checked !== undefined) {
         if (checked.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(checked.bad))
         if (exact) size.jsonBytes = body.length + checked.escapes + 2
         return { html: checked.text, size }
       }
-      const scan = scanUtf8(body, exact, sampled && !few)
+      const scan = scanUtf8(body, exact, wide)
       if (scan.bad !== undefined) return notHtmlWarning(bytes.length, controlProblem(scan.bad))
       if (exact) size.jsonBytes = body.length + scan.escapes + 2
       return { html: ascii ? body.toString('latin1') : utf8ToString(body, few), size }
