@@ -69,7 +69,8 @@ export async function bundleEntry(entry: string, banner: string): Promise<{ js: 
   return { js: out.outputFiles[0]!.text, inputs: Object.keys(out.metafile!.inputs) }
 }
 
-export const COMPONENT_FUNCTION_NAME = 'wxComponent'
+import { COMPONENT_FUNCTION_NAME } from '../src/registry/component'
+export { COMPONENT_FUNCTION_NAME }
 export const COMPONENT_FUNCTION_DIR = path.join(ROOT, 'cloudfunctions', COMPONENT_FUNCTION_NAME)
 export const COMPONENT_ENTRY = path.join(ROOT, 'src', 'cloud', 'wxComponent.ts')
 

@@ -7,20 +7,20 @@ import * as os from 'os'
 import * as path from 'path'
 import { performance } from 'perf_hooks'
 import { callerIdentity } from '../src/access/identity'
-import { readAccessConfig } from '../src/access/policy'
+import { readAccessConfig, readConfig } from '../src/config'
 import { createGetOrderHandler } from '../src/core/handler'
 import { createBackend, type DemoOrder, demoOrders } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import { startGateway } from '../src/harness/gateway'
 import { labelBase64, labelHtml, type LabelSpec } from '../src/harness/labels'
-import { decodePrintHtml } from '../src/label/decode'
-import { decodePaths, fastBase64, fastText } from '../src/label/fastDecode'
-import { scanUtf8 } from '../src/label/textScan'
-import { readLabelSettings } from '../src/label/settings'
+import { decodePrintHtml } from '../src/decode/decode'
+import { decodePaths, fastBase64, fastText } from '../src/decode/fastDecode'
+import { scanUtf8 } from '../src/decode/textScan'
 import { validateEvent } from '../src/event/validate'
 import { decideAccess, type AccessConfig } from '../src/access/policy'
 import { normalizeOrder } from '../src/upstream/normalize'
-import { cloudLabelStorage, createCloudMain, type WxServerSdk } from '../src/cloud/entry'
+import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
+import { cloudLabelStorage } from '../src/cloud/storage'
 import { cloudTransport } from '../src/transport/cloud'
 import { bundleEntry, FUNCTION_DIR, ROOT } from './artifact'
 import { BUNDLE_BUDGET_BYTES } from './packageCheck'
@@ -211,7 +211,7 @@ async function perInvocation() {
   // The rows with targets again, through the bundle: its own module state, so its own trials.
   await standInRows(await bundledCreateMain(), standIn.filter(([, , , target]) => target !== undefined), ', the bundle')
   const paths = decodePaths()
-  rows.push({ name: `  decode paths chosen on Node ${process.versions.node} (timed on its first labels, src/label/fastDecode.ts)`, ours: paths ? `base64 ${paths.base64}, text ${paths.text}, mostly-ASCII text ${paths.textMostlyAscii ?? 'on trial'}` : 'still on trial', baseline: '—', ratio: '—', target: '—', holds: '—' })
+  rows.push({ name: `  decode paths chosen on Node ${process.versions.node} (timed on its first labels, src/decode/fastDecode.ts)`, ours: paths ? `base64 ${paths.base64}, text ${paths.text}, mostly-ASCII text ${paths.textMostlyAscii ?? 'on trial'}` : 'still on trial', baseline: '—', ratio: '—', target: '—', holds: '—' })
   stages()
 
   // What no check costs: the 620 KB label made into its string the way the decode makes it
@@ -295,8 +295,8 @@ function stages() {
   const event = { orderId: 'BENCH-0001', deliveryId: 'SF', waybillId: 'SF0000000001', printType: 1 }
   const fixed: [string, () => unknown][] = [
     ['validation (the usual event)', () => validateEvent(event)],
-    ['identity and access (process.env)', () => decideAccess(callerIdentity({ OPENID: process.env.WX_OPENID, SOURCE: process.env.TCB_SOURCE }), { batch: false }, (readAccessConfig(process.env) as { config: AccessConfig }).config)],
-    ['label settings (process.env)', () => readLabelSettings(process.env)],
+    ['identity and access (process.env)', () => decideAccess(callerIdentity({ OPENID: process.env.WX_OPENID, SOURCE: process.env.TCB_SOURCE }), { batch: false }, (readAccessConfig(process.env) as { value: AccessConfig }).value)],
+    ['settings (process.env)', () => readConfig(process.env)],
     ['log line (JSON)', () => JSON.stringify({ msg: 'getOrder', requestId: 'bench-request', transport: 'cloud', caller: 'oBE***01', source: 'wx_client', role: 'admin', mode: 'single', orderId: event.orderId, deliveryId: 'SF', outcome: 'ok', attempts: 1, ms: 0 })],
   ]
   for (const [name, fn] of fixed) rows.push({ name: `  stage: ${name} (Node ${process.versions.node})`, ours: fmtMs(per(fn)), baseline: '—', ratio: '—', target: '—', holds: '—' })

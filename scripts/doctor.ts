@@ -2,7 +2,9 @@
 //   npm run doctor -- --env <envId>        a real CloudBase environment (CLI login or API key)
 //   npm run doctor -- --local              the harness: gateway + the CLI's runtime
 //   npm run doctor -- --local --scenario platform--604101
+//   npm run doctor -- --local --transport component --set WX_COMPONENT_AES_KEY=too-short
 import { parseArgs } from 'util'
+import { isTransportName, TRANSPORT_NAMES, VARIABLES } from '../src/config'
 import { isScenario, SCENARIOS } from '../src/harness/backend'
 import { describeTarget, resolveCredentials } from './credentials'
 import { printRows, type Row, runChecks } from './doctor/checks'
@@ -10,7 +12,7 @@ import { cloudView, managerFor } from './doctor/cloudView'
 import { localView } from './doctor/localView'
 import { run, usage } from './cli'
 
-const HELP = `npm run doctor -- [--env <envId>] [--local [--scenario <name>] [--storage-acl <acl>]] [--json]
+const HELP = `npm run doctor -- [--env <envId>] [--local [--transport <name>] [--set NAME=VALUE]… [--scenario <name>] [--storage-acl <acl>]] [--json]
 
 Checks the getOrder deployment: function, runtime, timeout, memory, settings, purge trigger,
 deployed code, storage rule, then the function's own self-test ({ selfTest: true }: the cloud
@@ -20,6 +22,10 @@ row passes.
   --env <envId>        the CloudBase environment (default: ENV_ID). Credentials: the CloudBase
                        CLI login (npx tcb login), else TENCENTCLOUD_SECRETID/SECRETKEY.
   --local              check the harness instead (no account needed)
+  --transport <name>   with --local: the transport rehearsed (${TRANSPORT_NAMES.join(', ')}), each
+                       against its fake WeChat (component: the push receiver takes a ticket first)
+  --set NAME=VALUE     with --local: one of getOrder's settings overridden (repeatable), to see
+                       what a mistake looks like before an operator makes it
   --scenario <name>    with --local: a fault for the fake WeChat (e.g. platform--604101)
   --storage-acl <acl>  with --local: the bucket rule the fake gateway reports (e.g. READONLY)
   --json               print the rows as JSON
@@ -27,7 +33,16 @@ row passes.
 
 async function main(): Promise<number> {
   const { values: o } = parseArgs({
-    options: { env: { type: 'string' }, local: { type: 'boolean' }, scenario: { type: 'string' }, 'storage-acl': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      env: { type: 'string' },
+      local: { type: 'boolean' },
+      transport: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      scenario: { type: 'string' },
+      'storage-acl': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   })
   const out = (s: string) => process.stdout.write(`${s}\n`)
@@ -37,7 +52,11 @@ async function main(): Promise<number> {
   if (o.local) {
     const scenario = o.scenario ?? 'normal'
     if (!isScenario(scenario)) return fail(`Unknown scenario "${scenario}". Known: ${Object.keys(SCENARIOS).join(', ')}.`)
-    const local = await localView({ scenario, ...(process.env.NODE18_BIN ? { nodeBin: process.env.NODE18_BIN } : {}) })
+    const transport = o.transport ?? 'cloud'
+    if (!isTransportName(transport)) return fail(`Unknown transport "${transport}". Known: ${TRANSPORT_NAMES.join(', ')}.`)
+    const variables = settingsOf(o.set ?? [])
+    if (typeof variables === 'string') return fail(variables)
+    const local = await localView({ scenario, transport, variables, ...(process.env.NODE18_BIN ? { nodeBin: process.env.NODE18_BIN } : {}) })
     if (o['storage-acl']) local.gateway.storageAcl = { acl: o['storage-acl'] }
     try {
       where = local.view.where
@@ -47,7 +66,7 @@ async function main(): Promise<number> {
       await local.close()
     }
   } else {
-    if (o.scenario || o['storage-acl']) return fail('--scenario and --storage-acl apply to --local only.')
+    if (o.scenario || o['storage-acl'] || o.transport || o.set) return fail('--scenario, --storage-acl, --transport and --set apply to --local only.')
     const envId = o.env ?? process.env.ENV_ID
     if (!envId) return fail('Which environment? Pass --env <envId> or set ENV_ID (or use --local for the harness).')
     const creds = resolveCredentials()
@@ -63,6 +82,19 @@ async function main(): Promise<number> {
     out(healthy ? 'Healthy: every check passed.' : `Not healthy: ${rows.filter((r) => !r.ok).length} check(s) failed (✗ above, each with its fix).`)
   }
   return healthy ? 0 : 1
+}
+
+/** `--set NAME=VALUE` pairs, each naming one of the function's settings. */
+function settingsOf(pairs: string[]): Record<string, string> | string {
+  const known = new Set<string>(VARIABLES.map((v) => v.name))
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    const name = at > 0 ? pair.slice(0, at) : pair
+    if (at <= 0 || !known.has(name)) return `--set takes NAME=VALUE with NAME one of the function's settings; "${name.slice(0, 40)}" is not (see the README's configuration table).`
+    out[name] = pair.slice(at + 1)
+  }
+  return out
 }
 
 const fail = (message: string) => usage(message, 'See npm run doctor -- --help.')

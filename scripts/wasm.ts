@@ -1,10 +1,10 @@
-// Compiles the WebAssembly text of src/label (textScan.wat, fastDecode.wat) into the TypeScript
+// Compiles the WebAssembly text of src/decode (textScan.wat, fastDecode.wat) into the TypeScript
 // modules the decode instantiates (textScanWasm.ts, fastDecodeWasm.ts). Run by `npm run build`;
 // test/bundle.test.ts fails when a committed copy is stale.
 import * as fs from 'fs'
 import * as path from 'path'
 
-const LABEL = path.join(__dirname, '..', 'src', 'label')
+const LABEL = path.join(__dirname, '..', 'src', 'decode')
 
 /** Each .wat, the module it compiles into, and the constant that holds it. */
 export const WASM_MODULES = [

@@ -77,7 +77,7 @@ test('our part of the bundle calls cloud.openapi as the SDK documents it: camelC
   for (const name of ['orderId', 'deliveryId', 'waybillId', 'printType', 'customRemark', 'orderList']) expect(ours).toContain(`${name}:`)
 })
 
-test.each([0, 1])('src/label/*Wasm.ts is its .wat compiled (run `npm run build` if not) #%s', async (i) => {
+test.each([0, 1])('src/decode/*Wasm.ts is its .wat compiled (run `npm run build` if not) #%s', async (i) => {
   const { compiledWasmModule, WASM_MODULES } = require('../scripts/wasm') as typeof import('../scripts/wasm')
   const spec = WASM_MODULES[i]!
   expect(fs.readFileSync(spec.module, 'utf8') === (await compiledWasmModule(spec))).toBe(true)

@@ -99,13 +99,13 @@ describe('the checks', () => {
   test('a third-party platform needs wxComponent with the same platform settings', async () => {
     const platform = { WX_TRANSPORT: 'component', WX_COMPONENT_APPID: 'wxCOMPONENT0000000', WX_COMPONENT_APPSECRET: 's', WX_COMPONENT_TOKEN: 't', WX_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', TOKEN_STORE_KEY: 'ab'.repeat(32) }
     const fn = { ...HEALTHY_FN, variables: { ...HEALTHY_FN.variables, ...platform } }
-    const row = async (receiver: DeployedFunction | undefined) => (await runChecks(view({ fn, receiver }).v, COMMITTED)).find((r) => r.name === 'push receiver')
+    const row = async (receiver: DeployedFunction | undefined) => (await runChecks(view({ fn, receiver }).v, COMMITTED)).find((r) => r.name === 'wxComponent')
     expect(await row(undefined)).toMatchObject({ ok: false, fix: expect.stringMatching(/wx-component/) })
     expect(await row({ ...fn, variables: { ...platform, TOKEN_STORE_KEY: 'cd'.repeat(32) } })).toMatchObject({ ok: false, detail: expect.stringMatching(/TOKEN_STORE_KEY \(values not shown\)/) })
     expect(await row({ ...fn, variables: { ...platform } })).toMatchObject({ ok: true })
     expect(JSON.stringify(await row({ ...fn, variables: { ...platform, TOKEN_STORE_KEY: 'cd'.repeat(32) } }))).not.toContain('abab')
     // Without the component transport there is no such row.
-    expect((await runChecks(view().v, COMMITTED)).some((r) => r.name === 'push receiver')).toBe(false)
+    expect((await runChecks(view().v, COMMITTED)).some((r) => r.name === 'wxComponent')).toBe(false)
   })
 
   test('ACCESS_POLICY=own adds the ownership collection row', async () => {

@@ -172,3 +172,13 @@ export interface InvocationContext {
   memory_limit_in_mb?: number | string
   [key: string]: unknown
 }
+
+/** One thing wrong with the function's settings: which variable, what, and what to do. Never quotes a secret. */
+export interface SettingProblem {
+  variable: string
+  message: string
+  hint: string
+}
+
+/** The one shape every settings read answers in: the value, or every problem at once. */
+export type Settings<T> = { ok: true; value: T } | { ok: false; problems: SettingProblem[] }

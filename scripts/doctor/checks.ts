@@ -3,13 +3,12 @@
 import { createHash } from 'crypto'
 import * as fs from 'fs'
 import * as path from 'path'
-import { readAccessConfig } from '../../src/access/policy'
-import { batchConcurrencyRaw, storageConcurrency } from '../../src/cloud/entry'
+import { isTransportName, readConfig } from '../../src/config'
 import { PURGE_CRON, PURGE_TRIGGER } from '../../src/event/timer'
-import { DEFAULT_RECORDS_COLLECTION, readLabelSettings } from '../../src/label/settings'
-import { httpsTransportFromEnv } from '../../src/transport/fromEnv'
+import { DEFAULT_RECORDS_COLLECTION } from '../../src/label/settings'
+import { TRANSPORTS } from '../../src/registry'
 import type { SelfTestResult } from '../../src/types'
-import { COMPONENT_FUNCTION_NAME, FUNCTION_DIR, FUNCTION_NAME } from '../artifact'
+import { FUNCTION_DIR, FUNCTION_NAME } from '../artifact'
 
 export { FUNCTION_NAME }
 
@@ -75,9 +74,10 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   )
   rows.push(...settingsRows(fn.variables))
   rows.push(triggerRow(fn.triggers))
-  if (fn.variables.WX_TRANSPORT === 'component') {
-    const receiver = await attempt('push receiver', () => view.fn(COMPONENT_FUNCTION_NAME), rows)
-    if (receiver !== null) rows.push(componentRow(fn.variables, receiver))
+  const entry = transportOf(fn.variables)
+  for (const companion of entry?.companions ?? []) {
+    const deployed = await attempt(companion.name, () => view.fn(companion.name), rows)
+    if (deployed !== null) rows.push(companionRow(entry!, companion, fn.variables, deployed))
   }
 
   const code = await attempt('deployed code', () => view.code(), rows)
@@ -99,9 +99,9 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   if (self !== null) rows.push(...selfTestRows(self))
 
   // After the self-test: its read creates the label records collection, as the first stored label would.
-  const access = readAccessConfig(fn.variables)
-  const collections = [fn.variables.LABEL_RECORDS_COLLECTION || DEFAULT_RECORDS_COLLECTION]
-  if (access.ok && access.config.ownersCollection) collections.push(access.config.ownersCollection)
+  const config = readConfig(fn.variables)
+  const collections = [config.ok ? config.value.labels.collection : DEFAULT_RECORDS_COLLECTION]
+  if (config.ok && config.value.access.ownersCollection) collections.push(config.value.access.ownersCollection)
   for (const [i, name] of collections.entries()) {
     const what = i === 0 ? 'label records collection' : 'ownership collection'
     const exists = await attempt(what, () => view.collectionExists(name), rows)
@@ -120,37 +120,26 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   return rows
 }
 
-/** The function's own settings readers, on the deployed variables: what the function would refuse, the doctor refuses first. */
+type AnyTransport = (typeof TRANSPORTS)[keyof typeof TRANSPORTS]
+
+/** The transport WX_TRANSPORT names, from the registry the function uses; undefined when it names none. */
+function transportOf(vars: Record<string, string>): AnyTransport | undefined {
+  const name = vars.WX_TRANSPORT || 'cloud'
+  return isTransportName(name) ? TRANSPORTS[name] : undefined
+}
+
+/** The function's own settings reader, on the deployed variables: what the function would refuse, the doctor refuses first. */
 export function settingsRows(vars: Record<string, string>): Row[] {
-  const problems: string[] = []
-  const fixes: string[] = []
-  const access = readAccessConfig(vars)
-  if (!access.ok) problems.push(access.error.message), fixes.push(access.error.hint ?? '')
-  const labels = readLabelSettings(vars)
-  if (!labels.ok) problems.push(labels.error.message), fixes.push(labels.error.hint ?? '')
-  const transport = vars.WX_TRANSPORT || 'cloud'
-  if (transport === 'https') {
-    const built = httpsTransportFromEnv(vars)
-    if ('error' in built) problems.push(built.error), fixes.push(built.hint)
-  } else if (transport !== 'cloud') {
-    problems.push(`WX_TRANSPORT is "${transport.slice(0, 40)}", which is not a transport.`)
-    fixes.push('Set WX_TRANSPORT to cloud (the default) or https.')
-  }
-  if (vars.STORAGE_CONCURRENCY !== undefined && storageConcurrency(vars.STORAGE_CONCURRENCY) === undefined) {
-    problems.push(`STORAGE_CONCURRENCY is "${vars.STORAGE_CONCURRENCY.slice(0, 20)}", which is ignored (1–64).`)
-    fixes.push('Remove it or set a whole number from 1 to 64.')
-  }
-  if (vars.BATCH_CONCURRENCY !== undefined && batchConcurrencyRaw(vars.BATCH_CONCURRENCY) === undefined) {
-    problems.push(`BATCH_CONCURRENCY is "${vars.BATCH_CONCURRENCY.slice(0, 20)}", which is ignored (1–10).`)
-    fixes.push('Remove it or set a whole number from 1 to 10.')
-  }
+  const read = readConfig(vars)
+  const problems = read.ok ? read.value.ignored : read.problems
+  const entry = transportOf(vars)
   const rows: Row[] = [
     problems.length === 0
-      ? { name: 'settings', ok: true, detail: `every variable parses (transport ${transport}${access.ok ? `, ACCESS_POLICY ${access.config.policy}` : ''})` }
-      : { name: 'settings', ok: false, detail: problems.join(' '), fix: fixes.filter(Boolean).join(' ') },
+      ? { name: 'settings', ok: true, detail: `every variable parses (transport ${entry?.name}: ${entry?.summary}${entry?.variables.length ? `, with ${entry.variables.join(', ')}` : ''}${read.ok ? `; ACCESS_POLICY ${read.value.access.policy}` : ''})` }
+      : { name: 'settings', ok: false, detail: problems.map((p) => `${p.variable}: ${p.message}`).join(' '), fix: [...new Set(problems.map((p) => p.hint))].join(' ') },
   ]
-  if (access.ok) {
-    const c = access.config
+  if (read.ok) {
+    const c = read.value.access
     const readers = c.adminOpenids.size + (c.policy === 'own' ? 1 : 0) + (c.trustServerCallers ? 1 : 0)
     rows.push(
       readers > 0
@@ -178,16 +167,17 @@ export function triggerRow(triggers: DeployedFunction['triggers']): Row {
 }
 
 /**
- * A third-party platform needs wxComponent beside getOrder, with the same platform settings: the
- * same TOKEN_STORE_KEY above all, or getOrder cannot open the refresh tokens wxComponent sealed.
+ * A transport's companion function (wxComponent beside a third-party platform's getOrder) must be
+ * deployed with the same values of the settings they share: the same TOKEN_STORE_KEY above all,
+ * or getOrder cannot open the refresh tokens wxComponent sealed. Compared, never shown.
  */
-export function componentRow(getOrderVars: Record<string, string>, receiver: DeployedFunction | undefined): Row {
-  const fix = `npm run deploy deploys ${COMPONENT_FUNCTION_NAME} and binds /wx-component; set WX_COMPONENT_APPID, WX_COMPONENT_APPSECRET, WX_COMPONENT_TOKEN, WX_COMPONENT_AES_KEY and TOKEN_STORE_KEY on it as on getOrder, and the platform's 授权事件接收 URL to https://<env HTTP access domain>/wx-component.`
-  if (receiver === undefined) return { name: 'push receiver', ok: false, detail: `WX_TRANSPORT=component, but there is no ${COMPONENT_FUNCTION_NAME} function to receive the platform's tickets and authorizations`, fix }
-  const keys = ['WX_COMPONENT_APPID', 'WX_COMPONENT_TOKEN', 'WX_COMPONENT_AES_KEY', 'TOKEN_STORE_KEY', 'COMPONENT_STORE_COLLECTION']
-  const differ = keys.filter((k) => (receiver.variables[k] ?? '') !== (getOrderVars[k] ?? ''))
-  if (differ.length) return { name: 'push receiver', ok: false, detail: `${COMPONENT_FUNCTION_NAME} and getOrder differ in ${differ.join(', ')} (values not shown)`, fix }
-  return { name: 'push receiver', ok: true, detail: `${COMPONENT_FUNCTION_NAME}, ${receiver.runtime}, the same platform settings as getOrder` }
+export function companionRow(entry: AnyTransport, companion: { name: string; shared: readonly string[] }, getOrderVars: Record<string, string>, deployed: DeployedFunction | undefined): Row {
+  const name = companion.name
+  const fix = `npm run deploy deploys ${name} beside getOrder; set ${companion.shared.join(', ')} on it as on getOrder${entry.name === 'component' ? ", and the platform's 授权事件接收 URL to https://<env HTTP access domain>/wx-component" : ''}.`
+  if (deployed === undefined) return { name, ok: false, detail: `WX_TRANSPORT=${entry.name}, but there is no ${name} function beside getOrder`, fix }
+  const differ = companion.shared.filter((k) => (deployed.variables[k] ?? '') !== (getOrderVars[k] ?? ''))
+  if (differ.length) return { name, ok: false, detail: `${name} and getOrder differ in ${differ.join(', ')} (values not shown)`, fix }
+  return { name, ok: true, detail: `${name}, ${deployed.runtime}, the same ${companion.shared.length} shared settings as getOrder` }
 }
 
 /** SCF reports a timer's config as `{"cron":"…"}` (TriggerDesc) or as the bare expression. */

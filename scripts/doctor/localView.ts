@@ -5,6 +5,8 @@ import * as path from 'path'
 import { createBackend, type ScenarioName } from '../../src/harness/backend'
 import { identityEnv, runUnderBootstrap } from '../../src/harness/bootstrap'
 import { type FakeGateway, startGateway } from '../../src/harness/gateway'
+import { FAKE_UPSTREAMS } from '../../src/harness/upstream'
+import type { TransportName } from '../../src/config'
 import { DEMO_ADMIN, DEMO_USER, demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
 import { buildArtifact, CLOUDBASERC, FUNCTION_DIR } from '../artifact'
 import type { DeployedFunction, DeploymentView } from './checks'
@@ -22,19 +24,36 @@ interface RcFunction {
   triggers?: { name: string; type: string; config: string }[]
 }
 
-export async function localView(options: { scenario?: ScenarioName; nodeBin?: string; variables?: Record<string, string> } = {}): Promise<{ view: DeploymentView; gateway: FakeGateway; close(): Promise<void> }> {
-  const gateway = await startGateway({ backend: createBackend({ scenario: options.scenario ?? 'normal' }) })
+export interface LocalOptions {
+  scenario?: ScenarioName
+  nodeBin?: string
+  /** the transport rehearsed, against its fake WeChat (default cloud) */
+  transport?: TransportName
+  /** getOrder's settings overridden (`--set NAME=VALUE`), to see what a mistake looks like */
+  variables?: Record<string, string>
+}
+
+export async function localView(options: LocalOptions = {}): Promise<{ view: DeploymentView; gateway: FakeGateway; close(): Promise<void> }> {
+  const scenario = options.scenario ?? 'normal'
+  const transport = options.transport ?? 'cloud'
+  const gateway = await startGateway({ backend: createBackend({ scenario }) })
   seedOwners(gateway.db, demoOwnerRecords(DEMO_USER))
+  const upstream = await FAKE_UPSTREAMS[transport]({ gateway, scenario, functionDir: FUNCTION_DIR })
+  if ('problem' in upstream) {
+    await gateway.close()
+    throw new Error(upstream.problem)
+  }
   const rc = JSON.parse(fs.readFileSync(CLOUDBASERC, 'utf8')) as { functions: RcFunction[] }
   const fn = rc.functions.find((f) => f.name === 'getOrder')
-  const variables = { ...fn?.envVariables, ...LOCAL_VARIABLES, ...options.variables }
+  // Every function of the harness is deployed with the transport's settings; --set changes getOrder's alone.
+  const deployed = { ...fn?.envVariables, ...LOCAL_VARIABLES, ...upstream.env, ...(transport === 'cloud' ? {} : { WX_TRANSPORT: transport }) }
+  const variables = { ...deployed, ...options.variables }
   const view: DeploymentView = {
-    where: `the local harness (fake gateway ${gateway.url}${options.scenario && options.scenario !== 'normal' ? `, scenario ${options.scenario}` : ''}): the function as npm run deploy would create it`,
+    where: `the local harness (${upstream.where}), transport ${transport}: the function as npm run deploy would create it`,
     async fn(name = 'getOrder'): Promise<DeployedFunction | undefined> {
       const f = rc.functions.find((x) => x.name === name)
       if (f === undefined) return undefined
-      // Every function of the harness is deployed with the same variables.
-      return { status: 'Active (local)', runtime: f.runtime, timeoutSec: f.timeout, memoryMb: f.memorySize, variables, triggers: f.triggers ?? [] }
+      return { status: 'Active (local)', runtime: f.runtime, timeoutSec: f.timeout, memoryMb: f.memorySize, variables: name === 'getOrder' ? variables : deployed, triggers: f.triggers ?? [] }
     },
     // What the deploy uploads is the committed folder; a fresh build of src/ tells whether it is stale.
     async code() {
@@ -59,5 +78,12 @@ export async function localView(options: { scenario?: ScenarioName; nodeBin?: st
       return run.result
     },
   }
-  return { view, gateway, close: () => gateway.close() }
+  return {
+    view,
+    gateway,
+    close: async () => {
+      await upstream.close()
+      await gateway.close()
+    },
+  }
 }

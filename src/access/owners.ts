@@ -1,6 +1,6 @@
 import { createHash } from 'crypto'
 import { sdkErrorParts } from '../errors/upstream'
-import { storageError } from '../label/storage'
+import { storageError } from '../errors/storage'
 
 /**
  * Who owns which order, from data the merchant controls. WeChat's `openid` parameter is for

@@ -1,10 +1,11 @@
 import { type CallerIdentity, callerIdentity } from './identity'
-import { type AccessConfig, decideAccess, readAccessConfig, trustServerCallers } from './policy'
+import { readAccessConfig } from '../config'
+import { type AccessConfig, decideAccess, trustServerCallers } from './policy'
 
 const cfg = (env: Record<string, string>): AccessConfig => {
   const r = readAccessConfig(env)
-  if (!r.ok) throw new Error(`bad config: ${r.error.message}`)
-  return r.config
+  if (!r.ok) throw new Error(`bad config: ${r.problems[0]!.message}`)
+  return r.value
 }
 const USER = 'oUSER-0000000001'
 const ADMIN = 'oADMIN-000000001'
@@ -53,7 +54,7 @@ describe('decideAccess: no OPENID is not by that fact a server', () => {
     ['TRUST_SERVER_CALLERS=true is not 1', server('wx_http'), cfg({ TRUST_SERVER_CALLERS: 'true' }), false],
     ['a listed client source is the operator\'s choice', server('wx_devtools'), cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_devtools' }), { openid: OTHER, role: 'server' }],
     ['a shorter list drops the defaults', server('scf'), cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_http' }), false],
-    ['a Node program that is its own caller', server(''), (trustServerCallers() as { ok: true; config: AccessConfig }).config, { openid: OTHER, role: 'server' }],
+    ['a Node program that is its own caller', server(''), (trustServerCallers() as { ok: true; value: AccessConfig }).value, { openid: OTHER, role: 'server' }],
   ])('%s', (_name, identity, config, expected) => check(decideAccess(identity, { openid: OTHER, batch: false }, config), expected))
 
   test('a trusted server may batch', () => {
@@ -118,11 +119,11 @@ describe('decideAccess: cross-account calls', () => {
 describe('readAccessConfig', () => {
   test('an unknown ACCESS_POLICY is a CONFIG_ERROR, not silently open', () => {
     const r = readAccessConfig({ ACCESS_POLICY: 'everyone' })
-    expect(r).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR' } })
+    expect(r).toMatchObject({ ok: false, problems: [{ variable: 'ACCESS_POLICY' }] })
   })
   test('ACCESS_POLICY=own without ORDER_OWNERS_COLLECTION is a CONFIG_ERROR naming both', () => {
-    expect(readAccessConfig({ ACCESS_POLICY: 'own' })).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('ORDER_OWNERS_COLLECTION'), hint: expect.stringContaining('admin-only') } })
-    expect(readAccessConfig({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'bad name!' })).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR' } })
+    expect(readAccessConfig({ ACCESS_POLICY: 'own' })).toMatchObject({ ok: false, problems: [{ variable: 'ORDER_OWNERS_COLLECTION', message: expect.stringContaining('ORDER_OWNERS_COLLECTION'), hint: expect.stringContaining('admin-only') }] })
+    expect(readAccessConfig({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'bad name!' })).toMatchObject({ ok: false, problems: [{ variable: 'ORDER_OWNERS_COLLECTION' }] })
     expect(cfg({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'order_owners' })).toMatchObject({ policy: 'own', ownersCollection: 'order_owners' })
   })
   test('a plain user refused by the default is told how to enable ownership', () => {
@@ -132,7 +133,7 @@ describe('readAccessConfig', () => {
   test('defaults', () => {
     expect(readAccessConfig({})).toEqual({
       ok: true,
-      config: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: false, trustedSources: new Set(['wx_http', 'wx_trigger', 'scf']), trustedFromAppids: new Set() },
+      value: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: false, trustedSources: new Set(['wx_http', 'wx_trigger', 'scf']), trustedFromAppids: new Set() },
     })
   })
   test('TRUSTED_SOURCES is split and trimmed', () => {
@@ -146,7 +147,7 @@ describe('readAccessConfig', () => {
     ['a bad AppID', { TRUSTED_FROM_APPIDS: 'wx1;drop' }, 'TRUSTED_FROM_APPIDS'],
   ])('malformed: %s is a CONFIG_ERROR naming the variable', (_name, env, variable) => {
     const r = readAccessConfig(env)
-    expect(r).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining(variable), hint: expect.any(String) } })
+    expect(r).toMatchObject({ ok: false, problems: [{ variable, message: expect.stringContaining(variable), hint: expect.any(String) }] })
   })
 })
 

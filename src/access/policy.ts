@@ -1,15 +1,12 @@
-import { lastGoodRead } from '../env/lastGood'
 import { build } from '../errors/toOrderError'
-import type { OrderError } from '../types'
-import { type CallerIdentity, describeSource, isCrossAccount, SOURCE_HOP } from './identity'
+import type { OrderError, Settings } from '../types'
+import { type CallerIdentity, describeSource, isCrossAccount } from './identity'
 
 /** The server-side sources a function may trust by default: the HTTP API, timers, sibling functions. */
 export const DEFAULT_TRUSTED_SOURCES: readonly string[] = ['wx_http', 'wx_trigger', 'scf']
 
 /** Sources that mean a person's device or a tool started the chain, not a server of the operator's. */
 const CLIENT_SOURCES: ReadonlySet<string> = new Set(['wx_client', 'wx_devtools', 'wx_unknown', 'wx_localdebug', 'wx_crawler'])
-
-const APPID = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Deployment settings of the access rules, read from the environment. */
 export interface AccessConfig {
@@ -30,66 +27,15 @@ export interface AccessConfig {
   trustedFromAppids: ReadonlySet<string>
 }
 
-export type AccessConfigResult = { ok: true; config: AccessConfig } | { ok: false; error: OrderError }
-
-/** A database collection name, as CloudBase takes it. */
-export const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
-
-/** Deployment settings of the access rules, from ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUSTED_SOURCES, TRUSTED_FROM_APPIDS, ADMIN_OPENIDS and TRUST_SERVER_CALLERS. */
-export const readAccessConfig = lastGoodRead(['ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS'], parseAccessConfig)
-
-function parseAccessConfig(env: Record<string, string | undefined>): AccessConfigResult {
-  const policy = env.ACCESS_POLICY === undefined || env.ACCESS_POLICY === '' ? 'admin-only' : env.ACCESS_POLICY
-  if (policy !== 'own' && policy !== 'admin-only') {
-    return configError(`ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "admin-only" (the default) or "own" (with ORDER_OWNERS_COLLECTION).')
-  }
-  const owners = env.ORDER_OWNERS_COLLECTION === undefined || env.ORDER_OWNERS_COLLECTION === '' ? undefined : env.ORDER_OWNERS_COLLECTION
-  if (owners !== undefined && !COLLECTION_NAME.test(owners)) {
-    return configError(`ORDER_OWNERS_COLLECTION is "${owners.slice(0, 40)}", which is not a collection name.`, 'Use letters, digits, _ and -, starting with a letter.')
-  }
-  if (policy === 'own' && owners === undefined) {
-    return configError(
-      'ACCESS_POLICY is "own" but ORDER_OWNERS_COLLECTION is not set, so no order can be proven to be a user\'s.',
-      'Set ORDER_OWNERS_COLLECTION to the database collection where your order flow records { orderId, deliveryId, openid } (see recordOrderOwner), or set ACCESS_POLICY to "admin-only".',
-    )
-  }
-  const sources = env.TRUSTED_SOURCES === undefined ? { ok: true as const, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(env.TRUSTED_SOURCES, SOURCE_HOP)
-  if (!sources.ok) {
-    return configError(
-      `TRUSTED_SOURCES is malformed: ${sources.why}.`,
-      `Set TRUSTED_SOURCES to a comma-separated list of sources such as "${DEFAULT_TRUSTED_SOURCES.join(',')}" (the default), or remove it.`,
-    )
-  }
-  const appids = env.TRUSTED_FROM_APPIDS === undefined || env.TRUSTED_FROM_APPIDS === '' ? { ok: true as const, list: [] } : listOf(env.TRUSTED_FROM_APPIDS, APPID)
-  if (!appids.ok) {
-    return configError(`TRUSTED_FROM_APPIDS is malformed: ${appids.why}.`, 'Set TRUSTED_FROM_APPIDS to a comma-separated list of AppIDs, or remove it.')
-  }
-  const adminOpenids = new Set(
-    (env.ADMIN_OPENIDS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  )
-  return {
-    ok: true,
-    config: {
-      adminOpenids,
-      policy,
-      ...(owners !== undefined ? { ownersCollection: owners } : {}),
-      trustServerCallers: env.TRUST_SERVER_CALLERS === '1',
-      trustedSources: new Set(sources.list),
-      trustedFromAppids: new Set(appids.list),
-    },
-  }
-}
+export type AccessConfigResult = Settings<AccessConfig>
 
 /**
  * Access for a Node program that is its own only caller: no platform identity, any order. Not for
- * a cloud function, where the platform says who calls (`readAccessConfig(process.env)`).
+ * a cloud function, where the platform says who calls (`readAccessConfig(process.env)`, which reads ADMIN_OPENIDS, ACCESS_POLICY and the rest).
  */
 export const trustServerCallers = (): AccessConfigResult => ({
   ok: true,
-  config: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: true, trustedSources: 'any', trustedFromAppids: new Set() },
+  value: { adminOpenids: new Set(), policy: 'admin-only', trustServerCallers: true, trustedSources: 'any', trustedFromAppids: new Set() },
 })
 
 /** What the caller claims to be, for the log line whether or not it is served. */
@@ -198,18 +144,6 @@ function decideServer(identity: CallerIdentity, request: { openid?: string }, co
     }
   }
   return { ok: true, openid: request.openid, role: 'server' }
-}
-
-function listOf(raw: string, item: RegExp): { ok: true; list: string[] } | { ok: false; why: string } {
-  const parts = raw.split(',').map((s) => s.trim())
-  if (parts.length === 1 && parts[0] === '') return { ok: false, why: 'it is empty' }
-  const bad = parts.find((p) => !item.test(p))
-  if (bad !== undefined) return { ok: false, why: bad === '' ? 'it has an empty entry' : `"${bad.slice(0, 40)}" is not a name` }
-  return { ok: true, list: parts }
-}
-
-function configError(message: string, hint: string): AccessConfigResult {
-  return { ok: false, error: build('CONFIG_ERROR', message, hint) }
 }
 
 function deny(role: Role, message: string, hint: string): Decision {

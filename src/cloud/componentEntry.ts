@@ -1,8 +1,10 @@
-import { readComponentEnv } from '../component/fromEnv'
-import { componentPlatform } from '../component/platform'
 import { createPushReceiver, type PushRequest } from '../component/push'
-import { cloudTokenStore, type StoreDatabaseLike } from '../component/store'
-import { cloudLogger, jsonLogger, type Logger } from '../log/logger'
+import type { StoreDatabaseLike } from '../component/store'
+import { readComponentConfig } from '../config/read'
+import type { Env } from '../config/variables'
+import type { Logger } from '../log/logger'
+import { platformOf } from '../registry/component'
+import { functionLogger } from './logger'
 
 /** What the CloudBase HTTP access service (an API-gateway-shaped event) hands a function. */
 export interface HttpAccessEvent {
@@ -34,8 +36,8 @@ export interface ComponentSdk {
  * access service. It answers `success` to every push it accepted and refuses the rest; it never
  * throws to the platform and never logs a ticket, a token or a key.
  */
-export function createComponentMain(sdk: ComponentSdk, env: NodeJS.ProcessEnv = process.env, options: { logger?: Logger } = {}) {
-  const logger: Logger = options.logger ?? (env._SCF_TCB_LOG === '1' ? cloudLogger(sdk.logger()) : jsonLogger)
+export function createComponentMain(sdk: ComponentSdk, env: Env = process.env, options: { logger?: Logger } = {}) {
+  const logger: Logger = options.logger ?? functionLogger(sdk, env)
   let receive: ((req: PushRequest) => Promise<{ status: number; body: string }>) | undefined
   const answer = (statusCode: number, body: string): HttpAccessResult => ({ statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body, isBase64Encoded: false })
 
@@ -43,14 +45,14 @@ export function createComponentMain(sdk: ComponentSdk, env: NodeJS.ProcessEnv = 
     try {
       if (typeof event !== 'object' || event === null || (event.httpMethod ?? 'POST').toUpperCase() !== 'POST') return answer(405, 'POST only')
       if (!receive) {
-        const read = readComponentEnv(env)
+        const read = readComponentConfig(env)
         if (!read.ok) {
-          logger.error({ msg: 'componentPush', outcome: 'config', why: read.error })
+          logger.error({ msg: 'componentPush', outcome: 'config', why: read.problems.map((p) => p.message).join(' ') })
           return answer(500, 'not configured')
         }
         sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV })
-        const c = read.settings
-        const platform = componentPlatform({ appid: c.appid, secret: c.secret, store: cloudTokenStore(sdk.database(), c.collection), sealer: c.sealer, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}) })
+        const c = read.value
+        const platform = platformOf(sdk.database(), c)
         receive = createPushReceiver({ platform, token: c.token, aesKey: c.aesKey, logger })
       }
       const body = typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : ''

@@ -1,5 +1,5 @@
-// The deployable function: esbuild bundles this file into cloudfunctions/getOrder/index.js,
-// leaving wx-server-sdk external so that the cloud installs the version package.json pins.
+// The deployable function: esbuild bundles this file, wx-server-sdk included, into
+// cloudfunctions/getOrder/index.js (scripts/artifact.ts says why it is bundled).
 import cloud = require('wx-server-sdk')
 import { createCloudMain, type WxServerSdk } from './entry'
 

@@ -1,7 +1,7 @@
 import type { Budget } from '../clock/budget'
 import { build, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
-import type { LabelSize } from '../label/decode'
+import type { LabelSize } from '../decode/decode'
 import { NoStorageError, ResultTooLargeError, type SaveLabel } from '../label/deliver'
 import type { LogRecord } from '../log/logger'
 import type { Transport } from '../transport/types'

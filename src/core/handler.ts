@@ -5,7 +5,7 @@ import { type AccessConfigResult, decideAccess } from '../access/policy'
 import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
 import type { RetryPolicy } from '../clock/retry'
 import { validateEvent } from '../event/validate'
-import { build, internalError, toOrderError } from '../errors/toOrderError'
+import { build, configError, internalError, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
 import { RESULT_LIMIT_BYTES, STORAGE_CONCURRENCY } from '../label/deliver'
 import type { LabelSession, LabelStorage } from '../label/store'
@@ -128,7 +128,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       if (identity.fromOpenid !== undefined) line.fromOpenid = maskOpenid(identity.fromOpenid)
       if (identity.fromAppid !== undefined) line.fromAppid = identity.fromAppid
       const settings = deps.access()
-      if (!settings.ok) return fail(settings.error)
+      if (!settings.ok) return fail(configError(settings.problems))
       const asked: { openid?: string; batch: boolean } = { batch: valid.kind === 'batch' }
       if (valid.kind === 'single' && valid.event.openid !== undefined) asked.openid = valid.event.openid
       const authorizer = valid.event.authorizerAppid
@@ -138,7 +138,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       if (authorizer === undefined && deps.component) {
         return fail({ ...build('INVALID_ARGUMENT', 'authorizerAppid is required: with WX_TRANSPORT=component every read is for a merchant.', "Pass the merchant's AppID as authorizerAppid."), field: 'authorizerAppid' })
       }
-      const decision = decideAccess(identity, asked, settings.config)
+      const decision = decideAccess(identity, asked, settings.value)
       line.role = decision.role
       if (!decision.ok) return fail(decision.error)
       if (authorizer !== undefined) {
@@ -151,7 +151,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
         }
       }
       if (decision.role === 'user' && valid.kind === 'single') {
-        const refused = await proveOwnership(valid.event, decision.openid!, settings.config.ownersCollection)
+        const refused = await proveOwnership(valid.event, decision.openid!, settings.value.ownersCollection)
         if (refused !== undefined) return fail(refused)
       }
       const storage = deps.storage

@@ -3,7 +3,7 @@ import { type CallerIdentity, describeSource, toIdentity } from '../access/ident
 import type { OrderOwners } from '../access/owners'
 import { type AccessConfigResult, decideAccess } from '../access/policy'
 import { budgetFor, type Clock, systemClock } from '../clock/budget'
-import { build, internalError, toOrderError } from '../errors/toOrderError'
+import { build, configError, internalError, toOrderError } from '../errors/toOrderError'
 import type { LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
@@ -69,9 +69,9 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
       line.caller = maskOpenid(identity.openid)
       line.source = describeSource(identity)
       const settings = deps.access()
-      if (!settings.ok) return { ok: false, error: settings.error, requestId }
+      if (!settings.ok) return { ok: false, error: configError(settings.problems), requestId }
       // A self-test touches WeChat and storage: the same callers as a batch, admins and trusted servers.
-      const decision = decideAccess(identity, { batch: true }, settings.config)
+      const decision = decideAccess(identity, { batch: true }, settings.value)
       line.role = decision.role
       if (!decision.ok || (decision.role !== 'admin' && decision.role !== 'server')) {
         const why = decision.ok ? '' : ` ${decision.error.message}`
@@ -90,7 +90,7 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
       } else {
         checks.push({ name: 'storage', ok: false, detail: 'No label storage is configured, so labels over 1 MB and printHtmlAs "file" cannot be served.', fix: 'Deploy the function to CloudBase, or pass storage to the handler.' })
       }
-      if (settings.config.policy === 'own') checks.push(await ownersCheck(probeId, settings.config.ownersCollection))
+      if (settings.value.policy === 'own') checks.push(await ownersCheck(probeId, settings.value.ownersCollection))
       return { ok: true, requestId, selfTest: { healthy: checks.every((c) => c.ok), transport: deps.transport.name, checks } }
     }
 

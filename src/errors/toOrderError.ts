@@ -1,4 +1,4 @@
-import type { ErrorCode, OrderError } from '../types'
+import type { ErrorCode, OrderError, SettingProblem } from '../types'
 import { lookupErrcode, RETRYABLE_CODES } from './table'
 import { UpstreamError } from './upstream'
 
@@ -54,4 +54,9 @@ function withUpstream(error: OrderError, err: UpstreamError): OrderError {
   if (err.deliveryResultCode !== undefined) error.deliveryResultCode = err.deliveryResultCode
   if (err.deliveryResultMsg !== undefined) error.deliveryResultMsg = err.deliveryResultMsg
   return error
+}
+
+/** The contract's CONFIG_ERROR for settings problems: each named, each with its fix. */
+export function configError(problems: readonly SettingProblem[]): OrderError {
+  return build('CONFIG_ERROR', problems.map((p) => p.message).join(' '), [...new Set(problems.map((p) => p.hint))].join(' '))
 }

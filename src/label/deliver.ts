@@ -1,6 +1,6 @@
-import { mapPool } from '../core/pool'
+import { mapPool } from '../shared/pool'
 import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
-import type { LabelSize } from './decode'
+import type { LabelSize } from '../decode/decode'
 
 export type SaveLabel = (html: string) => Promise<PrintHtmlFile>
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto'
-import { onCollection } from '../cloud/collection'
+import { onCollection } from '../shared/collection'
 import { sdkErrorParts } from '../errors/upstream'
-import { storageError } from './storage'
+import { storageError } from '../errors/storage'
 
 /** What is kept about one stored label: never the label, only where it is and when it goes. */
 export interface LabelRecord {

@@ -1,4 +1,4 @@
-import { sdkErrorParts, UpstreamError } from '../errors/upstream'
+import { storageError } from '../errors/storage'
 
 /** One `deleteFile` call deletes at most 50 files (docs.cloudbase.net/storage/delete-file). */
 export const DELETE_BATCH = 50
@@ -69,12 +69,4 @@ export function cloudFiles(cloud: CloudStorageLike): LabelFiles {
       return { deleted, failed }
     },
   }
-}
-
-export function storageError(what: string, err: unknown): UpstreamError {
-  const { errCode, errMsg } = sdkErrorParts(err)
-  const details: { wxErrCode?: number; wxErrMsg?: string } = {}
-  if (errCode !== undefined) details.wxErrCode = errCode
-  if (errMsg !== undefined) details.wxErrMsg = errMsg
-  return new UpstreamError('network', `${what}.`, details)
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import type { Browser } from 'playwright-core'
-import { mapPool } from '../core/pool'
+import { mapPool } from '../shared/pool'
 import type { OrderStatus, PrintType } from '../types'
 import { loadLabel, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
 

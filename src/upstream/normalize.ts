@@ -1,4 +1,4 @@
-import { decodePrintHtml, type LabelResult, type LabelSize } from '../label/decode'
+import { decodePrintHtml, type LabelResult, type LabelSize } from '../decode/decode'
 import { UpstreamError } from '../errors/upstream'
 import type { Order, OrderStatus, Warning } from '../types'
 

@@ -1,0 +1,41 @@
+import type { InvocationContext } from '../types'
+import type { Env } from './variables'
+
+/**
+ * The caller's platform context for one invocation: read every time, never cached. The
+ * invocation's own environment (`context.environ`, which the runtime copies into process.env
+ * without clearing what an earlier invocation set there) comes first, so a warm instance never
+ * lends one caller's OPENID or source to the next. Otherwise wx-server-sdk's getWXContext(), with
+ * the chain from TCB_SOURCE too: getWXContext() returns `{}` before it reads TCB_SOURCE whenever
+ * WX_CONTEXT_KEYS is unset, and it is the same variable, so no less trustworthy.
+ */
+export function wxContextOf(env: Env, context: InvocationContext | undefined, fromSdk: () => unknown): Record<string, unknown> {
+  const own = environOf(context)
+  if (own !== undefined) return wxContextFrom(own)
+  const ctx = fromSdk()
+  const sdk = typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>) : {}
+  return { SOURCE: env.TCB_SOURCE, TRIGGER_SRC: env.TRIGGER_SRC, ...sdk }
+}
+
+/** `context.environ` (`k=v;k=v`, as the runtime splits it), or undefined when the platform gave none. */
+function environOf(context: InvocationContext | undefined): Record<string, string> | undefined {
+  const raw = context?.environ
+  if (typeof raw !== 'string' || raw === '') return undefined
+  const vars: Record<string, string> = {}
+  for (const pair of raw.split(';')) {
+    const at = pair.indexOf('=')
+    if (at > 0) vars[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return vars
+}
+
+/** What wx-server-sdk's getWXContext() makes of an environment: WX_CONTEXT_KEYS without `WX_`, and SOURCE. */
+function wxContextFrom(vars: Record<string, string>): Record<string, string> {
+  const ctx: Record<string, string> = {}
+  for (const key of (vars.WX_CONTEXT_KEYS ?? '').split(',')) {
+    if (key !== '' && vars[key] !== undefined) ctx[key.startsWith('WX_') ? key.slice(3) : key] = vars[key]!
+  }
+  if (vars.TCB_SOURCE !== undefined) ctx.SOURCE = vars.TCB_SOURCE
+  if (vars.TRIGGER_SRC !== undefined) ctx.TRIGGER_SRC = vars.TRIGGER_SRC
+  return ctx
+}
