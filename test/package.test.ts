@@ -43,7 +43,9 @@ beforeAll(async () => {
 })
 
 test('the tarball holds the built library, its types and the contract, and no test, harness or tool', () => {
-  for (const f of ['package/package.json', 'package/README.md', 'package/docs/contract.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/types.d.ts']) expect(listing).toContain(f)
+  for (const f of ['package/package.json', 'package/README.md', 'package/docs/contract.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/types.d.ts', 'package/dist/render/index.js', 'package/dist/render/index.d.ts']) expect(listing).toContain(f)
+  // wxComponent's entry runs at load (it requires wx-server-sdk and reads the environment): not a library file.
+  expect(listing).not.toContain('package/dist/cloud/wxComponent.js')
   expect(listing.filter((f) => /\.test\.|\/harness\/|^package\/(src|test|scripts|cloudfunctions|miniprogram|examples)\//.test(f))).toEqual([])
 })
 
@@ -65,11 +67,25 @@ export async function read(): Promise<Order | undefined> {
 export const cancelled: WarningCode = 'ORDER_CANCELLED'
 `,
   )
+  // The consumer has no playwright-core or pdf-lib: rendering is an optional entry point of its own.
+  for (const peer of ['playwright-core', 'pdf-lib']) expect(fs.existsSync(path.join(consumer, 'node_modules', peer))).toBe(false)
   await run(process.execPath, [TSC, '-p', consumer])
   // The check is real: a wrong use of the same types fails it.
   fs.writeFileSync(path.join(consumer, 'consumer.ts'), `import type { Order } from 'wx-getorder/contract'\nexport const o: Order = { orderId: 1 }\n`)
   const err = await run(process.execPath, [TSC, '-p', consumer]).catch((e: { stdout: string }) => e)
   expect(String((err as { stdout?: string }).stdout)).toMatch(/error TS2322/)
+})
+
+test('the main entry loads nothing of the renderer; wx-getorder/render says what it needs when its peers are missing', async () => {
+  const script = `
+    require('wx-getorder')
+    const loaded = Object.keys(require.cache).filter((f) => /playwright-core|pdf-lib|[\\/]render[\\/]/.test(f))
+    const render = require('wx-getorder/render')
+    render.renderLabel('<p>x</p>', { outDir: require('os').tmpdir(), name: 'x', executablePath: process.execPath })
+      .catch((e) => process.stdout.write(JSON.stringify({ loaded, error: e.name, hint: e.hint })))
+  `
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer })
+  expect(JSON.parse(stdout)).toEqual({ loaded: [], error: 'LabelRenderError', hint: expect.stringContaining('playwright-core') })
 })
 
 test('plain Node requires it and runs the handler', async () => {

@@ -79,46 +79,10 @@ const KEYS = {
 export function componentPlatform(s: ComponentSettings): ComponentPlatform {
   const clock = s.clock ?? systemClock
   const base = (s.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')
-  const requests: Record<string, number> = {}
   const share = { store: s.store, clock, ...(s.leaseMs !== undefined ? { leaseMs: s.leaseMs } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}) }
 
-  async function call(path: string, query: string, body: Record<string, unknown>, secrets: () => (string | undefined)[], signal: AbortSignal): Promise<Record<string, unknown>> {
-    requests[path] = (requests[path] ?? 0) + 1
-    const answer = (await withoutSecrets(secrets, () => postJson(`${base}${path}${query}`, body, signal, path))) as Record<string, unknown>
-    if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
-      throw new UpstreamError('errcode', `${path} failed with errcode ${answer.errcode}.`, {
-        wxErrCode: answer.errcode,
-        ...(typeof answer.errmsg === 'string' ? { wxErrMsg: answer.errmsg } : {}),
-      })
-    }
-    return answer
-  }
-
-  const component = sharedToken({
-    ...share,
-    key: KEYS.componentToken,
-    async fetch(signal) {
-      const ticket = await s.store.get(KEYS.ticket)
-      if (!ticket) {
-        throw new UpstreamError('config', 'No component_verify_ticket has arrived yet: WeChat pushes one every 10 minutes to the authorization event URL once the platform is set up.')
-      }
-      const got = await call('/cgi-bin/component/api_component_token', '', { component_appid: s.appid, component_appsecret: s.secret, component_verify_ticket: ticket }, () => [s.secret, ticket], signal)
-      if (typeof got.component_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_component_token answer has no component_access_token or expires_in.')
-      return { value: got.component_access_token, ttlMs: got.expires_in * 1000 }
-    },
-  })
-
-  /** A component API call with the component token, refreshed once if WeChat refuses it. */
-  async function withComponentToken(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let token = await component.getToken({ signal })
-    try {
-      return await call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
-    } catch (err) {
-      if (!(err instanceof UpstreamError) || err.wxErrCode === undefined || !TOKEN_ERRCODES.has(err.wxErrCode)) throw err
-      token = await component.getToken({ rejected: token, signal })
-      return call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
-    }
-  }
+  const api = componentApi(s, base, share)
+  const { requests, component, withComponentToken } = api
 
   const merchant = async (appid: string): Promise<Merchant | undefined> => {
     const raw = await s.store.get(KEYS.merchant(appid))
@@ -191,28 +155,81 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
         },
       }
     },
-    async authorize(code, signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)) {
-      const got = await withComponentToken('/cgi-bin/component/api_query_auth', { component_appid: s.appid, authorization_code: code }, signal)
-      const info = got.authorization_info as Record<string, unknown> | undefined
-      const appid = info?.authorizer_appid
-      const refresh = info?.authorizer_refresh_token
-      if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') throw new UpstreamError('bad-json', 'The api_query_auth answer has no authorizer_appid or authorizer_refresh_token.')
-      const funcs = Array.isArray(info!.func_info)
-        ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n))
-        : []
-      await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
-      const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: clock.now() }
-      await putMerchant(m)
-      if (typeof info!.authorizer_access_token === 'string' && typeof info!.expires_in === 'number') {
-        // The exchange hands over a token too: the first call need not refresh.
-        const ttlMs = info!.expires_in * 1000
-        const at = clock.now()
-        await s.store.set(KEYS.authorizerToken(appid), JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs }), ttlMs)
-      }
-      return m
-    },
+    authorize: (code, signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)) => exchangeCode(s, clock, withComponentToken, putMerchant, code, signal),
     async unauthorize(appid) {
       await markUnauthorized(appid)
     },
   }
+}
+
+/** The component API: each call counted, errcodes thrown, secrets scrubbed; the component token shared and refreshed once if refused. */
+function componentApi(s: ComponentSettings, base: string, share: Omit<Parameters<typeof sharedToken>[0], 'key' | 'fetch'>) {
+  const requests: Record<string, number> = {}
+  async function call(path: string, query: string, body: Record<string, unknown>, secrets: () => (string | undefined)[], signal: AbortSignal): Promise<Record<string, unknown>> {
+    requests[path] = (requests[path] ?? 0) + 1
+    const answer = (await withoutSecrets(secrets, () => postJson(`${base}${path}${query}`, body, signal, path))) as Record<string, unknown>
+    if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+      throw new UpstreamError('errcode', `${path} failed with errcode ${answer.errcode}.`, {
+        wxErrCode: answer.errcode,
+        ...(typeof answer.errmsg === 'string' ? { wxErrMsg: answer.errmsg } : {}),
+      })
+    }
+    return answer
+  }
+
+  const component = sharedToken({
+    ...share,
+    key: KEYS.componentToken,
+    async fetch(signal) {
+      const ticket = await s.store.get(KEYS.ticket)
+      if (!ticket) {
+        throw new UpstreamError('config', 'No component_verify_ticket has arrived yet: WeChat pushes one every 10 minutes to the authorization event URL once the platform is set up.')
+      }
+      const got = await call('/cgi-bin/component/api_component_token', '', { component_appid: s.appid, component_appsecret: s.secret, component_verify_ticket: ticket }, () => [s.secret, ticket], signal)
+      if (typeof got.component_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_component_token answer has no component_access_token or expires_in.')
+      return { value: got.component_access_token, ttlMs: got.expires_in * 1000 }
+    },
+  })
+
+  /** A component API call with the component token, refreshed once if WeChat refuses it. */
+  async function withComponentToken(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    let token = await component.getToken({ signal })
+    try {
+      return await call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.wxErrCode === undefined || !TOKEN_ERRCODES.has(err.wxErrCode)) throw err
+      token = await component.getToken({ rejected: token, signal })
+      return call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+    }
+  }
+  return { requests, component, withComponentToken }
+}
+
+/** api_query_auth: the merchant's authorization code exchanged for its refresh token (sealed) and permission sets. */
+async function exchangeCode(
+  s: ComponentSettings,
+  clock: Clock,
+  withComponentToken: (path: string, body: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>,
+  putMerchant: (m: Merchant) => Promise<void>,
+  code: string,
+  signal: AbortSignal,
+): Promise<Merchant> {
+  const got = await withComponentToken('/cgi-bin/component/api_query_auth', { component_appid: s.appid, authorization_code: code }, signal)
+  const info = got.authorization_info as Record<string, unknown> | undefined
+  const appid = info?.authorizer_appid
+  const refresh = info?.authorizer_refresh_token
+  if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') throw new UpstreamError('bad-json', 'The api_query_auth answer has no authorizer_appid or authorizer_refresh_token.')
+  const funcs = Array.isArray(info!.func_info)
+    ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n))
+    : []
+  await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
+  const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: clock.now() }
+  await putMerchant(m)
+  if (typeof info!.authorizer_access_token === 'string' && typeof info!.expires_in === 'number') {
+    // The exchange hands over a token too: the first call need not refresh.
+    const ttlMs = info!.expires_in * 1000
+    const at = clock.now()
+    await s.store.set(KEYS.authorizerToken(appid), JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs }), ttlMs)
+  }
+  return m
 }

@@ -46,27 +46,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   // The exact JSON size of large labels, counted by their decode, for choosing what to offload.
   const exactJson = new Map<Labelled, number>()
   const failedSaves: FailedDeliveries = new Map()
-  const saving: Promise<void>[] = []
-  const store = limiter(flow.storageConcurrency)
-  // Backpressure: labels waiting for storage hold memory, so reading pauses while a sixteenth of it
-  // waits. A waiting label holds its text, two bytes a character at most.
-  const waitingLimit = (flow.memoryMb * 1024 * 1024) / 16
-  let waiting = 0
-  const waiters: (() => void)[] = []
-  const queueSave = (item: Labelled, offloaded: boolean) => {
-    const size = 2 * item.order.printHtml!.length
-    waiting += size
-    saving.push(
-      store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
-        waiting -= size
-        // Every waiting reader re-checks; one that still finds no room waits again.
-        for (const wake of waiters.splice(0)) wake()
-      }),
-    )
-  }
-  const roomToRead = async () => {
-    while (waiting > waitingLimit && flow.budget.remaining() > 0) await new Promise<void>((r) => waiters.push(r))
-  }
+  const { queueSave, roomToRead, saved } = saveQueue(flow, failedSaves)
   const maxLabelChars = batchLabelCapChars(flow.memoryMb)
   // What the chunks in flight may hold in label text at once: a sixteenth of the memory, since the
   // SDK's parse and case conversion copy an answer several times over.
@@ -151,9 +131,13 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   if (chunkErrors.length > 0 && chunkErrors.length === calls && next === pending.length) {
     return { ok: false, error: chunkErrors[0]!, requestId: flow.requestId }
   }
-  await Promise.all(saving)
+  await saved()
+  return assemble(flow, event, items, { mode, failedSaves, exactJson })
+}
 
-  // Each input position gets its own item, in input order.
+/** Each input position gets its own item, in input order; in text mode labels go to storage until the answer fits. */
+async function assemble(flow: Flow, event: BatchEvent, items: Map<string, BatchItem>, labels: { mode: string; failedSaves: FailedDeliveries; exactJson: Map<Labelled, number> }): Promise<Result> {
+  const { failedSaves, exactJson } = labels
   const positions = event.orders.map((o) => ({ o, item: items.get(orderKey(o))! }))
   const result = { ok: true as const, orders: [] as BatchItem[], warnings: [], requestId: flow.requestId }
   const labelled = [...new Set(positions.map((p) => p.item))].filter((i): i is Labelled & BatchItem => i.ok && !failedSaves.has(i as Labelled))
@@ -165,7 +149,7 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
     })
     return resultBytes(result)
   }
-  if (mode === 'text') {
+  if (labels.mode === 'text') {
     const failed = await deliverLabels(labelled, 'text', { save: flow.save, measure: build, limitBytes: flow.limitBytes, concurrency: flow.storageConcurrency, exactJson: (i) => exactJson.get(i) })
     for (const [item, err] of failed) failedSaves.set(item, err)
   }
@@ -177,6 +161,36 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
     throw err
   }
   return result
+}
+
+/**
+ * Labels stored as they are read, `storageConcurrency` at a time. Backpressure: labels waiting for
+ * storage hold memory, so reading pauses while a sixteenth of it waits. A waiting label holds its
+ * text, two bytes a character at most.
+ */
+function saveQueue(flow: Flow, failedSaves: FailedDeliveries) {
+  const saving: Promise<void>[] = []
+  const store = limiter(flow.storageConcurrency)
+  const waitingLimit = (flow.memoryMb * 1024 * 1024) / 16
+  let waiting = 0
+  const waiters: (() => void)[] = []
+  return {
+    queueSave(item: Labelled, offloaded: boolean) {
+      const size = 2 * item.order.printHtml!.length
+      waiting += size
+      saving.push(
+        store(() => saveAll([item], flow.save, 1, failedSaves, offloaded)).finally(() => {
+          waiting -= size
+          // Every waiting reader re-checks; one that still finds no room waits again.
+          for (const wake of waiters.splice(0)) wake()
+        }),
+      )
+    },
+    async roomToRead() {
+      while (waiting > waitingLimit && flow.budget.remaining() > 0) await new Promise<void>((r) => waiters.push(r))
+    },
+    saved: () => Promise.all(saving),
+  }
 }
 
 function encodedLength(answer: unknown): number {

@@ -1,18 +1,16 @@
 import { randomUUID } from 'crypto'
-import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
+import type { CallerIdentity } from '../access/identity'
 import type { OrderOwners } from '../access/owners'
-import { type AccessConfigResult, decideAccess } from '../access/policy'
-import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
+import type { AccessConfigResult } from '../access/policy'
+import { type Budget, budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
 import type { RetryPolicy } from '../clock/retry'
-import { validateEvent } from '../event/validate'
-import { build, configError, internalError, toOrderError } from '../errors/toOrderError'
-import { UpstreamError } from '../errors/upstream'
+import { build, internalError } from '../errors/toOrderError'
 import { RESULT_LIMIT_BYTES, STORAGE_CONCURRENCY } from '../label/deliver'
 import type { LabelSession, LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
-import { maskOpenid } from '../log/mask'
 import type { Transport } from '../transport/types'
 import type { Failure, InvocationContext, OrderError, Result } from '../types'
+import { admit } from './admit'
 import { readBatch } from './batch'
 import { callBefore } from './deadline'
 import { type Flow, memoryMbOf } from './flow'
@@ -100,7 +98,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       line.labelsStored = session.stored
       // Nothing is stored that the answer does not point to: a failed answer points to nothing,
       // and a batch item whose storage did not finish points to nothing either.
-      await settle(session, pointedTo(result))
+      await settle(session, pointedTo(result), budget, clock, line)
     }
     line.outcome = result.ok ? 'ok' : 'error'
     if (!result.ok) {
@@ -119,41 +117,9 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
 
     async function run(): Promise<Result> {
       const fail = (error: OrderError): Failure => ({ ok: false, error, requestId })
-      const valid = validateEvent(event)
-      if (!valid.ok) return fail(valid.error)
-
-      const identity = toIdentity(deps.caller(context))
-      line.caller = maskOpenid(identity.openid)
-      line.source = describeSource(identity)
-      if (identity.fromOpenid !== undefined) line.fromOpenid = maskOpenid(identity.fromOpenid)
-      if (identity.fromAppid !== undefined) line.fromAppid = identity.fromAppid
-      const settings = deps.access()
-      if (!settings.ok) return fail(configError(settings.problems))
-      const asked: { openid?: string; batch: boolean } = { batch: valid.kind === 'batch' }
-      if (valid.kind === 'single' && valid.event.openid !== undefined) asked.openid = valid.event.openid
-      const authorizer = valid.event.authorizerAppid
-      if (authorizer !== undefined && !deps.component) {
-        return fail({ ...build('INVALID_ARGUMENT', 'authorizerAppid applies only to a third-party platform (WX_TRANSPORT=component).', 'Leave authorizerAppid out, or set WX_TRANSPORT=component with the platform settings.'), field: 'authorizerAppid' })
-      }
-      if (authorizer === undefined && deps.component) {
-        return fail({ ...build('INVALID_ARGUMENT', 'authorizerAppid is required: with WX_TRANSPORT=component every read is for a merchant.', "Pass the merchant's AppID as authorizerAppid."), field: 'authorizerAppid' })
-      }
-      const decision = decideAccess(identity, asked, settings.value)
-      line.role = decision.role
-      if (!decision.ok) return fail(decision.error)
-      if (authorizer !== undefined) {
-        line.authorizerAppid = authorizer
-        if (decision.role !== 'admin' && decision.role !== 'server') {
-          return fail(build('PERMISSION_DENIED', 'Reading for a merchant (authorizerAppid) is for admins and trusted server callers only.', "Call from the platform's own server, or as an OPENID listed in ADMIN_OPENIDS."))
-        }
-        if (deps.component!.allowed !== undefined && !deps.component!.allowed.has(authorizer)) {
-          return fail(build('PERMISSION_DENIED', `Merchant ${authorizer} is not in AUTHORIZER_APPIDS.`, 'Add the AppID to AUTHORIZER_APPIDS on the function if this deployment serves it.'))
-        }
-      }
-      if (decision.role === 'user' && valid.kind === 'single') {
-        const refused = await proveOwnership(valid.event, decision.openid!, settings.value.ownersCollection)
-        if (refused !== undefined) return fail(refused)
-      }
+      const admitted = await admit(deps, event, context, { budget, line })
+      if (!admitted.ok) return fail(admitted.error)
+      const { valid, decision, authorizer, identity } = admitted
       const storage = deps.storage
       const role = decision.role
       // Opened at the first label stored: most answers store nothing, and the owner is a keyed hash.
@@ -193,43 +159,20 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       line.orders = valid.event.orders.length
       return readBatch(flow, valid.event)
     }
+  }
+}
 
-    /** A plain user reads only an order the merchant recorded as theirs; WeChat is not asked otherwise. */
-    async function proveOwnership(order: { orderId: string; deliveryId: string }, openid: string, collection: string | undefined): Promise<OrderError | undefined> {
-      const owners = deps.owners?.(collection)
-      if (owners === undefined) {
-        return build('CONFIG_ERROR', 'Plain users may read orders only with ownership records, and none are configured.', 'Set ORDER_OWNERS_COLLECTION (and ACCESS_POLICY=own), or pass owners to the handler.')
-      }
-      let owned: boolean
-      try {
-        owned = await callBefore(budget, () => owners.owns(order, openid), 'owners')
-      } catch (err) {
-        if (!(err instanceof UpstreamError)) throw err
-        const error = toOrderError(err)
-        if (err.kind !== 'timeout') error.hint = `Check that the database collection ${collection ?? '(ORDER_OWNERS_COLLECTION)'} exists and that the function may read it.`
-        return error
-      }
-      line.owner = owned ? 'proven' : 'none'
-      if (owned) return undefined
-      return build(
-        'PERMISSION_DENIED',
-        "The order is not recorded as the caller's, so it may not be read.",
-        "Orders are readable by the user the merchant's order flow recorded as owner (recordOrderOwner into ORDER_OWNERS_COLLECTION); check the order id and carrier, or read as an admin.",
-      )
+/** Closes the invocation's label session: what the answer points to is kept, the rest deleted, before the cleanup deadline. */
+async function settle(labels: LabelSession, keep: ReadonlySet<string>, budget: Budget, clock: Clock, line: LogRecord): Promise<void> {
+  try {
+    const done = await callBefore(untilCleanup(budget, clock), () => labels.settle(keep), 'storage')
+    if (done.deleted + done.left > 0) {
+      line.labelsDeleted = done.deleted
+      line.labelsLeft = done.left
     }
-
-    async function settle(labels: LabelSession, keep: ReadonlySet<string>) {
-      try {
-        const done = await callBefore(untilCleanup(budget, clock), () => labels.settle(keep), 'storage')
-        if (done.deleted + done.left > 0) {
-          line.labelsDeleted = done.deleted
-          line.labelsLeft = done.left
-        }
-      } catch {
-        // Recorded before they were written: the purge deletes them when they expire.
-        line.labelsLeft = labels.stored
-      }
-    }
+  } catch {
+    // Recorded before they were written: the purge deletes them when they expire.
+    line.labelsLeft = labels.stored
   }
 }
 
