@@ -16,9 +16,3 @@ test('the library runs the core over HTTPS in a plain Node program', async () =>
     await server.close()
   }
 })
-
-test('the public surface exports what the README shows', () => {
-  for (const name of ['createGetOrderHandler', 'createCloudMain', 'cloudTransport', 'httpsTransport', 'stableTokenProvider', 'tokenProvider', 'decodePrintHtml', 'trustServerCallers']) {
-    expect(typeof (lib as Record<string, unknown>)[name]).toBe('function')
-  }
-})
