@@ -10,4 +10,6 @@ module.exports = {
   // Several cloudfunctions/*/package.json share a name and collide in jest-haste-map.
   modulePathIgnorePatterns: ['<rootDir>/cloudfunctions/', '<rootDir>/out/', '<rootDir>/dist/', '<rootDir>/.cache/'],
   testTimeout: 30000,
+  // The machine has two cores; jest's default (cores - 1) would run every suite on one.
+  maxWorkers: 2,
 }

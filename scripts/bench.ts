@@ -29,7 +29,10 @@ const quick = process.argv.includes('--quick')
 /** Run by the bench itself under Node 18.15: prints its rows as JSON for the parent's table. */
 const child = process.argv.includes('--child')
 /** `--only=limits,printing` runs just those sections. */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const section = (name: string) => only === undefined || only.includes(name)
 const OPENID = 'oBENCH-user-000000000001'
 // An admin's read, as the naive function checks nobody: a user's ownership lookup is a database
@@ -75,7 +78,17 @@ async function interleaved(a: () => Promise<unknown>, b: () => Promise<unknown>,
 }
 
 function labelOfSize(orderId: string, target: number, padStyle: LabelSpec['padStyle'] = 'goods'): LabelSpec {
-  const base: LabelSpec = { orderId, deliveryId: 'SF', waybillId: 'SF0000000001', carrier: '顺丰速运', sender: { name: '王', phone: '1', address: '广州' }, receiver: { name: '李', phone: '2', address: '北京' }, goods: '图书', printType: 1, padStyle }
+  const base: LabelSpec = {
+    orderId,
+    deliveryId: 'SF',
+    waybillId: 'SF0000000001',
+    carrier: '顺丰速运',
+    sender: { name: '王', phone: '1', address: '广州' },
+    receiver: { name: '李', phone: '2', address: '北京' },
+    goods: '图书',
+    printType: 1,
+    padStyle,
+  }
   const empty = Buffer.byteLength(labelHtml(base))
   const perRow = Buffer.byteLength(labelHtml({ ...base, padRows: 100 })) / 100 - empty / 100
   return { ...base, padRows: Math.max(0, Math.round((target - empty) / perRow)) }
@@ -97,7 +110,13 @@ function standInSdk(answer: Record<string, unknown>): WxServerSdk {
     uploadFile: none,
     getTempFileURL: none,
     deleteFile: none,
-    database: () => ({ collection: () => { throw new Error('the stand-in SDK has no database') }, createCollection: none }) as unknown as ReturnType<WxServerSdk['database']>,
+    database: () =>
+      ({
+        collection: () => {
+          throw new Error('the stand-in SDK has no database')
+        },
+        createCollection: none,
+      }) as unknown as ReturnType<WxServerSdk['database']>,
   } as unknown as WxServerSdk
 }
 
@@ -166,7 +185,19 @@ async function standInRows(create: CreateMain, labels: [string, number, LabelSpe
   try {
     for (const [label, bytes, padStyle, target] of labels) {
       const spec = labelOfSize(`BENCH-${label.replace(/ /g, '').slice(0, 20)}`, bytes, padStyle)
-      const answer = { errcode: 0, errmsg: 'ok', orderId: spec.orderId, deliveryId: spec.deliveryId, waybillId: spec.waybillId, printHtml: labelBase64(spec), orderStatus: 0, waybillData: [{ key: 'SF_bagAddr', value: '广州' }, { key: 'SF_mark', value: '010-A' }] }
+      const answer = {
+        errcode: 0,
+        errmsg: 'ok',
+        orderId: spec.orderId,
+        deliveryId: spec.deliveryId,
+        waybillId: spec.waybillId,
+        printHtml: labelBase64(spec),
+        orderStatus: 0,
+        waybillData: [
+          { key: 'SF_bagAddr', value: '广州' },
+          { key: 'SF_mark', value: '010-A' },
+        ],
+      }
       const share = nonAscii(Buffer.from(answer.printHtml, 'base64'))
       const sdk = standInSdk(answer)
       // The function's own composition (src/cloud/entry.ts), with its log line formatted and dropped.
@@ -179,7 +210,12 @@ async function standInRows(create: CreateMain, labels: [string, number, LabelSpe
       if (!check.ok || !('order' in check) || check.order.printHtml !== plain.printHtml) throw new Error(`bench: getOrder and the naive function disagree: ${JSON.stringify(check).slice(0, 300)}`)
       const k = bytes >= 100 * 1024 ? 1 : 20
       const n = quick ? 40 : 300
-      const { a, b } = await interleaved(times(() => main(event, context), k), times(naive, k), n, Math.min(20, n))
+      const { a, b } = await interleaved(
+        times(() => main(event, context), k),
+        times(naive, k),
+        n,
+        Math.min(20, n),
+      )
       rows.push({
         name: `per invocation, ${label} label, ${share} (Node ${process.versions.node}${which})`,
         ours: fmtMs(a / k),
@@ -209,9 +245,20 @@ async function perInvocation() {
   ]
   await standInRows(createCloudMain, standIn, '')
   // The rows with targets again, through the bundle: its own module state, so its own trials.
-  await standInRows(await bundledCreateMain(), standIn.filter(([, , , target]) => target !== undefined), ', the bundle')
+  await standInRows(
+    await bundledCreateMain(),
+    standIn.filter(([, , , target]) => target !== undefined),
+    ', the bundle',
+  )
   const paths = decodePaths()
-  rows.push({ name: `  decode paths chosen on Node ${process.versions.node} (timed on its first labels, src/decode/fastDecode.ts)`, ours: paths ? `base64 ${paths.base64}, text ${paths.text}, mostly-ASCII text ${paths.textMostlyAscii ?? 'on trial'}` : 'still on trial', baseline: '—', ratio: '—', target: '—', holds: '—' })
+  rows.push({
+    name: `  decode paths chosen on Node ${process.versions.node} (timed on its first labels, src/decode/fastDecode.ts)`,
+    ours: paths ? `base64 ${paths.base64}, text ${paths.text}, mostly-ASCII text ${paths.textMostlyAscii ?? 'on trial'}` : 'still on trial',
+    baseline: '—',
+    ratio: '—',
+    target: '—',
+    holds: '—',
+  })
   stages()
 
   // What no check costs: the 620 KB label made into its string the way the decode makes it
@@ -221,7 +268,14 @@ async function perInvocation() {
     const floor = async () => buffer.transcode(Buffer.from(b64, 'base64'), 'utf8', 'ucs2').toString('ucs2')
     const plain = async () => Buffer.from(b64, 'base64').toString('utf8')
     const { a, b } = await interleaved(floor, plain, quick ? 40 : 300, 20)
-    rows.push({ name: `  620 KB: base64 + transcode + string, no checks (the decode's floor, Node ${process.versions.node})`, ours: fmtMs(a), baseline: `${fmtMs(b)} (naive decode)`, ratio: (a / b).toFixed(2), target: '—', holds: '—' })
+    rows.push({
+      name: `  620 KB: base64 + transcode + string, no checks (the decode's floor, Node ${process.versions.node})`,
+      ours: fmtMs(a),
+      baseline: `${fmtMs(b)} (naive decode)`,
+      ratio: (a / b).toFixed(2),
+      target: '—',
+      holds: '—',
+    })
   }
   // Below any decode: the result string made from UTF-16 that is already there, one copy. The
   // naive function makes the same string; what it costs bounds every row's ratio from below.
@@ -231,7 +285,14 @@ async function perInvocation() {
     const copy = async () => utf16.toString('ucs2')
     const plain = async () => Buffer.from(b64, 'base64').toString('utf8')
     const { a, b } = await interleaved(copy, plain, quick ? 40 : 300, 20)
-    rows.push({ name: `  620 KB Chinese: only the result string, from ready UTF-16 (the floor of any decode, Node ${process.versions.node})`, ours: fmtMs(a), baseline: `${fmtMs(b)} (naive decode)`, ratio: (a / b).toFixed(2), target: '—', holds: '—' })
+    rows.push({
+      name: `  620 KB Chinese: only the result string, from ready UTF-16 (the floor of any decode, Node ${process.versions.node})`,
+      ours: fmtMs(a),
+      baseline: `${fmtMs(b)} (naive decode)`,
+      ratio: (a / b).toFixed(2),
+      target: '—',
+      holds: '—',
+    })
   }
 
   // The same on the in-process fake SDK, whose json-bigint parse and case conversion both sides
@@ -295,9 +356,29 @@ function stages() {
   const event = { orderId: 'BENCH-0001', deliveryId: 'SF', waybillId: 'SF0000000001', printType: 1 }
   const fixed: [string, () => unknown][] = [
     ['validation (the usual event)', () => validateEvent(event)],
-    ['identity and access (process.env)', () => decideAccess(callerIdentity({ OPENID: process.env.WX_OPENID, SOURCE: process.env.TCB_SOURCE }), { batch: false }, (readAccessConfig(process.env) as { value: AccessConfig }).value)],
+    [
+      'identity and access (process.env)',
+      () => decideAccess(callerIdentity({ OPENID: process.env.WX_OPENID, SOURCE: process.env.TCB_SOURCE }), { batch: false }, (readAccessConfig(process.env) as { value: AccessConfig }).value),
+    ],
     ['settings (process.env)', () => readConfig(process.env)],
-    ['log line (JSON)', () => JSON.stringify({ msg: 'getOrder', requestId: 'bench-request', transport: 'cloud', caller: 'oBE***01', source: 'wx_client', role: 'admin', mode: 'single', orderId: event.orderId, deliveryId: 'SF', outcome: 'ok', attempts: 1, ms: 0 })],
+    [
+      'log line (JSON)',
+      () =>
+        JSON.stringify({
+          msg: 'getOrder',
+          requestId: 'bench-request',
+          transport: 'cloud',
+          caller: 'oBE***01',
+          source: 'wx_client',
+          role: 'admin',
+          mode: 'single',
+          orderId: event.orderId,
+          deliveryId: 'SF',
+          outcome: 'ok',
+          attempts: 1,
+          ms: 0,
+        }),
+    ],
   ]
   for (const [name, fn] of fixed) rows.push({ name: `  stage: ${name} (Node ${process.versions.node})`, ours: fmtMs(per(fn)), baseline: '—', ratio: '—', target: '—', holds: '—' })
   for (const [label, bytes, style] of labels) {
@@ -312,9 +393,18 @@ function stages() {
       ['string (path chosen)', () => fastText(raw, mostlyAscii) ?? buffer.transcode(raw, 'utf8', 'ucs2').toString('ucs2')],
       ['whole decode', () => decodePrintHtml(b64)],
       ['naive decode', () => Buffer.from(b64, 'base64').toString('utf8')],
-      ['normalisation + decode', () => normalizeOrder({ errcode: 0, printHtml: b64, orderStatus: 0, orderId: 'x', deliveryId: 'SF', waybillId: 'y', waybillData: [] }, { orderId: 'x', deliveryId: 'SF', waybillId: 'y' }, { decodeLabel: true })],
+      [
+        'normalisation + decode',
+        () =>
+          normalizeOrder(
+            { errcode: 0, printHtml: b64, orderStatus: 0, orderId: 'x', deliveryId: 'SF', waybillId: 'y', waybillData: [] },
+            { orderId: 'x', deliveryId: 'SF', waybillId: 'y' },
+            { decodeLabel: true },
+          ),
+      ],
     ]
-    for (const [name, fn] of steps) rows.push({ name: `  stage: ${label}, ${nonAscii(raw)}: ${name} (Node ${process.versions.node})`, ours: fmtMs(per(fn, 20)), baseline: '—', ratio: '—', target: '—', holds: '—' })
+    for (const [name, fn] of steps)
+      rows.push({ name: `  stage: ${label}, ${nonAscii(raw)}: ${name} (Node ${process.versions.node})`, ours: fmtMs(per(fn, 20)), baseline: '—', ratio: '—', target: '—', holds: '—' })
   }
 }
 
@@ -352,9 +442,18 @@ main(${JSON.stringify(event)}).then((r) => {
 })`,
   )
   // execFileSync blocks this process, so the gateway answers from a child process of its own.
-  const server = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', `
+  const server = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-e',
+      `
     require(${JSON.stringify(path.join(ROOT, 'src', 'harness', 'gateway.ts'))}).startGateway().then((g) => process.stdout.write(JSON.stringify(g.sdkEnv()) + '\\n'))
-  `], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  `,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const sdkEnv = JSON.parse(await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(d.toString())))) as Record<string, string>
   const env = { PATH: process.env.PATH ?? '', ...sdkEnv, ...ENV, TCB_SOURCE: 'wx_client' }
   const run = (file: string) => {
@@ -374,10 +473,24 @@ main(${JSON.stringify(event)}).then((r) => {
       base.push(run('baseline.js'))
     }
     const ratio = median(ours) / median(base)
-    rows.push({ name: `cold start: load + first call, fresh processes (Node ${process.versions.node})`, ours: fmtMs(median(ours)), baseline: `${fmtMs(median(base))} (doc sample)`, ratio: ratio.toFixed(2), target: '≤ 0.6', holds: ratio <= 0.6 ? 'yes' : 'NO' })
+    rows.push({
+      name: `cold start: load + first call, fresh processes (Node ${process.versions.node})`,
+      ours: fmtMs(median(ours)),
+      baseline: `${fmtMs(median(base))} (doc sample)`,
+      ratio: ratio.toFixed(2),
+      target: '≤ 0.6',
+      holds: ratio <= 0.6 ? 'yes' : 'NO',
+    })
     if (!child) {
       const size = fs.statSync(path.join(FUNCTION_DIR, 'index.js')).size
-      rows.push({ name: 'bundle size (index.js, wx-server-sdk inside)', ours: kb(size), baseline: '—', ratio: '—', target: `≤ ${BUNDLE_BUDGET_BYTES / 1024} KB`, holds: size <= BUNDLE_BUDGET_BYTES ? 'yes' : 'NO' })
+      rows.push({
+        name: 'bundle size (index.js, wx-server-sdk inside)',
+        ours: kb(size),
+        baseline: '—',
+        ratio: '—',
+        target: `≤ ${BUNDLE_BUDGET_BYTES / 1024} KB`,
+        holds: size <= BUNDLE_BUDGET_BYTES ? 'yes' : 'NO',
+      })
     }
   } finally {
     server.kill()
@@ -449,18 +562,39 @@ async function decoding() {
   }
   const rate = (ms: number) => bytes / 1024 / 1024 / (ms / 1000)
   const r = rate(median(ours)) / rate(median(bare))
-  rows.push({ name: `decode a ${kb(bytes)} label (MB/s)`, ours: rate(median(ours)).toFixed(0), baseline: `${rate(median(bare)).toFixed(0)} (bare base64)`, ratio: r.toFixed(2), target: '≥ 0.5', holds: r >= 0.5 ? 'yes' : 'NO' })
+  rows.push({
+    name: `decode a ${kb(bytes)} label (MB/s)`,
+    ours: rate(median(ours)).toFixed(0),
+    baseline: `${rate(median(bare)).toFixed(0)} (bare base64)`,
+    ratio: r.toFixed(2),
+    target: '≥ 0.5',
+    holds: r >= 0.5 ? 'yes' : 'NO',
+  })
   const rt = rate(median(ours)) / rate(median(text))
-  rows.push({ name: '  the same, against base64 + UTF-8 text', ours: rate(median(ours)).toFixed(0), baseline: `${rate(median(text)).toFixed(0)} (base64 → string)`, ratio: rt.toFixed(2), target: '—', holds: '—' })
+  rows.push({
+    name: '  the same, against base64 + UTF-8 text',
+    ours: rate(median(ours)).toFixed(0),
+    baseline: `${rate(median(text)).toFixed(0)} (base64 → string)`,
+    ratio: rt.toFixed(2),
+    target: '—',
+    holds: '—',
+  })
 
   // Memory, each in a fresh process that first loads the label and collects garbage: the growth
   // of RSS right after the operation, with no collection in between, so its transient buffers count.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-mem-'))
   const file = path.join(dir, 'label.b64')
   fs.writeFileSync(file, b64)
-  const decoder = path.join(ROOT, 'src', 'label', 'decode.ts')
+  const decoder = path.join(ROOT, 'src', 'decode', 'decode.ts')
   const grow = (op: string) => {
-    const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', '-e', `
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '-r',
+        'ts-node/register/transpile-only',
+        '-e',
+        `
       const { decodePrintHtml } = require(${JSON.stringify(decoder)})
       decodePrintHtml(Buffer.from('<p>warm</p>').toString('base64'))
       let s = require('fs').readFileSync(${JSON.stringify(file)}, 'latin1')
@@ -470,7 +604,10 @@ async function decoding() {
       const kept = ${op}
       const after = process.memoryUsage().rss
       process.stdout.write(JSON.stringify({ grew: after - before, kept: typeof kept }))
-    `], { cwd: ROOT, encoding: 'utf8' })
+    `,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    )
     return (JSON.parse(out) as { grew: number }).grew
   }
   const runs = quick ? 3 : 7
@@ -478,7 +615,14 @@ async function decoding() {
   const bareMem = median(Array.from({ length: runs }, () => grow("Buffer.from(s, 'base64').toString('utf8')")))
   fs.rmSync(dir, { recursive: true, force: true })
   const times = mine / bytes
-  rows.push({ name: 'decode: memory growth above the loaded process', ours: `${kb(mine)} (${times.toFixed(2)}× label)`, baseline: `${kb(bareMem)} (base64 → string)`, ratio: (mine / Math.max(1, bareMem)).toFixed(2), target: '< 4× label', holds: times < 4 ? 'yes' : 'NO' })
+  rows.push({
+    name: 'decode: memory growth above the loaded process',
+    ours: `${kb(mine)} (${times.toFixed(2)}× label)`,
+    baseline: `${kb(bareMem)} (base64 → string)`,
+    ratio: (mine / Math.max(1, bareMem)).toFixed(2),
+    target: '< 4× label',
+    holds: times < 4 ? 'yes' : 'NO',
+  })
 }
 
 /**
@@ -510,7 +654,16 @@ async function platformLimits() {
     { name: '40 × 3 MB labels, storage 20 ms', n: 40, bytes: 3 * 1024 * 1024, latency: 20, mode: 'text', target: (r) => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb] },
     ...(quick
       ? []
-      : [{ name: '20 × 10 MB labels, storage 20 ms', n: 20, bytes: 10 * 1024 * 1024, latency: 20, mode: 'text' as const, target: (r: LimitRun): [string, boolean] => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb] }]),
+      : [
+          {
+            name: '20 × 10 MB labels, storage 20 ms',
+            n: 20,
+            bytes: 10 * 1024 * 1024,
+            latency: 20,
+            mode: 'text' as const,
+            target: (r: LimitRun): [string, boolean] => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb],
+          },
+        ]),
   ]
   const gateway = await startGateway()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-limits-'))
@@ -545,19 +698,29 @@ main(event, { request_id: 'limits', time_limit_in_ms: ${limitMs}, memory_limit_i
       const eventFile = path.join(dir, 'event.json')
       const event = sc.n === 1 ? { ...orders[0]!, printHtmlAs: sc.mode } : { orders, printHtmlAs: sc.mode }
       fs.writeFileSync(eventFile, JSON.stringify(event))
-      const env = { PATH: process.env.PATH ?? '', ...gateway.sdkEnv(), ...ENV, ADMIN_OPENIDS: OPENID, TCB_SOURCE: 'wx_client', ...(process.env.STORAGE_CONCURRENCY ? { STORAGE_CONCURRENCY: process.env.STORAGE_CONCURRENCY } : {}) }
+      const env = {
+        PATH: process.env.PATH ?? '',
+        ...gateway.sdkEnv(),
+        ...ENV,
+        ADMIN_OPENIDS: OPENID,
+        TCB_SOURCE: 'wx_client',
+        ...(process.env.STORAGE_CONCURRENCY ? { STORAGE_CONCURRENCY: process.env.STORAGE_CONCURRENCY } : {}),
+      }
       const ran = await runLimited([`--max-old-space-size=${memoryMb}`, child, eventFile], env)
       const out = ran.code === 0 ? ran.text : `${ran.text}\nCRASH ${ran.lastError ?? `exit ${ran.code}`}`
       const line = out.split('\nRESULT ').at(-1)
       const crash = /\nCRASH (.*)$/.exec(out)?.[1]
-      const r = line && line.startsWith('{') && !crash ? (JSON.parse(line) as LimitRun) : { ms: NaN, ok: false, okItems: 0, codes: { [`CRASHED: ${(crash ?? 'no result').slice(0, 60)}`]: 1 }, peakMb: NaN }
+      const r =
+        line && line.startsWith('{') && !crash ? (JSON.parse(line) as LimitRun) : { ms: NaN, ok: false, okItems: 0, codes: { [`CRASHED: ${(crash ?? 'no result').slice(0, 60)}`]: 1 }, peakMb: NaN }
       // Saves abandoned at the deadline are deleted as each one ends: give them a moment.
       await new Promise((res) => setTimeout(res, 1000))
       const pointed = new Set(r.pointed ?? [])
       const orphans = [...gateway.files.keys()].filter((f) => !pointed.has(f)).length
       const inTime = r.ms < limitMs && orphans === 0
       const [target, met] = sc.target?.(r) ?? ['a Result before 10 s, no orphan', inTime]
-      const codes = Object.entries(r.codes).map(([c, k]) => `${k} ${c}`).join(', ')
+      const codes = Object.entries(r.codes)
+        .map(([c, k]) => `${k} ${c}`)
+        .join(', ')
       rows.push({
         name: sc.name,
         ours: `${(r.ms / 1000).toFixed(2)} s, ${r.okItems}/${sc.n} ok${codes ? ` (${codes})` : ''}, ${orphans} orphaned`,
@@ -586,14 +749,19 @@ async function peakRss() {
   const eventFile = path.join(dir, 'event.json')
   fs.writeFileSync(eventFile, JSON.stringify({ orders, printHtmlAs: 'text' }))
   const hwm = "Number(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]) / 1024"
-  fs.writeFileSync(path.join(dir, 'ours.js'), `const { main } = require(${JSON.stringify(path.join(FUNCTION_DIR, 'index.js'))})
+  fs.writeFileSync(
+    path.join(dir, 'ours.js'),
+    `const { main } = require(${JSON.stringify(path.join(FUNCTION_DIR, 'index.js'))})
 const event = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'))
 main(event, { request_id: 'rss', time_limit_in_ms: 60000, memory_limit_in_mb: 256 }).then((r) => {
   const ok = r.ok ? r.orders.filter((o) => o.ok).length : 0
   process.stdout.write('\\nRESULT ' + JSON.stringify({ ok, peakMb: ${hwm} }) + '\\n')
   process.exit(0)
-})`)
-  fs.writeFileSync(path.join(dir, 'naive.js'), `const cloud = require(${JSON.stringify(require.resolve('wx-server-sdk'))})
+})`,
+  )
+  fs.writeFileSync(
+    path.join(dir, 'naive.js'),
+    `const cloud = require(${JSON.stringify(require.resolve('wx-server-sdk'))})
 cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV })
 const { orders } = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'))
 async function main() {
@@ -610,7 +778,8 @@ async function main() {
 main().then((out) => {
   process.stdout.write('\\nRESULT ' + JSON.stringify({ ok: out.filter((o) => o.printHtml.includes('<')).length, peakMb: ${hwm} }) + '\\n')
   process.exit(0)
-})`)
+})`,
+  )
   const env = { PATH: process.env.PATH ?? '', ...gateway.sdkEnv(), ...ENV, ADMIN_OPENIDS: OPENID, TCB_SOURCE: 'wx_client' }
   const run = async (file: string) => {
     const ran = await runLimited(['--max-old-space-size=256', path.join(dir, file), eventFile], env)
@@ -668,7 +837,17 @@ function runLimited(args: string[], env: NodeJS.ProcessEnv): Promise<{ text: str
     p.stdout.setEncoding('utf8').on('data', (c: string) => (text += c))
     p.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)))
     if (process.env.BENCH_SHOW_ERROR) p.stderr.on('data', (c: string) => process.stderr.write(c))
-    p.on('close', (code) => resolve({ text, code, lastError: err.trim().split('\n').filter((l) => !l.startsWith('    at ')).at(-1) }))
+    p.on('close', (code) =>
+      resolve({
+        text,
+        code,
+        lastError: err
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('    at '))
+          .at(-1),
+      }),
+    )
     p.on('error', reject)
   })
 }
@@ -682,7 +861,9 @@ async function printing() {
     rows.push({ name: 'labels to one PDF', ours: 'skipped: no Chromium', baseline: '—', ratio: '—', target: '—', holds: '—' })
     return
   }
-  const specs = demoOrders().filter((o) => o.label && !o.label.padRows).map((o) => o.label!)
+  const specs = demoOrders()
+    .filter((o) => o.label && !o.label.padRows)
+    .map((o) => o.label!)
   const n = quick ? 10 : 100
   const naiveN = quick ? 3 : 20
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-bench-print-'))
@@ -692,7 +873,8 @@ async function printing() {
   const ours = (performance.now() - t) / 1000
   if (r.labels.some((l) => !l.ok)) throw new Error('a demo label did not render in the bench')
   // The naive way: a process per label, each launching its own browser.
-  const script = "const fs=require('fs');require('./src/render/render').renderLabel(fs.readFileSync(process.argv[1],'utf8'),{outDir:process.argv[2],name:'one'}).then(()=>process.exit(0),(e)=>{console.error(e);process.exit(1)})"
+  const script =
+    "const fs=require('fs');require('./src/render/render').renderLabel(fs.readFileSync(process.argv[1],'utf8'),{outDir:process.argv[2],name:'one'}).then(()=>process.exit(0),(e)=>{console.error(e);process.exit(1)})"
   t = performance.now()
   for (let i = 0; i < naiveN; i++) {
     const file = path.join(dir, `in${i}.html`)
@@ -733,7 +915,12 @@ function onNode18() {
     rows.push({ name: 'Node 18.15 rows', ours: `skipped: no ${NODE18} (set NODE18_BIN; .ci/run fetches it)`, baseline: '—', ratio: '—', target: '—', holds: '—' })
     return
   }
-  const out = execFileSync(NODE18, ['-r', 'ts-node/register/transpile-only', __filename, '--child', `--only=${wanted.join(',')}`, ...(quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 600_000 })
+  const out = execFileSync(NODE18, ['-r', 'ts-node/register/transpile-only', __filename, '--child', `--only=${wanted.join(',')}`, ...(quick ? ['--quick'] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 600_000,
+  })
   rows.push(...(JSON.parse(out.split('\nROWS ').at(-1)!) as Row[]))
 }
 

@@ -35,16 +35,25 @@ export function resolveCredentials(env: NodeJS.ProcessEnv = process.env, authFil
   const login = readLogin(authFile)
   if (login !== undefined) {
     if (login.expiresAt !== undefined && login.expiresAt <= now) {
-      return { ok: false, problem: `The CloudBase CLI login (${login.account}) has expired: run npx tcb login again (the CLI uses a stored login before TENCENTCLOUD_SECRETID/SECRETKEY, so it must be current or removed with npx tcb logout).` }
+      return {
+        ok: false,
+        problem: `The CloudBase CLI login (${login.account}) has expired: run npx tcb login again (the CLI uses a stored login before TENCENTCLOUD_SECRETID/SECRETKEY, so it must be current or removed with npx tcb logout).`,
+      }
     }
     return { ok: true, credentials: login }
   }
   const secretId = env.TENCENTCLOUD_SECRETID
   const secretKey = env.TENCENTCLOUD_SECRETKEY
   if (secretId && secretKey) {
-    return { ok: true, credentials: { secretId, secretKey, ...(env.TENCENTCLOUD_SESSIONTOKEN ? { token: env.TENCENTCLOUD_SESSIONTOKEN } : {}), from: 'api-key', account: `API key ${maskKeyId(secretId)}` } }
+    return {
+      ok: true,
+      credentials: { secretId, secretKey, ...(env.TENCENTCLOUD_SESSIONTOKEN ? { token: env.TENCENTCLOUD_SESSIONTOKEN } : {}), from: 'api-key', account: `API key ${maskKeyId(secretId)}` },
+    }
   }
-  return { ok: false, problem: 'No Tencent Cloud credentials: run npx tcb login (preferred), or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY to an API key of the account that owns the environment.' }
+  return {
+    ok: false,
+    problem: 'No Tencent Cloud credentials: run npx tcb login (preferred), or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY to an API key of the account that owns the environment.',
+  }
 }
 
 function readLogin(file: string): Credentials | undefined {

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     strict: true,
   })
   const out = (s: string) => process.stdout.write(`${s}\n`)
-  if (o.help) return out(HELP), 0
+  if (o.help) return (out(HELP), 0)
   let rows: Row[]
   let where: string
   if (o.local) {

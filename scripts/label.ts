@@ -10,7 +10,18 @@ import { identityEnv } from '../src/harness/bootstrap'
 import { liveTarget } from './live'
 import { invokeOnce } from '../src/harness/invoke'
 import { DEMO_ADMIN } from '../src/harness/owners'
-import { CancelledWaybillError, DEFAULT_CHROMIUM, DEFAULT_SIZES, failureCode, LabelRenderError, type LabelToRender, RenderLimitError, renderLabel, renderLabels, safeFileName } from '../src/render/render'
+import {
+  CancelledWaybillError,
+  DEFAULT_CHROMIUM,
+  DEFAULT_SIZES,
+  failureCode,
+  LabelRenderError,
+  type LabelToRender,
+  RenderLimitError,
+  renderLabel,
+  renderLabels,
+  safeFileName,
+} from '../src/render/render'
 import type { BatchItem, Order, OrderStatus } from '../src/types'
 import { run, usage } from './cli'
 
@@ -82,7 +93,7 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (o.help) return out(HELP), EXIT.ok
+  if (o.help) return (out(HELP), EXIT.ok)
   const printType = o['print-type'] === undefined ? undefined : Number(o['print-type'])
   if (printType !== undefined && printType !== 0 && printType !== 1) return fail('--print-type takes 0 or 1.')
   let size: { widthMm: number; heightMm: number } | undefined
@@ -228,7 +239,13 @@ async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ o
     const fetched: Fetched[] = []
     for (const item of items) {
       if (!item.ok) fetched.push({ ok: false, orderId: item.orderId, code: item.error.code, message: item.error.message })
-      else fetched.push(await labelOf(item.order, item.warnings.map((w) => w.code)))
+      else
+        fetched.push(
+          await labelOf(
+            item.order,
+            item.warnings.map((w) => w.code),
+          ),
+        )
     }
     return { ok: true, items: fetched }
   } finally {

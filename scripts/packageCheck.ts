@@ -100,7 +100,9 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
     detail: ungranted.length ? `missing from config.json permissions.openapi: ${ungranted.join(', ')} (the call would fail with -604101)` : `granted: ${called.join(', ')}`,
   })
 
-  const rcTimeout = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; timeout?: number }[] }).functions.find((f) => f.name === 'getOrder')?.timeout
+  const rcTimeout = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; timeout?: number }[] }).functions.find(
+    (f) => f.name === 'getOrder',
+  )?.timeout
   checks.push({
     name: 'config.json sets the timeout cloudbaserc.json sets (devtools uploads would otherwise get 3 s)',
     ok: typeof timeout === 'number' && timeout === rcTimeout,
@@ -123,12 +125,16 @@ export async function staticChecks(functionDir: string = FUNCTION_DIR): Promise<
   })
 
   // tcb fn deploy creates only the triggers cloudbaserc.json lists (the CLI never reads config.json).
-  const rcTriggers = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; triggers?: unknown }[] }).functions.find((f) => f.name === 'getOrder')?.triggers
+  const rcTriggers = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cloudbaserc.json'), 'utf8')) as { functions: { name: string; triggers?: unknown }[] }).functions.find(
+    (f) => f.name === 'getOrder',
+  )?.triggers
   const sameTriggers = JSON.stringify(rcTriggers ?? []) === JSON.stringify(triggers)
   checks.push({
     name: 'cloudbaserc.json declares the triggers config.json does (npm run deploy creates them)',
     ok: sameTriggers && triggers.length > 0,
-    detail: sameTriggers ? `will create: ${triggers.map((t) => `${String(t.name)} (${String(t.type)}, "${String(t.config)}")`).join(', ')}` : `cloudbaserc.json has ${JSON.stringify(rcTriggers ?? null).slice(0, 120)}, config.json ${JSON.stringify(triggers).slice(0, 120)}: run npm run build`,
+    detail: sameTriggers
+      ? `will create: ${triggers.map((t) => `${String(t.name)} (${String(t.type)}, "${String(t.config)}")`).join(', ')}`
+      : `cloudbaserc.json has ${JSON.stringify(rcTriggers ?? null).slice(0, 120)}, config.json ${JSON.stringify(triggers).slice(0, 120)}: run npm run build`,
   })
 
   const machinePaths = [ROOT, os.homedir(), os.tmpdir()].filter((p) => p.length > 1 && js.includes(p))
@@ -210,22 +216,46 @@ export async function installedRunChecks(functionDir: string = FUNCTION_DIR, ins
       const before = gateway.requests.length
       const stranger = await runUnderBootstrap({ functionDir: dir, event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, env: { ...env, ...identityEnv({ openid: 'oPACKAGE-stranger-0001' }) } })
       const refused = stranger.result?.ok === false && stranger.result.error.code === 'PERMISSION_DENIED' && gateway.requests.length === before
-      checks.push({ name: "installed alone, it refuses a user the order is not recorded for, before WeChat", ok: refused, detail: refused ? 'PERMISSION_DENIED, 0 upstream calls' : JSON.stringify(stranger.result ?? (stranger.stderr || stranger.stdout).slice(-800)).slice(0, 800) })
+      checks.push({
+        name: 'installed alone, it refuses a user the order is not recorded for, before WeChat',
+        ok: refused,
+        detail: refused ? 'PERMISSION_DENIED, 0 upstream calls' : JSON.stringify(stranger.result ?? (stranger.stderr || stranger.stdout).slice(-800)).slice(0, 800),
+      })
       gateway.backend = createBackend({ scenario: 'errcode-40001' })
       const failing = await runUnderBootstrap({ functionDir: dir, event: { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, env })
       const errOk = failing.result?.ok === false && failing.result.error.code === 'AUTH_ERROR'
-      checks.push({ name: 'installed alone, it answers an upstream error as a contract error', ok: errOk, detail: errOk ? 'AUTH_ERROR for errcode 40001' : (failing.stderr || failing.stdout).slice(-800) })
+      checks.push({
+        name: 'installed alone, it answers an upstream error as a contract error',
+        ok: errOk,
+        detail: errOk ? 'AUTH_ERROR for errcode 40001' : (failing.stderr || failing.stdout).slice(-800),
+      })
       // A label too large for callFunction's 1 MB goes to cloud storage: the SDK's lazily loaded
       // storage and database parts, from inside the bundle.
       const big = createBackend()
-      const spec: LabelSpec = { orderId: 'PKG-BIG-0001', deliveryId: 'SF', waybillId: 'SF7000000001', carrier: '顺丰速运', sender: { name: '王', phone: '1', address: '广州' }, receiver: { name: '李', phone: '2', address: '北京' }, goods: '图书', printType: 1, padRows: 24_000 }
+      const spec: LabelSpec = {
+        orderId: 'PKG-BIG-0001',
+        deliveryId: 'SF',
+        waybillId: 'SF7000000001',
+        carrier: '顺丰速运',
+        sender: { name: '王', phone: '1', address: '广州' },
+        receiver: { name: '李', phone: '2', address: '北京' },
+        goods: '图书',
+        printType: 1,
+        padRows: 24_000,
+      }
       big.put({ order_id: spec.orderId, delivery_id: 'SF', waybill_id: spec.waybillId, order_status: 0, label: spec, waybill_data: [] })
       gateway.backend = big
       const offload = await runUnderBootstrap({ functionDir: dir, event: { orderId: spec.orderId, deliveryId: 'SF' }, env })
       const file = offload.result?.ok === true && 'order' in offload.result ? offload.result.order.printHtmlFile : undefined
       const stored = file !== undefined ? gateway.files.get(file.fileID) : undefined
       const offOk = stored !== undefined && stored.toString('utf8') === labelHtml(spec)
-      checks.push({ name: 'installed alone, it stores a label over 1 MB in cloud storage', ok: offOk, detail: offOk ? `${(stored.length / 1024 / 1024).toFixed(2)} MB label stored as ${file!.fileID.split('/').slice(-1)[0]!.slice(0, 12)}…` : JSON.stringify(offload.result ?? (offload.stderr || offload.stdout).slice(-800)).slice(0, 800) })
+      checks.push({
+        name: 'installed alone, it stores a label over 1 MB in cloud storage',
+        ok: offOk,
+        detail: offOk
+          ? `${(stored.length / 1024 / 1024).toFixed(2)} MB label stored as ${file!.fileID.split('/').slice(-1)[0]!.slice(0, 12)}…`
+          : JSON.stringify(offload.result ?? (offload.stderr || offload.stdout).slice(-800)).slice(0, 800),
+      })
     } finally {
       await gateway.close()
     }

@@ -89,8 +89,8 @@ async function main(): Promise<number> {
     },
     strict: true,
   })
-  if (o.help) return print(HELP), 0
-  if (o.list) return printList(), 0
+  if (o.help) return (print(HELP), 0)
+  if (o.list) return (printList(), 0)
 
   const event = buildEvent(o)
   if (typeof event === 'string') return fail(event)
@@ -111,12 +111,28 @@ async function main(): Promise<number> {
     ...(o['from-appid'] !== undefined ? { fromAppid: o['from-appid'] } : {}),
   })
   if (callerOpenid !== undefined && (o.admin || batchAsDemoAdmin)) env.ADMIN_OPENIDS = callerOpenid
-  if (batchAsDemoAdmin && !o.live) print(`${component ? 'component' : 'batch'}: read as the demo admin (ADMIN_OPENIDS), since ${component ? 'reading for a merchant is' : 'batches are'} for admins and trusted servers; --caller <openid> tries someone else`)
+  if (batchAsDemoAdmin && !o.live)
+    print(
+      `${component ? 'component' : 'batch'}: read as the demo admin (ADMIN_OPENIDS), since ${component ? 'reading for a merchant is' : 'batches are'} for admins and trusted servers; --caller <openid> tries someone else`,
+    )
   if (o.server) env.TRUST_SERVER_CALLERS = '1'
   // The demo user owns the demo orders, as a merchant's order flow would record: users read their
   // own orders (ACCESS_POLICY=own), and `--caller <someone else>` shows the refusal.
   if (process.env.ACCESS_POLICY === undefined) Object.assign(env, OWNERSHIP_ENV)
-  for (const k of ['ADMIN_OPENIDS', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'TRUSTED_FROM_APPIDS', 'LABEL_TTL_HOURS', 'LABEL_RECORDS_COLLECTION', 'WX_TRANSPORT', 'WX_API_BASE', 'WX_APPID', 'WX_APPSECRET']) {
+  for (const k of [
+    'ADMIN_OPENIDS',
+    'ACCESS_POLICY',
+    'ORDER_OWNERS_COLLECTION',
+    'TRUST_SERVER_CALLERS',
+    'TRUSTED_SOURCES',
+    'TRUSTED_FROM_APPIDS',
+    'LABEL_TTL_HOURS',
+    'LABEL_RECORDS_COLLECTION',
+    'WX_TRANSPORT',
+    'WX_API_BASE',
+    'WX_APPID',
+    'WX_APPSECRET',
+  ]) {
     if (process.env[k] !== undefined && env[k] === undefined) env[k] = process.env[k]!
   }
   const timeoutSec = o.timeout === undefined ? 3 : Number(o.timeout)
@@ -149,7 +165,10 @@ async function main(): Promise<number> {
   }
 }
 
-async function report(invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, { ok: true }>, o: { json?: boolean | undefined; out?: string | undefined; batch?: string | undefined }): Promise<number> {
+async function report(
+  invoked: Extract<Awaited<ReturnType<typeof invokeOnce>>, { ok: true }>,
+  o: { json?: boolean | undefined; out?: string | undefined; batch?: string | undefined },
+): Promise<number> {
   const { run, via, where } = invoked
   if (!run.result) {
     process.stderr.write(run.stdout + run.stderr)

@@ -100,14 +100,7 @@ export interface OrderError {
   deliveryResultMsg?: string
 }
 
-export const WARNING_CODES = [
-  'PRINT_HTML_MISSING',
-  'PRINT_HTML_INVALID_BASE64',
-  'PRINT_HTML_NOT_HTML',
-  'PRINT_HTML_OFFLOADED',
-  'UNKNOWN_ORDER_STATUS',
-  'ORDER_CANCELLED',
-] as const
+export const WARNING_CODES = ['PRINT_HTML_MISSING', 'PRINT_HTML_INVALID_BASE64', 'PRINT_HTML_NOT_HTML', 'PRINT_HTML_OFFLOADED', 'UNKNOWN_ORDER_STATUS', 'ORDER_CANCELLED'] as const
 export type WarningCode = (typeof WARNING_CODES)[number]
 
 export interface Warning {
@@ -115,9 +108,7 @@ export interface Warning {
   message: string
 }
 
-export type BatchItem =
-  | { ok: true; order: Order; warnings: Warning[] }
-  | { ok: false; orderId: string; deliveryId: string; error: OrderError }
+export type BatchItem = { ok: true; order: Order; warnings: Warning[] } | { ok: false; orderId: string; deliveryId: string; error: OrderError }
 
 export type SingleSuccess = { ok: true; order: Order; warnings: Warning[]; requestId: string }
 export type BatchSuccess = { ok: true; orders: BatchItem[]; warnings: Warning[]; requestId: string }

@@ -21,7 +21,17 @@ function generated(n: number, deliveryId = 'ZTO', labelRows = 0): DemoOrder[] {
       delivery_id: deliveryId,
       waybill_id: `7310${String(i).padStart(8, '0')}`,
       order_status: i % 7 === 0 ? 1 : 0,
-      label: { orderId: order_id, deliveryId, waybillId: `7310${i}`, carrier: '中通快递', sender: { name: '王', phone: '1', address: '广州' }, receiver: { name: '李', phone: '2', address: '北京' }, goods: '书', printType: 1, padRows: labelRows },
+      label: {
+        orderId: order_id,
+        deliveryId,
+        waybillId: `7310${i}`,
+        carrier: '中通快递',
+        sender: { name: '王', phone: '1', address: '广州' },
+        receiver: { name: '李', phone: '2', address: '北京' },
+        goods: '书',
+        printType: 1,
+        padRows: labelRows,
+      },
       waybill_data: [{ key: 'ZTO_mark', value: `杭州 ${i}` }],
     }
   })
@@ -127,7 +137,7 @@ describe('large labels and label files through the real SDK and the gateway', ()
     const main = h.use({ ADMIN_OPENIDS: ADMIN }, ADMIN)
     const r = await quiet(() => main({ orders: big.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id })) }, {}))
     const items = orders(r)
-    const labels = items.map((i) => (i.ok ? (i.order.printHtml === null ? i.order.printHtmlFile?.bytes ?? 0 : Buffer.byteLength(i.order.printHtml)) : 0))
+    const labels = items.map((i) => (i.ok ? (i.order.printHtml === null ? (i.order.printHtmlFile?.bytes ?? 0) : Buffer.byteLength(i.order.printHtml)) : 0))
     expect(labels.reduce((a, b) => a + b, 0)).toBeGreaterThan(1024 * 1024)
     expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(1024 * 1024)
     const offloaded = items.filter((i) => i.ok && i.warnings.some((w) => w.code === 'PRINT_HTML_OFFLOADED'))

@@ -153,7 +153,12 @@ test('an event larger than an environment variable may hold (128 KiB) reaches th
   // 1000 orders with 120-character ids: about 170 KB of event, which once failed with spawn E2BIG.
   const orders = Array.from({ length: 1000 }, (_, i) => ({ orderId: `LONG-${String(i).padStart(4, '0')}-${'x'.repeat(110)}`, deliveryId: 'SF' }))
   expect(JSON.stringify({ orders }).length).toBeGreaterThan(128 * 1024)
-  const run = await runUnderBootstrap({ functionDir: FUNCTION_DIR, event: { orders, printHtmlAs: 'none' }, env: { ...gateway.sdkEnv(), ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN }, timeoutSec: 10 })
+  const run = await runUnderBootstrap({
+    functionDir: FUNCTION_DIR,
+    event: { orders, printHtmlAs: 'none' },
+    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
+    timeoutSec: 10,
+  })
   if (!run.result) throw new Error((run.stdout + run.stderr).slice(-1500))
   expect(run.result).toMatchObject({ ok: true })
   const items = run.result!.ok && 'orders' in run.result! ? run.result!.orders : []

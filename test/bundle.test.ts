@@ -15,14 +15,14 @@ describe('cloudfunctions/getOrder as committed', () => {
     expect(committed === fresh[name]).toBe(true)
   })
 
-  test("the bundled node-sdk carries its own version, not one read from a package.json the bundle lacks", () => {
+  test('the bundled node-sdk carries its own version, not one read from a package.json the bundle lacks', () => {
     const nodeSdk = require(require.resolve('@cloudbase/node-sdk/package.json', { paths: [path.dirname(require.resolve('wx-server-sdk/package.json'))] })).version as string
     // Its version header was 'unknow' on the platform, and this repository's own version from a checkout.
     expect(fresh['index.js']).toContain(`.version=${JSON.stringify(nodeSdk)}`)
     expect(fresh['index.js']).not.toContain('"unknow"')
   })
 
-  test('cloudbaserc.json is as the build writes it: getOrder\'s triggers from the same list as config.json', () => {
+  test("cloudbaserc.json is as the build writes it: getOrder's triggers from the same list as config.json", () => {
     const rc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cloudbaserc.json'), 'utf8'))
     expect(rc.functions.find((f: { name: string }) => f.name === 'getOrder').triggers).toEqual(JSON.parse(fresh['config.json']!).triggers)
   })

@@ -23,7 +23,6 @@ const loopback = useLoopback({ wechat: true })
 const identity = (openid: string) => ({ WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: openid, TCB_SOURCE: 'wx_client', ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV })
 const CLOUD_CREDENTIALS = { TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
 
-
 async function fake(scenario: Parameters<typeof createBackend>[0], event: unknown, openid = USER) {
   const env = { ...identity(openid), ...CLOUD_CREDENTIALS }
   const cloud = ownedFakeCloud(createBackend(scenario), env)
@@ -75,7 +74,10 @@ describe('the cloud call as wx-server-sdk documents it', () => {
 
 describe("the carrier's own reason (9300501)", () => {
   test('over HTTPS a failed single order carries deliveryResultCode and deliveryResultMsg', async () => {
-    expect(await https({ scenario: 'errcode-9300501' }, SF)).toMatchObject({ ok: false, error: { code: 'WECHAT_ERROR', wxErrCode: 9300501, ...CARRIER, hint: expect.stringContaining('deliveryResultMsg') } })
+    expect(await https({ scenario: 'errcode-9300501' }, SF)).toMatchObject({
+      ok: false,
+      error: { code: 'WECHAT_ERROR', wxErrCode: 9300501, ...CARRIER, hint: expect.stringContaining('deliveryResultMsg') },
+    })
   })
 
   test('over the cloud call a failed single order loses them, on the real SDK and the fake alike', async () => {
@@ -87,7 +89,12 @@ describe("the carrier's own reason (9300501)", () => {
   })
 
   test.each(['fake SDK', 'real SDK', 'HTTPS'] as const)('in a batch item they come back (%s)', async (tier) => {
-    const event = { orders: [{ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'FAULT-errcode-9300501-1', deliveryId: 'SF' }] }
+    const event = {
+      orders: [
+        { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
+        { orderId: 'FAULT-errcode-9300501-1', deliveryId: 'SF' },
+      ],
+    }
     const r = tier === 'fake SDK' ? (await fake({}, event, ADMIN)).result : tier === 'real SDK' ? await real({}, event, ADMIN) : await https({}, event, ADMIN)
     if (!r.ok || !('orders' in r)) throw new Error(JSON.stringify(r).slice(0, 300))
     expect(r.orders[0]).toMatchObject({ ok: true })
@@ -95,6 +102,9 @@ describe("the carrier's own reason (9300501)", () => {
   })
 
   test('an unknown order answers what getOrder really answers: 9300528, with a hint', async () => {
-    expect(await real({}, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, ADMIN)).toMatchObject({ ok: false, error: { code: 'WECHAT_ERROR', wxErrCode: 9300528, hint: expect.stringContaining('addOrder') } })
+    expect(await real({}, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }, ADMIN)).toMatchObject({
+      ok: false,
+      error: { code: 'WECHAT_ERROR', wxErrCode: 9300528, hint: expect.stringContaining('addOrder') },
+    })
   })
 })

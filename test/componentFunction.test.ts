@@ -35,10 +35,17 @@ async function platformEnv(extra: Record<string, string> = {}, caller: { openid?
   const env: NodeJS.ProcessEnv = { TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key', ADMIN_OPENIDS: ADMIN, ...wx.componentEnv(), TOKEN_STORE_KEY, ...identityEnv(caller), ...extra }
   const fake = createFakeCloud({ backend: createBackend(), env })
   const push = createComponentMain(fake as unknown as ComponentSdk, env, { logger: { info() {}, error() {} } })
-  const http = (p: { query: Record<string, string>; body: string }) => push({ httpMethod: 'POST', path: `/${COMPONENT_SERVICE_PATH}`, queryStringParameters: p.query, body: Buffer.from(p.body).toString('base64'), isBase64Encoded: true })
+  const http = (p: { query: Record<string, string>; body: string }) =>
+    push({ httpMethod: 'POST', path: `/${COMPONENT_SERVICE_PATH}`, queryStringParameters: p.query, body: Buffer.from(p.body).toString('base64'), isBase64Encoded: true })
   expect(await http(wx.component.newTicket().push)).toMatchObject({ statusCode: 200, body: 'success' })
   const code = wx.component.authorizeMerchant(MERCHANT, [45])
-  expect(await http(wx.component.push(`<xml><AppId>${wx.componentEnv().WX_COMPONENT_APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>${MERCHANT}</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`))).toMatchObject({ statusCode: 200 })
+  expect(
+    await http(
+      wx.component.push(
+        `<xml><AppId>${wx.componentEnv().WX_COMPONENT_APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>${MERCHANT}</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`,
+      ),
+    ),
+  ).toMatchObject({ statusCode: 200 })
   const logs: object[] = []
   const main = createCloudMain(fake as unknown as WxServerSdk, env, { logger: { info: (r) => logs.push(r), error: (r) => logs.push(r) } })
   return { main, fake, http, logs }
@@ -61,7 +68,14 @@ describe('getOrder with WX_TRANSPORT=component', () => {
   test.each<[string, Record<string, unknown>, Record<string, string>, { openid?: string; source?: string }, string, RegExp]>([
     ['no authorizerAppid', SF, {}, { openid: ADMIN }, 'INVALID_ARGUMENT', /authorizerAppid is required/],
     ['an authorizerAppid that is not an AppID', { ...SF, authorizerAppid: 'merchant-1' }, {}, { openid: ADMIN }, 'INVALID_ARGUMENT', /AppID/],
-    ['a plain user', { ...SF, authorizerAppid: MERCHANT }, { ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'owners' }, { openid: 'oUSER-plain-000000001' }, 'PERMISSION_DENIED', /admins and trusted server/],
+    [
+      'a plain user',
+      { ...SF, authorizerAppid: MERCHANT },
+      { ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'owners' },
+      { openid: 'oUSER-plain-000000001' },
+      'PERMISSION_DENIED',
+      /admins and trusted server/,
+    ],
     ['a merchant outside AUTHORIZER_APPIDS', { ...SF, authorizerAppid: MERCHANT }, { AUTHORIZER_APPIDS: 'wxOTHERMERCHANT001' }, { openid: ADMIN }, 'PERMISSION_DENIED', /AUTHORIZER_APPIDS/],
     ['a merchant that never authorized', { ...SF, authorizerAppid: 'wxNEVERAUTHORIZED1' }, {}, { openid: ADMIN }, 'CONFIG_ERROR', /has not authorized/],
     ['TOKEN_STORE_KEY unset', { ...SF, authorizerAppid: MERCHANT }, { TOKEN_STORE_KEY: '' }, { openid: ADMIN }, 'CONFIG_ERROR', /TOKEN_STORE_KEY/],
@@ -98,7 +112,11 @@ describe('getOrder with WX_TRANSPORT=component', () => {
 describe('wxComponent', () => {
   test.each<[string, Record<string, unknown>, number]>([
     ['a GET', { httpMethod: 'GET' }, 405],
-    ['a push with a bad signature', { httpMethod: 'POST', queryStringParameters: { msg_signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: 'n' }, body: '<xml><Encrypt>abc</Encrypt></xml>' }, 403],
+    [
+      'a push with a bad signature',
+      { httpMethod: 'POST', queryStringParameters: { msg_signature: 'x'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: 'n' }, body: '<xml><Encrypt>abc</Encrypt></xml>' },
+      403,
+    ],
     ['an empty event', {}, 403],
   ])('%s is answered %s, never thrown', async (_n, event, status) => {
     const fake = createFakeCloud({ backend: createBackend(), env: {} })
@@ -142,12 +160,15 @@ describe('wxComponent', () => {
 })
 
 test('npm start -- --transport component runs the whole flow on loopback: pushes through wxComponent, then the read', async () => {
-  const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'start', '--', '--transport', 'component', '--authorizer', 'wxSTARTMERCHANT001', '--json'], { cwd: path.resolve(__dirname, '..'), timeout: 120_000 })
+  const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'start', '--', '--transport', 'component', '--authorizer', 'wxSTARTMERCHANT001', '--json'], {
+    cwd: path.resolve(__dirname, '..'),
+    timeout: 120_000,
+  })
   const result = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Result
   expect(result).toMatchObject({ ok: true, order: { orderId: '01234567890123456789', status: 'normal' } })
 }, 120_000)
 
-test("a merchant token WeChat refuses (40001) is refreshed once through the lease, and the read goes through", async () => {
+test('a merchant token WeChat refuses (40001) is refreshed once through the lease, and the read goes through', async () => {
   const { main } = await platformEnv()
   expect(((await main({ ...SF, authorizerAppid: MERCHANT }, {})) as Result).ok).toBe(true)
   const refreshes = () => wx.component.requests.filter((r) => r.path.endsWith('api_authorizer_token') && r.authorizerAppid === MERCHANT).length

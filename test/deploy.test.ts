@@ -81,9 +81,18 @@ describe('the package check names what is wrong', () => {
     return dir
   }
   const edits: [string, (dir: string) => void, RegExp][] = [
-    ['package.json lists wx-server-sdk again', (d) => fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'getorder', dependencies: { 'wx-server-sdk': '4.0.2' } })), /package\.json lists wx-server-sdk, which index\.js does not load/],
+    [
+      'package.json lists wx-server-sdk again',
+      (d) => fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'getorder', dependencies: { 'wx-server-sdk': '4.0.2' } })),
+      /package\.json lists wx-server-sdk, which index\.js does not load/,
+    ],
     ['index.js requires a package', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\nrequire("left-pad");\n'), /index\.js requires left-pad/],
-    ['index.js bundles another SDK version', (d) => fs.writeFileSync(path.join(d, 'index.js'), fs.readFileSync(path.join(d, 'index.js'), 'utf8').replace(/with wx-server-sdk \d+\.\d+\.\d+ bundled in/, 'with wx-server-sdk 3.0.0 bundled in')), /bundled 3\.0\.0, pinned/],
+    [
+      'index.js bundles another SDK version',
+      (d) =>
+        fs.writeFileSync(path.join(d, 'index.js'), fs.readFileSync(path.join(d, 'index.js'), 'utf8').replace(/with wx-server-sdk \d+\.\d+\.\d+ bundled in/, 'with wx-server-sdk 3.0.0 bundled in')),
+      /bundled 3\.0\.0, pinned/,
+    ],
     ['the licence notices are missing', (d) => fs.rmSync(path.join(d, 'THIRD_PARTY_NOTICES.txt')), /THIRD_PARTY_NOTICES\.txt is missing/],
     [
       'config.json loses logistics.getOrder',
@@ -97,7 +106,11 @@ describe('the package check names what is wrong', () => {
     ],
     [
       'config.json without a timeout',
-      (d) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] }, triggers: [{ name: 'purgeLabels', type: 'timer', config: '0 0 * * * * *' }] })),
+      (d) =>
+        fs.writeFileSync(
+          path.join(d, 'config.json'),
+          JSON.stringify({ permissions: { openapi: ['logistics.getOrder', 'logistics.batchGetOrder'] }, triggers: [{ name: 'purgeLabels', type: 'timer', config: '0 0 * * * * *' }] }),
+        ),
       /no timeout: a devtools upload would run with the 3 s default/,
     ],
     ['the bundle is stale', (d) => fs.appendFileSync(path.join(d, 'index.js'), '\n// edited by hand\n'), /stale: index\.js/],

@@ -30,11 +30,29 @@ const HEALTHY_FN: DeployedFunction = {
 const HEALTHY_SELF_TEST = {
   ok: true,
   requestId: 'r',
-  selfTest: { healthy: true, transport: 'cloud', checks: [{ name: 'permission', ok: true, detail: 'errcode 9300528' }, { name: 'storage', ok: true, detail: 'round trip' }, { name: 'records', ok: true, detail: 'read' }] },
+  selfTest: {
+    healthy: true,
+    transport: 'cloud',
+    checks: [
+      { name: 'permission', ok: true, detail: 'errcode 9300528' },
+      { name: 'storage', ok: true, detail: 'round trip' },
+      { name: 'records', ok: true, detail: 'read' },
+    ],
+  },
 }
 
 /** A deployment that passes everything, with `change` applied; counts its invocations. */
-function view(change: Partial<{ fn: DeployedFunction | undefined; receiver: DeployedFunction | undefined; code: Buffer; acl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }; selfTest: unknown; collections: string[]; failing: keyof DeploymentView }> = {}) {
+function view(
+  change: Partial<{
+    fn: DeployedFunction | undefined
+    receiver: DeployedFunction | undefined
+    code: Buffer
+    acl: { acl: string; rule?: { read: boolean | string; write: boolean | string } }
+    selfTest: unknown
+    collections: string[]
+    failing: keyof DeploymentView
+  }> = {},
+) {
   const invoked: object[] = []
   const v: DeploymentView = {
     where: 'test',
@@ -55,7 +73,21 @@ describe('the checks', () => {
     const { v, invoked } = view()
     const rows = await runChecks(v, COMMITTED)
     expect(failed(rows)).toEqual([])
-    expect(rows.map((r) => r.name)).toEqual(['function exists', 'runtime', 'timeout', 'memory', 'settings', 'who can read', 'purge trigger', 'deployed code', 'storage rule', 'self-test: permission', 'self-test: storage', 'self-test: records', 'label records collection'])
+    expect(rows.map((r) => r.name)).toEqual([
+      'function exists',
+      'runtime',
+      'timeout',
+      'memory',
+      'settings',
+      'who can read',
+      'purge trigger',
+      'deployed code',
+      'storage rule',
+      'self-test: permission',
+      'self-test: storage',
+      'self-test: records',
+      'label records collection',
+    ])
     expect(invoked).toEqual([{ selfTest: true }])
   })
 
@@ -75,9 +107,24 @@ describe('the checks', () => {
     ['a public-read bucket (the default)', { acl: { acl: 'READONLY' } }, ['storage rule'], /仅管理员可读写/],
     ['admin-write, public read', { acl: { acl: 'ADMINWRITE' } }, ['storage rule'], /仅管理员可读写/],
     ['a custom rule that reads', { acl: { acl: 'CUSTOM', rule: { read: true, write: false } } }, ['storage rule'], /仅管理员可读写/],
-    ['the self-test refused', { selfTest: { ok: false, requestId: 'r', error: { code: 'PERMISSION_DENIED', message: 'no OPENID (source scf)', retryable: false } } }, ['self-test'], /TRUST_SERVER_CALLERS=1/],
-    ['a bundle older than the self-test', { selfTest: { ok: false, requestId: 'r', error: { code: 'INVALID_ARGUMENT', message: 'Unknown field "selfTest".', retryable: false } } }, ['self-test'], /predates the self-test/],
-    ['the permission missing', { selfTest: { ...HEALTHY_SELF_TEST, selfTest: { healthy: false, transport: 'cloud', checks: [{ name: 'permission', ok: false, detail: '-604101', fix: 'upload from devtools' }] } } }, ['self-test: permission'], /devtools/],
+    [
+      'the self-test refused',
+      { selfTest: { ok: false, requestId: 'r', error: { code: 'PERMISSION_DENIED', message: 'no OPENID (source scf)', retryable: false } } },
+      ['self-test'],
+      /TRUST_SERVER_CALLERS=1/,
+    ],
+    [
+      'a bundle older than the self-test',
+      { selfTest: { ok: false, requestId: 'r', error: { code: 'INVALID_ARGUMENT', message: 'Unknown field "selfTest".', retryable: false } } },
+      ['self-test'],
+      /predates the self-test/,
+    ],
+    [
+      'the permission missing',
+      { selfTest: { ...HEALTHY_SELF_TEST, selfTest: { healthy: false, transport: 'cloud', checks: [{ name: 'permission', ok: false, detail: '-604101', fix: 'upload from devtools' }] } } },
+      ['self-test: permission'],
+      /devtools/,
+    ],
     ['not a result at all', { selfTest: 'Task timed out after 3.00 seconds' }, ['self-test'], /log/],
     ['the label records collection missing', { collections: [] }, ['label records collection'], /database/],
     ['management calls refused', { failing: 'storageAcl' }, ['storage rule'], /tcb env list/],
@@ -97,7 +144,14 @@ describe('the checks', () => {
   })
 
   test('a third-party platform needs wxComponent with the same platform settings', async () => {
-    const platform = { WX_TRANSPORT: 'component', WX_COMPONENT_APPID: 'wxCOMPONENT0000000', WX_COMPONENT_APPSECRET: 's', WX_COMPONENT_TOKEN: 't', WX_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', TOKEN_STORE_KEY: 'ab'.repeat(32) }
+    const platform = {
+      WX_TRANSPORT: 'component',
+      WX_COMPONENT_APPID: 'wxCOMPONENT0000000',
+      WX_COMPONENT_APPSECRET: 's',
+      WX_COMPONENT_TOKEN: 't',
+      WX_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+      TOKEN_STORE_KEY: 'ab'.repeat(32),
+    }
     const fn = { ...HEALTHY_FN, variables: { ...HEALTHY_FN.variables, ...platform } }
     const row = async (receiver: DeployedFunction | undefined) => (await runChecks(view({ fn, receiver }).v, COMMITTED)).find((r) => r.name === 'wxComponent')
     expect(await row(undefined)).toMatchObject({ ok: false, fix: expect.stringMatching(/wx-component/) })
@@ -128,7 +182,16 @@ function fakeManager(detail: Record<string, unknown> | Error, zip: Buffer) {
       getFunctionDownloadUrl: async (name: string) => (calls.push(`GetFunctionAddress ${name}`), { Url: 'https://cos.example/code.zip', RequestId: 'r', CodeSha256: '' }),
       invokeFunction: async (name: string, params?: Record<string, unknown>) => {
         calls.push(`Invoke ${name} ${JSON.stringify(params)}`)
-        return { RequestId: 'r', FunctionRequestId: 'f', RetMsg: JSON.stringify(HEALTHY_SELF_TEST), ErrMsg: '', Log: 'START\n{"level":"info","msg":"selfTest","outcome":"healthy"}\nEND', MemUsage: 1, Duration: 42, BillDuration: 42 }
+        return {
+          RequestId: 'r',
+          FunctionRequestId: 'f',
+          RetMsg: JSON.stringify(HEALTHY_SELF_TEST),
+          ErrMsg: '',
+          Log: 'START\n{"level":"info","msg":"selfTest","outcome":"healthy"}\nEND',
+          MemUsage: 1,
+          Duration: 42,
+          BillDuration: 42,
+        }
       },
     },
     storage: { getStorageAcl: async () => (calls.push('DescribeStorageSafeRule'), { acl: 'ADMINONLY' }) },
@@ -226,7 +289,11 @@ describe('credentials, chosen as the CloudBase CLI chooses them', () => {
 })
 
 describe('npm run doctor -- --local, end to end', () => {
-  const doctor = (...args: string[]) => run('npm', ['run', '-s', 'doctor', '--', '--local', ...args], { cwd: ROOT, timeout: 120_000 }).then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e)
+  const doctor = (...args: string[]) =>
+    run('npm', ['run', '-s', 'doctor', '--', '--local', ...args], { cwd: ROOT, timeout: 120_000 }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    )
 
   test('the harness passes every row', async () => {
     const { code, stdout } = await doctor()

@@ -35,7 +35,15 @@ suite('a fleet sharing tokens through Redis', () => {
   let wx: FakeWechatServer
   let redis: Redis
   beforeAll(async () => {
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'test', 'support', 'fleetWorker.ts')], bundle: true, platform: 'node', target: 'node18', packages: 'external', outfile: WORKER, logLevel: 'silent' })
+    await esbuild.build({
+      entryPoints: [path.join(ROOT, 'test', 'support', 'fleetWorker.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node18',
+      packages: 'external',
+      outfile: WORKER,
+      logLevel: 'silent',
+    })
     redisServer = await startRedis()
     redis = new Redis(redisServer.url)
     wx = await startWechatServer()
@@ -49,7 +57,13 @@ suite('a fleet sharing tokens through Redis', () => {
   /** A store prefix of its own per test, with the ticket pushed and these merchants authorized. */
   async function seeded(merchants: string[]): Promise<string> {
     const prefix = `t${randomBytes(4).toString('hex')}:`
-    const platform = componentPlatform({ appid: FAKE_COMPONENT.appid, secret: FAKE_COMPONENT.secret, store: redisTokenStore(redis, prefix), sealer: sealerFrom(TOKEN_STORE_KEY) as Sealer, baseUrl: wx.baseUrl })
+    const platform = componentPlatform({
+      appid: FAKE_COMPONENT.appid,
+      secret: FAKE_COMPONENT.secret,
+      store: redisTokenStore(redis, prefix),
+      sealer: sealerFrom(TOKEN_STORE_KEY) as Sealer,
+      baseUrl: wx.baseUrl,
+    })
     const receive = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: aesKeyOf(FAKE_COMPONENT.aesKey) as Buffer })
     expect((await receive(wx.component.newTicket().push)).status).toBe(200)
     wx.component.queryAuthGivesToken = false
@@ -62,7 +76,18 @@ suite('a fleet sharing tokens through Redis', () => {
 
   function worker(prefix: string, merchants: string[], calls: number): { child: ChildProcess; done: Promise<WorkerOut> } {
     const child = spawn(process.execPath, [WORKER], {
-      env: { PATH: process.env.PATH ?? '', REDIS_URL: redisServer.url, STORE_PREFIX: prefix, TOKEN_STORE_KEY, LEASE_MS: String(LEASE_MS), MERCHANTS: merchants.join(','), CALLS: String(calls), WX_API_BASE: wx.baseUrl, WX_COMPONENT_APPID: FAKE_COMPONENT.appid, WX_COMPONENT_APPSECRET: FAKE_COMPONENT.secret },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL: redisServer.url,
+        STORE_PREFIX: prefix,
+        TOKEN_STORE_KEY,
+        LEASE_MS: String(LEASE_MS),
+        MERCHANTS: merchants.join(','),
+        CALLS: String(calls),
+        WX_API_BASE: wx.baseUrl,
+        WX_COMPONENT_APPID: FAKE_COMPONENT.appid,
+        WX_COMPONENT_APPSECRET: FAKE_COMPONENT.secret,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''

@@ -147,7 +147,7 @@ test('HTTP 502 is UPSTREAM_UNAVAILABLE after retries', async () => {
   expect(server.apiRequests.length).toBeGreaterThan(1)
 })
 
-test("a caller whose deadline passes while the token is being fetched does not fail the others waiting for it", async () => {
+test('a caller whose deadline passes while the token is being fetched does not fail the others waiting for it', async () => {
   await server.close()
   server = await startWechatServer({ tokenLatencyMs: 300 })
   const { call } = setup()

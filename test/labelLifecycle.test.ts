@@ -94,7 +94,20 @@ function realTier(): Tier {
     backend,
     async call(event, who) {
       loopback.gateway.backend = backend
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'TCB_SOURCE', 'TRIGGER_SRC', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'LABEL_TTL_HOURS', 'STORAGE_CONCURRENCY', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION']) delete process.env[k]
+      for (const k of [
+        'WX_CONTEXT_KEYS',
+        'WX_OPENID',
+        'WX_APPID',
+        'TCB_SOURCE',
+        'TRIGGER_SRC',
+        'ADMIN_OPENIDS',
+        'TRUST_SERVER_CALLERS',
+        'LABEL_TTL_HOURS',
+        'STORAGE_CONCURRENCY',
+        'ACCESS_POLICY',
+        'ORDER_OWNERS_COLLECTION',
+      ])
+        delete process.env[k]
       Object.assign(process.env, platformEnv(who))
       const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env, { clock })
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
@@ -108,12 +121,20 @@ function realTier(): Tier {
 }
 
 function platformEnv(who: { openid?: string; source?: string; env?: Record<string, string> }): Record<string, string> {
-  return { ...identityEnv({ ...(who.openid !== undefined ? { openid: who.openid } : {}), ...(who.source !== undefined ? { source: who.source } : {}) }), ADMIN_OPENIDS: ADMIN, ...OWNERSHIP_ENV, ...who.env }
+  return {
+    ...identityEnv({ ...(who.openid !== undefined ? { openid: who.openid } : {}), ...(who.source !== undefined ? { source: who.source } : {}) }),
+    ADMIN_OPENIDS: ADMIN,
+    ...OWNERSHIP_ENV,
+    ...who.env,
+  }
 }
 
 async function run(fn: () => Promise<Result | PurgeResult>) {
   const { value, output } = await captureOutput(fn)
-  const lines = output.split('\n').filter((l) => l.startsWith('{"level"')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const lines = output
+    .split('\n')
+    .filter((l) => l.startsWith('{"level"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
   return { result: value, log: lines.find((l) => l.msg === 'getOrder' || l.msg === 'purgeLabels') ?? {} }
 }
 
@@ -202,7 +223,6 @@ describe.each([
     expect(new Set(tier.records().map((r) => r.fileID))).toEqual(pointed)
     expect(Number(log.labelsStored)).toBeGreaterThanOrEqual(pointed.size)
   })
-
 
   test('the purge deletes exactly the expired labels and their records', async () => {
     const orders = addOrders(tier.backend, 3)

@@ -40,4 +40,3 @@ test('load: 1,000 invocations, 50 at a time, through the real SDK; all accounted
   // minutes and grew the heap by 20 MB.
   expect(Object.keys(report.dnsLookups).filter((h) => h !== '127.0.0.1' && h !== 'localhost')).toEqual([])
 }, 120_000)
-

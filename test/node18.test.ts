@@ -35,11 +35,27 @@ withNode18('the committed bundle on Node 18.15', () => {
   })
 
   test.each([
-    ['a GBK label, decoded', { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }, { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV }, { ok: true, order: { printHtml: expect.stringContaining('申通快递') } }],
-    ['a label stored as a file', { orderId: '01234567890123456789', deliveryId: 'SF', printHtmlAs: 'file' }, { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV }, { ok: true, order: { printHtmlFile: { expiresAt: expect.any(String) } } }],
+    [
+      'a GBK label, decoded',
+      { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' },
+      { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV },
+      { ok: true, order: { printHtml: expect.stringContaining('申通快递') } },
+    ],
+    [
+      'a label stored as a file',
+      { orderId: '01234567890123456789', deliveryId: 'SF', printHtmlAs: 'file' },
+      { ...identityEnv({ openid: USER }), ...OWNERSHIP_ENV },
+      { ok: true, order: { printHtmlFile: { expiresAt: expect.any(String) } } },
+    ],
     [
       'a batch with a 1.5 MB label offloaded and an unknown order',
-      { orders: [{ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'DEMO-LARGE-0001', deliveryId: 'SF' }, { orderId: 'NO-SUCH', deliveryId: 'SF' }] },
+      {
+        orders: [
+          { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
+          { orderId: 'DEMO-LARGE-0001', deliveryId: 'SF' },
+          { orderId: 'NO-SUCH', deliveryId: 'SF' },
+        ],
+      },
       { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
       { ok: true, orders: [{ ok: true }, { ok: true, warnings: [expect.objectContaining({ code: 'PRINT_HTML_OFFLOADED' })] }, { ok: false, error: { wxErrCode: 9300528 } }] },
     ],

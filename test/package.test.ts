@@ -39,11 +39,24 @@ beforeAll(async () => {
   // A Node project's own dev dependency, which the library's types (Buffer, NodeJS) rest on.
   fs.mkdirSync(path.join(consumer, 'node_modules', '@types'))
   fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(consumer, 'node_modules', '@types', 'node'))
-  fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2021', noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['consumer.ts'] }))
+  fs.writeFileSync(
+    path.join(consumer, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2021', noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['consumer.ts'] }),
+  )
 })
 
 test('the tarball holds the built library, its types and the contract, and no test, harness or tool', () => {
-  for (const f of ['package/package.json', 'package/README.md', 'package/docs/contract.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/types.d.ts', 'package/dist/render/index.js', 'package/dist/render/index.d.ts']) expect(listing).toContain(f)
+  for (const f of [
+    'package/package.json',
+    'package/README.md',
+    'package/docs/contract.md',
+    'package/dist/index.js',
+    'package/dist/index.d.ts',
+    'package/dist/types.d.ts',
+    'package/dist/render/index.js',
+    'package/dist/render/index.d.ts',
+  ])
+    expect(listing).toContain(f)
   // wxComponent's entry runs at load (it requires wx-server-sdk and reads the environment): not a library file.
   expect(listing).not.toContain('package/dist/cloud/wxComponent.js')
   expect(listing.filter((f) => /\.test\.|\/harness\/|^package\/(src|test|scripts|cloudfunctions|miniprogram|examples)\//.test(f))).toEqual([])

@@ -54,14 +54,18 @@ const FIELDS: Record<string, fc.Arbitrary<Tagged>> = {
     bad(fc.tuple(fc.string({ maxLength: 10 }), CONTROL, fc.string({ maxLength: 10 })).map(([a, c, b]) => a + c + b)),
     bad(notString),
   ),
-  deliveryId: fc.oneof(
-    ok(fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/)),
-    bad(fc.constantFrom('', 'S F', '顺丰', 'A'.repeat(33), 'SF\n', 'S.F')),
-    bad(notString),
-  ),
+  deliveryId: fc.oneof(ok(fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/)), bad(fc.constantFrom('', 'S F', '顺丰', 'A'.repeat(33), 'SF\n', 'S.F')), bad(notString)),
   waybillId: fc.oneof(ok(fc.string({ minLength: 1, maxLength: 128 })), bad(fc.constant('')), bad(fc.string({ minLength: 129, maxLength: 140 })), bad(notString)),
   openid: fc.oneof(ok(fc.string({ minLength: 1, maxLength: 128 })), bad(fc.constant('')), bad(notString)),
-  printType: fc.oneof(ok(fc.constantFrom(0, 1)), bad(fc.oneof(fc.integer().filter((n) => n !== 0 && n !== 1), fc.constantFrom('0', '1', true, 0.5, null)))),
+  printType: fc.oneof(
+    ok(fc.constantFrom(0, 1)),
+    bad(
+      fc.oneof(
+        fc.integer().filter((n) => n !== 0 && n !== 1),
+        fc.constantFrom('0', '1', true, 0.5, null),
+      ),
+    ),
+  ),
   customRemark: fc.oneof(ok(fc.string({ maxLength: 512 })), bad(fc.string({ minLength: 513, maxLength: 600 })), bad(notString)),
   printHtmlAs: fc.oneof(ok(fc.constantFrom('text', 'none')), bad(fc.oneof(fc.string(), notString).filter((v) => !['text', 'file', 'none'].includes(v as string)))),
   userInfo: ok(fc.anything()),
@@ -82,7 +86,9 @@ const nearValidEvent = fc.record(FIELDS, { requiredKeys: [] }).map((fields) => {
 const anyJson = fc.jsonValue().map((event) => ({ event: event as unknown, valid: undefined as boolean | undefined }))
 
 test("the common events' hand-checked path answers exactly as the schema does", () => {
-  const surrogates = fc.string({ unit: fc.constantFrom('\ud800', '\udc00', '\ud83d\ude00', 'a', '顺') }).map((s) => ({ event: { orderId: s || 'x', deliveryId: 'SF', waybillId: s || 'w' } as unknown, valid: undefined as boolean | undefined }))
+  const surrogates = fc
+    .string({ unit: fc.constantFrom('\ud800', '\udc00', '\ud83d\ude00', 'a', '顺') })
+    .map((s) => ({ event: { orderId: s || 'x', deliveryId: 'SF', waybillId: s || 'w' } as unknown, valid: undefined as boolean | undefined }))
   const appid = fc.oneof(fc.constantFrom('wx0123456789abcdef', 'wxMERCHANT00000001', 'wx01234', 'WX0123456789abcdef', 'wx0123456789abcde!'), fc.string({ maxLength: 20 }))
   const withAppid = fc.tuple(nearValidEvent, appid).map(([e, a]) => ({ event: { ...(e.event as object), authorizerAppid: a } as unknown, valid: undefined as boolean | undefined }))
   fc.assert(
@@ -131,19 +137,26 @@ const printHtml = fc.oneof(
 )
 const id = fc.oneof(fc.string(), fc.integer(), bigNumber, fc.constant(null), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { maxLength: 2 }))
 const status = fc.oneof(fc.constantFrom(0, 1), fc.integer(), fc.double(), fc.string(), fc.constant(null), bigNumber)
-const waybill = fc.oneof(
-  fc.array(fc.record({ key: fc.string(), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }), { maxLength: 4 }),
-  fc.constant(null),
-  fc.jsonValue({ maxDepth: 2 }),
-)
-const answer = fc.record(
-  { print_html: printHtml, waybill_data: waybill, order_id: id, delivery_id: id, waybill_id: id, order_status: status, errcode: fc.oneof(fc.constant(0), fc.integer({ min: -700000, max: 9400000 }), fc.string()), errmsg: fc.string() },
-  { requiredKeys: ['print_html'] },
-).map((a) => {
-  const raw: Record<string, unknown> = { ...a, print_html: a.print_html.v }
-  if (a.print_html.v === undefined) delete raw.print_html
-  return { raw, labelKind: a.print_html.kind }
-})
+const waybill = fc.oneof(fc.array(fc.record({ key: fc.string(), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }), { maxLength: 4 }), fc.constant(null), fc.jsonValue({ maxDepth: 2 }))
+const answer = fc
+  .record(
+    {
+      print_html: printHtml,
+      waybill_data: waybill,
+      order_id: id,
+      delivery_id: id,
+      waybill_id: id,
+      order_status: status,
+      errcode: fc.oneof(fc.constant(0), fc.integer({ min: -700000, max: 9400000 }), fc.string()),
+      errmsg: fc.string(),
+    },
+    { requiredKeys: ['print_html'] },
+  )
+  .map((a) => {
+    const raw: Record<string, unknown> = { ...a, print_html: a.print_html.v }
+    if (a.print_html.v === undefined) delete raw.print_html
+    return { raw, labelKind: a.print_html.kind }
+  })
 const anyAnswer = fc.anything().map((raw) => ({ raw: raw as unknown, labelKind: 'any' }))
 
 test('arbitrary upstream answers never throw: an order with the right warnings, an errcode error, or BAD_RESPONSE', async () => {
@@ -233,7 +246,9 @@ const piece = fc.oneof(
   // Runs of three-byte characters (Chinese text), which the widening takes four at a time.
   fc.array(fc.oneof(fc.integer({ min: 0x800, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0xffff })), { maxLength: 20 }).map((cps) => Buffer.from(String.fromCharCode(...cps), 'utf8')),
 )
-const labelBytes = fc.tuple(fc.constantFrom('', '<meta charset="gbk">', '<meta charset=utf-8>', '\ufeff<p>'), fc.array(piece, { maxLength: 24 })).map(([head, parts]) => Buffer.concat([Buffer.from(head, 'utf8'), ...parts]))
+const labelBytes = fc
+  .tuple(fc.constantFrom('', '<meta charset="gbk">', '<meta charset=utf-8>', '\ufeff<p>'), fc.array(piece, { maxLength: 24 }))
+  .map(([head, parts]) => Buffer.concat([Buffer.from(head, 'utf8'), ...parts]))
 // Text that is or is nearly base64: a character changed, added or taken away, the padding moved,
 // whitespace, the other alphabet, a character read by its low byte ('Ł' as 'A').
 const edit = fc.record({
@@ -244,14 +259,22 @@ const edit = fc.record({
 function edited(b64: string, e: { at: number; kind: string; ch: string }): string {
   const i = b64.length === 0 ? 0 : e.at % (b64.length + 1)
   switch (e.kind) {
-    case 'insert': return b64.slice(0, i) + e.ch + b64.slice(i)
-    case 'replace': return b64.slice(0, i) + e.ch + b64.slice(i + 1)
-    case 'delete': return b64.slice(0, i) + b64.slice(i + 1)
-    case 'wrap': return b64.replace(/(.{8})/g, '$1\n')
-    case 'urlsafe': return b64.replace(/\+/g, '-').replace(/\//g, '_')
-    case 'unpad': return b64.replace(/=+$/, '')
-    case 'pad': return `${b64}=`
-    default: return b64
+    case 'insert':
+      return b64.slice(0, i) + e.ch + b64.slice(i)
+    case 'replace':
+      return b64.slice(0, i) + e.ch + b64.slice(i + 1)
+    case 'delete':
+      return b64.slice(0, i) + b64.slice(i + 1)
+    case 'wrap':
+      return b64.replace(/(.{8})/g, '$1\n')
+    case 'urlsafe':
+      return b64.replace(/\+/g, '-').replace(/\//g, '_')
+    case 'unpad':
+      return b64.replace(/=+$/, '')
+    case 'pad':
+      return `${b64}=`
+    default:
+      return b64
   }
 }
 const anyPrintHtml = fc.oneof(
@@ -373,7 +396,14 @@ test('the equivalence property reaches every outcome (so it can tell the decoder
     }),
     { numRuns: 3000, seed: 15 },
   )
-  for (const outcome of ['utf8', 'gb', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: it has characters outside the base64 alphabet.', 'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: its length is not that of any base64 text.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it has the control character U+X.', 'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it is neither UTF-8 nor GB18030 text.']) {
+  for (const outcome of [
+    'utf8',
+    'gb',
+    'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: it has characters outside the base64 alphabet.',
+    'PRINT_HTML_INVALID_BASE64:print_html is not valid base64: its length is not that of any base64 text.',
+    'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it has the control character U+X.',
+    'PRINT_HTML_NOT_HTML:print_html decodes to n bytes that are not label HTML: it is neither UTF-8 nor GB18030 text.',
+  ]) {
     expect(seen).toContain(outcome)
   }
 })

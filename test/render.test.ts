@@ -101,7 +101,7 @@ withChromium('rendering a demo label in Chromium', () => {
   test('npm run label -- <demo order> writes both files through the harness', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
     const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'label', '--', 'DEMO-GBK-0001', '--out', dir], { cwd: ROOT })
-    expect(stdout).toContain('from the label\'s CSS @page')
+    expect(stdout).toContain("from the label's CSS @page")
     const p = PNG.sync.read(fs.readFileSync(path.join(dir, 'DEMO-GBK-0001.png')))
     expect([p.width, p.height]).toEqual([756, 1134])
     expect(pages(fs.readFileSync(path.join(dir, 'DEMO-GBK-0001.pdf')))).toBe(1)
@@ -143,7 +143,14 @@ withChromium('rendering a demo label in Chromium', () => {
   test('a batch of SF, ZTO (cancelled) and YTO prints two labels and lists ZTO as CANCELLED', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
     const file = path.join(dir, 'orders.json')
-    fs.writeFileSync(file, JSON.stringify([{ orderId: '01234567890123456789', deliveryId: 'SF' }, { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'DEMO-YTO-0001', deliveryId: 'YTO' }]))
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { orderId: '01234567890123456789', deliveryId: 'SF' },
+        { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
+        { orderId: 'DEMO-YTO-0001', deliveryId: 'YTO' },
+      ]),
+    )
     const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', '--batch', file, '--out', dir], { cwd: ROOT }).catch((e) => e)
     expect(err.code).toBe(1)
     expect(err.stdout).toContain('2 of 3 labels printed')
@@ -156,7 +163,13 @@ withChromium('rendering a demo label in Chromium', () => {
   test('--failure-page also lists them on a last page of the PDF', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-label-'))
     const file = path.join(dir, 'orders.json')
-    fs.writeFileSync(file, JSON.stringify([{ orderId: '01234567890123456789', deliveryId: 'SF' }, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' }]))
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { orderId: '01234567890123456789', deliveryId: 'SF' },
+        { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' },
+      ]),
+    )
     const err = await promisify(execFile)('npm', ['run', '-s', 'label', '--', '--batch', file, '--out', dir, '--failure-page'], { cwd: ROOT }).catch((e) => e)
     expect(err.code).toBe(1)
     expect(err.stdout).toContain('1 not printed, listed in')
@@ -165,9 +178,16 @@ withChromium('rendering a demo label in Chromium', () => {
   })
 })
 
-withChromium('the day\'s labels: npm run label -- --batch', () => {
+withChromium("the day's labels: npm run label -- --batch", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-batch-'))
-  const good = [['01234567890123456789', 'SF'], ['DEMO-YTO-0001', 'YTO'], ['DEMO-ZTO-0001', 'ZTO'], ['DEMO-GBK-0001', 'STO'], ['DEMO-ODDSTATUS-0001', 'EMS'], ['DEMO-YTO-0001', 'YTO']]
+  const good = [
+    ['01234567890123456789', 'SF'],
+    ['DEMO-YTO-0001', 'YTO'],
+    ['DEMO-ZTO-0001', 'ZTO'],
+    ['DEMO-GBK-0001', 'STO'],
+    ['DEMO-ODDSTATUS-0001', 'EMS'],
+    ['DEMO-YTO-0001', 'YTO'],
+  ]
   const orders = Array.from({ length: 18 }, (_, i) => ({ orderId: good[i % 6]![0]!, deliveryId: good[i % 6]![1]! }))
   orders.splice(5, 0, { orderId: 'NO-SUCH-ORDER', deliveryId: 'SF' })
   orders.splice(12, 0, { orderId: 'DEMO-NOLABEL-0001', deliveryId: 'JD' })

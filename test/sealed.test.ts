@@ -141,7 +141,11 @@ withChromium('a sealed renderer', () => {
       ],
       { outDir: out, pdfName: 'mixed.pdf' },
     )
-    expect(r.labels.map((l) => [l.name, l.ok])).toEqual([['a', true], ['runaway', false], ['b', true]])
+    expect(r.labels.map((l) => [l.name, l.ok])).toEqual([
+      ['a', true],
+      ['runaway', false],
+      ['b', true],
+    ])
     // Two label pages and the page listing what did not print.
     expect(r.pages).toBe(3)
   })
@@ -160,8 +164,19 @@ withChromium('a sealed renderer', () => {
       await expect(renderLabel(bad, { outDir: out, name: `wedge-${limit}` })).rejects.toMatchObject({ name: 'RenderLimitError', limit })
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(fs.existsSync(path.join(out, `wedge-${limit}.pdf`))).toBe(false)
-      const r = await renderLabels([{ name: 'a', html: ok }, { name: 'bad', html: bad }, { name: 'b', html: ok }], { outDir: out, pdfName: `wedge-batch-${limit}.pdf` })
-      expect(r.labels.map((l) => [l.name, l.ok])).toEqual([['a', true], ['bad', false], ['b', true]])
+      const r = await renderLabels(
+        [
+          { name: 'a', html: ok },
+          { name: 'bad', html: bad },
+          { name: 'b', html: ok },
+        ],
+        { outDir: out, pdfName: `wedge-batch-${limit}.pdf` },
+      )
+      expect(r.labels.map((l) => [l.name, l.ok])).toEqual([
+        ['a', true],
+        ['bad', false],
+        ['b', true],
+      ])
       // The two labels and the page listing the one that did not print.
       expect(r.pages).toBe(3)
     })

@@ -27,12 +27,43 @@ interface Row {
 
 const ROWS: Row[] = [
   { name: 'an admin, everything in place', caller: { openid: ADMIN }, expect: { healthy: true, failed: [], wxErrCode: 9300528, rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1 },
-  { name: 'a trusted server (scf)', caller: { source: 'scf' }, env: { TRUST_SERVER_CALLERS: '1' }, expect: { healthy: true, failed: [], rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1 },
-  { name: 'admin-only policy: no owners row', caller: { openid: ADMIN }, env: { ACCESS_POLICY: 'admin-only' }, expect: { healthy: true, failed: [], rows: ['permission', 'records', 'storage'] }, calls: 1 },
-  { name: 'the permission missing (-604101)', caller: { openid: ADMIN }, scenario: 'platform--604101', expect: { healthy: false, failed: ['permission'], wxErrCode: -604101, rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1 },
+  {
+    name: 'a trusted server (scf)',
+    caller: { source: 'scf' },
+    env: { TRUST_SERVER_CALLERS: '1' },
+    expect: { healthy: true, failed: [], rows: ['permission', 'records', 'storage', 'owners'] },
+    calls: 1,
+  },
+  {
+    name: 'admin-only policy: no owners row',
+    caller: { openid: ADMIN },
+    env: { ACCESS_POLICY: 'admin-only' },
+    expect: { healthy: true, failed: [], rows: ['permission', 'records', 'storage'] },
+    calls: 1,
+  },
+  {
+    name: 'the permission missing (-604101)',
+    caller: { openid: ADMIN },
+    scenario: 'platform--604101',
+    expect: { healthy: false, failed: ['permission'], wxErrCode: -604101, rows: ['permission', 'records', 'storage', 'owners'] },
+    calls: 1,
+  },
   { name: 'storage refusing uploads', caller: { openid: ADMIN }, fault: 'upload', expect: { healthy: false, failed: ['storage'], rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1 },
-  { name: 'storage refusing deletes', caller: { openid: ADMIN }, fault: 'delete', expect: { healthy: false, failed: ['storage'], rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1, left: 1 },
-  { name: 'the database failing', caller: { openid: ADMIN }, fault: 'database', expect: { healthy: false, failed: ['records', 'owners'], rows: ['permission', 'records', 'storage', 'owners'] }, calls: 1 },
+  {
+    name: 'storage refusing deletes',
+    caller: { openid: ADMIN },
+    fault: 'delete',
+    expect: { healthy: false, failed: ['storage'], rows: ['permission', 'records', 'storage', 'owners'] },
+    calls: 1,
+    left: 1,
+  },
+  {
+    name: 'the database failing',
+    caller: { openid: ADMIN },
+    fault: 'database',
+    expect: { healthy: false, failed: ['records', 'owners'], rows: ['permission', 'records', 'storage', 'owners'] },
+    calls: 1,
+  },
   { name: 'a plain user', caller: { openid: USER }, expect: { code: 'PERMISSION_DENIED' }, calls: 0 },
   { name: 'no OPENID, servers not trusted', caller: { source: 'scf' }, expect: { code: 'PERMISSION_DENIED' }, calls: 0 },
   { name: 'no OPENID from a client chain', caller: { source: 'wx_client,scf' }, env: { TRUST_SERVER_CALLERS: '1' }, expect: { code: 'PERMISSION_DENIED' }, calls: 0 },
@@ -44,7 +75,10 @@ const ROWS: Row[] = [
 function envFor(row: Row): Record<string, string> {
   return {
     ADMIN_OPENIDS: ADMIN,
-    ...identityEnv({ ...(row.caller.openid !== undefined ? { openid: row.caller.openid, appid: 'wx0000000000000000' } : {}), ...(row.caller.source !== undefined ? { source: row.caller.source } : {}) }),
+    ...identityEnv({
+      ...(row.caller.openid !== undefined ? { openid: row.caller.openid, appid: 'wx0000000000000000' } : {}),
+      ...(row.caller.source !== undefined ? { source: row.caller.source } : {}),
+    }),
     ...row.env,
   }
 }
@@ -60,7 +94,12 @@ function check(row: Row, result: SelfTestResult, calls: number, filesLeft: numbe
   if (!result.ok) throw new Error(`expected the self-test to run: ${JSON.stringify(result)}`)
   const report = result.selfTest
   expect(report.checks.map((c) => c.name).sort()).toEqual([...row.expect.rows].sort())
-  expect(report.checks.filter((c) => !c.ok).map((c) => c.name).sort()).toEqual([...row.expect.failed].sort())
+  expect(
+    report.checks
+      .filter((c) => !c.ok)
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual([...row.expect.failed].sort())
   expect(report.healthy).toBe(row.expect.healthy)
   for (const c of report.checks) if (!c.ok) expect(c.fix ?? c.detail).toMatch(/\S/)
   if (row.expect.wxErrCode !== undefined) expect(report.checks.find((c) => c.name === 'permission')!.wxErrCode).toBe(row.expect.wxErrCode)

@@ -14,7 +14,13 @@ import type { Result } from '../src/types'
 const SF = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789' }
 
 /** One clock for the token server and every instance, moved by the test. */
-const clock = { t: Date.UTC(2026, 10, 28, 10), now() { return this.t }, sleep: async () => {} } satisfies Clock & { t: number }
+const clock = {
+  t: Date.UTC(2026, 10, 28, 10),
+  now() {
+    return this.t
+  },
+  sleep: async () => {},
+} satisfies Clock & { t: number }
 let server: FakeWechatServer
 beforeEach(async () => {
   clock.t = Date.UTC(2026, 10, 28, 10)

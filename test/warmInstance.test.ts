@@ -19,12 +19,27 @@ const TIMER = { Type: 'timer', TriggerName: 'purgeLabels', Time: '2026-12-02T10:
 
 type Step = { name: string; environ: string; event: unknown; expect: { outcome: string; role: string; source: string } }
 const STEPS: Step[] = [
-  { name: 'a mini program user', environ: `WX_CONTEXT_KEYS=WX_OPENID,WX_APPID;WX_OPENID=${USER};WX_APPID=wx0000000000000001;TCB_SOURCE=wx_client`, event: SF, expect: { outcome: 'ok', role: 'user', source: 'wx_client' } },
-  { name: 'a cross-account caller', environ: 'WX_CONTEXT_KEYS=WX_FROM_OPENID,WX_FROM_APPID;WX_FROM_OPENID=oFOREIGN-0000000001;WX_FROM_APPID=wxFOREIGN000000001;TCB_SOURCE=wx_client', event: SF, expect: { outcome: 'error', role: 'cross-account', source: 'wx_client' } },
+  {
+    name: 'a mini program user',
+    environ: `WX_CONTEXT_KEYS=WX_OPENID,WX_APPID;WX_OPENID=${USER};WX_APPID=wx0000000000000001;TCB_SOURCE=wx_client`,
+    event: SF,
+    expect: { outcome: 'ok', role: 'user', source: 'wx_client' },
+  },
+  {
+    name: 'a cross-account caller',
+    environ: 'WX_CONTEXT_KEYS=WX_FROM_OPENID,WX_FROM_APPID;WX_FROM_OPENID=oFOREIGN-0000000001;WX_FROM_APPID=wxFOREIGN000000001;TCB_SOURCE=wx_client',
+    event: SF,
+    expect: { outcome: 'error', role: 'cross-account', source: 'wx_client' },
+  },
   { name: 'the timer', environ: 'TCB_SOURCE=wx_trigger', event: TIMER, expect: { outcome: 'ok', role: 'timer', source: 'wx_trigger' } },
   { name: 'another function', environ: 'TCB_SOURCE=scf', event: SF, expect: { outcome: 'ok', role: 'server', source: 'scf' } },
   { name: 'a caller the platform says nothing of', environ: 'SOME_OTHER=1', event: SF, expect: { outcome: 'error', role: 'anonymous', source: '(none)' } },
-  { name: 'the mini program user again', environ: `WX_CONTEXT_KEYS=WX_OPENID,WX_APPID;WX_OPENID=${USER};WX_APPID=wx0000000000000001;TCB_SOURCE=wx_client`, event: SF, expect: { outcome: 'ok', role: 'user', source: 'wx_client' } },
+  {
+    name: 'the mini program user again',
+    environ: `WX_CONTEXT_KEYS=WX_OPENID,WX_APPID;WX_OPENID=${USER};WX_APPID=wx0000000000000001;TCB_SOURCE=wx_client`,
+    event: SF,
+    expect: { outcome: 'ok', role: 'user', source: 'wx_client' },
+  },
 ]
 
 test('one instance, callers that change: each invocation sees only its own identity', async () => {
@@ -40,7 +55,11 @@ test('one instance, callers that change: each invocation sees only its own ident
       if (k) process.env[k] = v
     }
     const { value, output } = await captureOutput(() => main(step.event as never, { request_id: step.name, time_limit_in_ms: 3000, environ: step.environ }))
-    const line = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'getOrder' || l.msg === 'purgeLabels')!
+    const line = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'getOrder' || l.msg === 'purgeLabels')!
     seen.push({ name: step.name, line, result: value })
   }
   expect(seen.map((s) => ({ name: s.name, outcome: s.line.outcome, role: s.line.role, source: s.line.source }))).toEqual(STEPS.map((s) => ({ name: s.name, ...s.expect })))

@@ -69,7 +69,12 @@ export function createGetOrderClient(cloud: CloudCaller, options: { name?: strin
     }
     const result = answer?.result
     if (!isResult(result)) {
-      throw new GetOrderError({ code: 'BAD_RESPONSE', message: 'The getOrder function answered something that is not a getOrder result.', hint: 'Check that the deployed function is this project\'s getOrder.', retryable: false })
+      throw new GetOrderError({
+        code: 'BAD_RESPONSE',
+        message: 'The getOrder function answered something that is not a getOrder result.',
+        hint: "Check that the deployed function is this project's getOrder.",
+        retryable: false,
+      })
     }
     if (!result.ok) throw new GetOrderError(result.error, result.requestId)
     return result
@@ -130,10 +135,22 @@ function callFailure(err: unknown): OrderError {
     }
   }
   if (codes.has(-501000) || codes.has(-501005) || /FunctionName|function not found|not exist|invalid env/i.test(errMsg)) {
-    return { code: 'CONFIG_ERROR', message: 'The getOrder function is not deployed in this cloud environment.', hint: 'Deploy cloudfunctions/getOrder, and check the env passed to wx.cloud.init.', retryable: false, ...base }
+    return {
+      code: 'CONFIG_ERROR',
+      message: 'The getOrder function is not deployed in this cloud environment.',
+      hint: 'Deploy cloudfunctions/getOrder, and check the env passed to wx.cloud.init.',
+      retryable: false,
+      ...base,
+    }
   }
   if (codes.has(-504002)) {
-    return { code: 'INTERNAL', message: 'The getOrder function failed while it ran.', hint: "Look up the call in the function's logs (CloudBase console → cloud functions → getOrder → logs).", retryable: false, ...base }
+    return {
+      code: 'INTERNAL',
+      message: 'The getOrder function failed while it ran.',
+      hint: "Look up the call in the function's logs (CloudBase console → cloud functions → getOrder → logs).",
+      retryable: false,
+      ...base,
+    }
   }
   return { code: 'UPSTREAM_UNAVAILABLE', message: 'Calling the getOrder function failed.', hint: 'Check the network and retry.', retryable: true, ...base }
 }

@@ -53,24 +53,44 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   const fn = await attempt('function exists', () => view.fn(), rows)
   if (fn === null) return rows
   if (fn === undefined) {
-    rows.push({ name: 'function exists', ok: false, detail: `No function named ${FUNCTION_NAME} in the environment.`, fix: 'Deploy it: npm run deploy (or upload cloudfunctions/getOrder from WeChat devtools).' })
+    rows.push({
+      name: 'function exists',
+      ok: false,
+      detail: `No function named ${FUNCTION_NAME} in the environment.`,
+      fix: 'Deploy it: npm run deploy (or upload cloudfunctions/getOrder from WeChat devtools).',
+    })
     return rows
   }
   rows.push({ name: 'function exists', ok: true, detail: `${FUNCTION_NAME}${fn.status ? `, status ${fn.status}` : ''}` })
   rows.push(
     fn.runtime === REQUIRED.runtime
       ? { name: 'runtime', ok: true, detail: fn.runtime }
-      : { name: 'runtime', ok: false, detail: `${fn.runtime || '(none)'}, built for ${REQUIRED.runtime}`, fix: `The runtime is chosen when the function is created: delete it and npm run deploy again (cloudbaserc.json says ${REQUIRED.runtime}).` },
+      : {
+          name: 'runtime',
+          ok: false,
+          detail: `${fn.runtime || '(none)'}, built for ${REQUIRED.runtime}`,
+          fix: `The runtime is chosen when the function is created: delete it and npm run deploy again (cloudbaserc.json says ${REQUIRED.runtime}).`,
+        },
   )
   rows.push(
     fn.timeoutSec >= REQUIRED.minTimeoutSec
       ? { name: 'timeout', ok: true, detail: `${fn.timeoutSec} s` }
-      : { name: 'timeout', ok: false, detail: `${fn.timeoutSec} s (the platform's default is 3 s), the function is built for ${REQUIRED.minTimeoutSec} s`, fix: `npm run deploy sets ${REQUIRED.minTimeoutSec} s (cloudbaserc.json); from devtools, upload config.json (右键 → 更新本地设置) or set 超时时间 in the console.` },
+      : {
+          name: 'timeout',
+          ok: false,
+          detail: `${fn.timeoutSec} s (the platform's default is 3 s), the function is built for ${REQUIRED.minTimeoutSec} s`,
+          fix: `npm run deploy sets ${REQUIRED.minTimeoutSec} s (cloudbaserc.json); from devtools, upload config.json (右键 → 更新本地设置) or set 超时时间 in the console.`,
+        },
   )
   rows.push(
     fn.memoryMb >= REQUIRED.minMemoryMb
       ? { name: 'memory', ok: true, detail: `${fn.memoryMb} MB` }
-      : { name: 'memory', ok: false, detail: `${fn.memoryMb} MB, the function is built for ${REQUIRED.minMemoryMb} MB`, fix: `Set 内存 to ${REQUIRED.minMemoryMb} MB in the console, or npm run deploy (cloudbaserc.json).` },
+      : {
+          name: 'memory',
+          ok: false,
+          detail: `${fn.memoryMb} MB, the function is built for ${REQUIRED.minMemoryMb} MB`,
+          fix: `Set 内存 to ${REQUIRED.minMemoryMb} MB in the console, or npm run deploy (cloudbaserc.json).`,
+        },
   )
   rows.push(...settingsRows(fn.variables))
   rows.push(triggerRow(fn.triggers))
@@ -88,7 +108,12 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
         ? { name: 'deployed code', ok: false, detail: 'The function has no index.js.', fix: 'npm run deploy.' }
         : sha(code) === want
           ? { name: 'deployed code', ok: true, detail: `index.js is the committed bundle (sha256 ${want.slice(0, 12)})` }
-          : { name: 'deployed code', ok: false, detail: `index.js (sha256 ${sha(code).slice(0, 12)}) is not the committed bundle (${want.slice(0, 12)})`, fix: 'npm run deploy (it builds and checks the bundle first), or upload cloudfunctions/getOrder again from devtools.' },
+          : {
+              name: 'deployed code',
+              ok: false,
+              detail: `index.js (sha256 ${sha(code).slice(0, 12)}) is not the committed bundle (${want.slice(0, 12)})`,
+              fix: 'npm run deploy (it builds and checks the bundle first), or upload cloudfunctions/getOrder again from devtools.',
+            },
     )
   }
 
@@ -113,7 +138,10 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
             name: what,
             ok: false,
             detail: `${name} does not exist`,
-            fix: i === 0 ? 'The function creates it on first use; if it is still missing after the self-test, enable the database and create it in the console.' : "Create it in the console; your order flow writes { orderId, deliveryId, openid } to it (recordOrderOwner).",
+            fix:
+              i === 0
+                ? 'The function creates it on first use; if it is still missing after the self-test, enable the database and create it in the console.'
+                : 'Create it in the console; your order flow writes { orderId, deliveryId, openid } to it (recordOrderOwner).',
           },
     )
   }
@@ -135,7 +163,11 @@ export function settingsRows(vars: Record<string, string>): Row[] {
   const entry = transportOf(vars)
   const rows: Row[] = [
     problems.length === 0
-      ? { name: 'settings', ok: true, detail: `every variable parses (transport ${entry?.name}: ${entry?.summary}${entry?.variables.length ? `, with ${entry.variables.join(', ')}` : ''}${read.ok ? `; ACCESS_POLICY ${read.value.access.policy}` : ''})` }
+      ? {
+          name: 'settings',
+          ok: true,
+          detail: `every variable parses (transport ${entry?.name}: ${entry?.summary}${entry?.variables.length ? `, with ${entry.variables.join(', ')}` : ''}${read.ok ? `; ACCESS_POLICY ${read.value.access.policy}` : ''})`,
+        }
       : { name: 'settings', ok: false, detail: problems.map((p) => `${p.variable}: ${p.message}`).join(' '), fix: [...new Set(problems.map((p) => p.hint))].join(' ') },
   ]
   if (read.ok) {
@@ -143,8 +175,19 @@ export function settingsRows(vars: Record<string, string>): Row[] {
     const readers = c.adminOpenids.size + (c.policy === 'own' ? 1 : 0) + (c.trustServerCallers ? 1 : 0)
     rows.push(
       readers > 0
-        ? { name: 'who can read', ok: true, detail: [c.adminOpenids.size ? `${c.adminOpenids.size} admin(s)` : '', c.policy === 'own' ? 'owners (ACCESS_POLICY=own)' : '', c.trustServerCallers ? 'trusted servers' : ''].filter(Boolean).join(', ') }
-        : { name: 'who can read', ok: false, detail: 'Nobody: no ADMIN_OPENIDS, ACCESS_POLICY is admin-only and server callers are not trusted.', fix: 'Set ADMIN_OPENIDS, or ACCESS_POLICY=own with ORDER_OWNERS_COLLECTION, or TRUST_SERVER_CALLERS=1.' },
+        ? {
+            name: 'who can read',
+            ok: true,
+            detail: [c.adminOpenids.size ? `${c.adminOpenids.size} admin(s)` : '', c.policy === 'own' ? 'owners (ACCESS_POLICY=own)' : '', c.trustServerCallers ? 'trusted servers' : '']
+              .filter(Boolean)
+              .join(', '),
+          }
+        : {
+            name: 'who can read',
+            ok: false,
+            detail: 'Nobody: no ADMIN_OPENIDS, ACCESS_POLICY is admin-only and server callers are not trusted.',
+            fix: 'Set ADMIN_OPENIDS, or ACCESS_POLICY=own with ORDER_OWNERS_COLLECTION, or TRUST_SERVER_CALLERS=1.',
+          },
     )
   }
   return rows
@@ -161,7 +204,12 @@ export function triggerRow(triggers: DeployedFunction['triggers']): Row {
     }
   }
   if (t.type !== 'timer' || normalizeCron(t.config) !== PURGE_CRON) {
-    return { name: 'purge trigger', ok: false, detail: `${PURGE_TRIGGER} is ${t.type} "${t.config}", not timer "${PURGE_CRON}"`, fix: 'Delete the trigger and npm run deploy (or upload the trigger from devtools).' }
+    return {
+      name: 'purge trigger',
+      ok: false,
+      detail: `${PURGE_TRIGGER} is ${t.type} "${t.config}", not timer "${PURGE_CRON}"`,
+      fix: 'Delete the trigger and npm run deploy (or upload the trigger from devtools).',
+    }
   }
   return { name: 'purge trigger', ok: true, detail: `${PURGE_TRIGGER}, timer ${PURGE_CRON} (hourly)` }
 }
@@ -199,7 +247,8 @@ function normalizeCron(config: string): string {
  * created one; it stays for environments whose mini program uploads its users' own files.
  */
 export function storageRow(acl: StorageAcl): Row {
-  const fix = 'In the CloudBase console → 云存储 → 权限设置, choose 仅管理员可读写 (or the custom rule {"read": false, "write": false}): the function still issues temporary URLs, and no client reads label files directly.'
+  const fix =
+    'In the CloudBase console → 云存储 → 权限设置, choose 仅管理员可读写 (or the custom rule {"read": false, "write": false}): the function still issues temporary URLs, and no client reads label files directly.'
   if (acl.acl === 'ADMINONLY') return { name: 'storage rule', ok: true, detail: 'ADMINONLY (仅管理员可读写)' }
   if (acl.acl === 'CUSTOM' && acl.rule?.read === false) return { name: 'storage rule', ok: true, detail: `CUSTOM, read false, write ${JSON.stringify(acl.rule.write)}` }
   if (acl.acl === 'PRIVATE') return { name: 'storage rule', ok: true, detail: 'PRIVATE (仅创建者及管理员可读写): no client created a label, so none can read one' }
@@ -211,7 +260,14 @@ export function storageRow(acl: StorageAcl): Row {
 export function selfTestRows(answer: unknown): Row[] {
   const r = answer as SelfTestResult | undefined
   if (typeof r !== 'object' || r === null || typeof r.ok !== 'boolean') {
-    return [{ name: 'self-test', ok: false, detail: `The function did not answer with a result: ${JSON.stringify(answer)?.slice(0, 200)}`, fix: 'Look at the function\'s log in the console for the invocation.' }]
+    return [
+      {
+        name: 'self-test',
+        ok: false,
+        detail: `The function did not answer with a result: ${JSON.stringify(answer)?.slice(0, 200)}`,
+        fix: "Look at the function's log in the console for the invocation.",
+      },
+    ]
   }
   if (!r.ok) {
     const e = r.error
@@ -220,15 +276,16 @@ export function selfTestRows(answer: unknown): Row[] {
         ? 'The doctor invokes with no OPENID, as a server: set TRUST_SERVER_CALLERS=1 with the source named above in TRUSTED_SOURCES, or run the self-test from a mini program as an admin: wx.cloud.callFunction({ name: "getOrder", data: { selfTest: true } }).'
         : e.code === 'INVALID_ARGUMENT'
           ? 'The deployed function predates the self-test: npm run deploy.'
-          : (e.hint ?? 'See the function\'s log for the invocation.')
+          : (e.hint ?? "See the function's log for the invocation.")
     return [{ name: 'self-test', ok: false, detail: `${e.code}: ${e.message}`, fix }]
   }
-  if (!('selfTest' in r) || typeof r.selfTest !== 'object') return [{ name: 'self-test', ok: false, detail: 'The answer has no self-test report.', fix: 'The deployed function predates the self-test: npm run deploy.' }]
+  if (!('selfTest' in r) || typeof r.selfTest !== 'object')
+    return [{ name: 'self-test', ok: false, detail: 'The answer has no self-test report.', fix: 'The deployed function predates the self-test: npm run deploy.' }]
   return r.selfTest.checks.map((c) => ({
     name: `self-test: ${c.name}`,
     ok: c.ok,
     detail: c.detail,
-    ...(c.ok ? {} : { fix: c.fix ?? 'See the function\'s log for the invocation.' }),
+    ...(c.ok ? {} : { fix: c.fix ?? "See the function's log for the invocation." }),
   }))
 }
 
@@ -236,7 +293,12 @@ async function attempt<T>(name: string, fn: () => Promise<T>, rows: Row[]): Prom
   try {
     return await fn()
   } catch (err) {
-    rows.push({ name, ok: false, detail: `could not be read: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300), fix: 'Check the account has access to the environment (npx tcb env list) and try again.' })
+    rows.push({
+      name,
+      ok: false,
+      detail: `could not be read: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
+      fix: 'Check the account has access to the environment (npx tcb env list) and try again.',
+    })
     return null
   }
 }
@@ -254,4 +316,3 @@ export function printRows(rows: Row[], out: (s: string) => void): boolean {
   }
   return rows.every((r) => r.ok)
 }
-

@@ -11,7 +11,6 @@ import { DEMO_ADMIN, DEMO_USER, demoOwnerRecords, OWNERSHIP_ENV, seedOwners } fr
 import { buildArtifact, CLOUDBASERC, FUNCTION_DIR } from '../artifact'
 import type { DeployedFunction, DeploymentView } from './checks'
 
-
 /** The variables the harness deploys with: users read their own orders; the doctor calls as a server. */
 export const LOCAL_VARIABLES: Readonly<Record<string, string>> = { ...OWNERSHIP_ENV, ADMIN_OPENIDS: DEMO_ADMIN, TRUST_SERVER_CALLERS: '1' }
 

@@ -70,7 +70,10 @@ export async function recordOrderOwner(db: OwnersDatabaseLike, collection: strin
   for (const key of ['orderId', 'deliveryId', 'openid'] as const) {
     if (typeof record[key] !== 'string' || record[key] === '') throw new TypeError(`recordOrderOwner: ${key} must be a non-empty string`)
   }
-  await db.collection(collection).doc(ownerRecordId(record)).set({ data: { orderId: record.orderId, deliveryId: record.deliveryId, openid: record.openid } })
+  await db
+    .collection(collection)
+    .doc(ownerRecordId(record))
+    .set({ data: { orderId: record.orderId, deliveryId: record.deliveryId, openid: record.openid } })
 }
 
 /** The document id of an order's ownership record: one per order id and carrier. */

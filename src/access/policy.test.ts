@@ -52,7 +52,7 @@ describe('decideAccess: no OPENID is not by that fact a server', () => {
     ['wx_http without TRUST_SERVER_CALLERS', server('wx_http'), off, false],
     ['wx_trigger without TRUST_SERVER_CALLERS', server('wx_trigger'), off, false],
     ['TRUST_SERVER_CALLERS=true is not 1', server('wx_http'), cfg({ TRUST_SERVER_CALLERS: 'true' }), false],
-    ['a listed client source is the operator\'s choice', server('wx_devtools'), cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_devtools' }), { openid: OTHER, role: 'server' }],
+    ["a listed client source is the operator's choice", server('wx_devtools'), cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_devtools' }), { openid: OTHER, role: 'server' }],
     ['a shorter list drops the defaults', server('scf'), cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_SOURCES: 'wx_http' }), false],
     ['a Node program that is its own caller', server(''), (trustServerCallers() as { ok: true; value: AccessConfig }).value, { openid: OTHER, role: 'server' }],
   ])('%s', (_name, identity, config, expected) => check(decideAccess(identity, { openid: OTHER, batch: false }, config), expected))
@@ -107,7 +107,11 @@ describe('decideAccess: cross-account calls', () => {
   })
 
   test('a listed AppID may not batch', () => {
-    expect(decideAccess(cross, { batch: true }, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }))).toMatchObject({ ok: false, role: 'cross-account', error: { code: 'PERMISSION_DENIED' } })
+    expect(decideAccess(cross, { batch: true }, cfg({ TRUST_SERVER_CALLERS: '1', TRUSTED_FROM_APPIDS: 'wxFOREIGN0000000' }))).toMatchObject({
+      ok: false,
+      role: 'cross-account',
+      error: { code: 'PERMISSION_DENIED' },
+    })
   })
 
   test('the refusal names the AppID and the variable', () => {
@@ -122,7 +126,10 @@ describe('readAccessConfig', () => {
     expect(r).toMatchObject({ ok: false, problems: [{ variable: 'ACCESS_POLICY' }] })
   })
   test('ACCESS_POLICY=own without ORDER_OWNERS_COLLECTION is a CONFIG_ERROR naming both', () => {
-    expect(readAccessConfig({ ACCESS_POLICY: 'own' })).toMatchObject({ ok: false, problems: [{ variable: 'ORDER_OWNERS_COLLECTION', message: expect.stringContaining('ORDER_OWNERS_COLLECTION'), hint: expect.stringContaining('admin-only') }] })
+    expect(readAccessConfig({ ACCESS_POLICY: 'own' })).toMatchObject({
+      ok: false,
+      problems: [{ variable: 'ORDER_OWNERS_COLLECTION', message: expect.stringContaining('ORDER_OWNERS_COLLECTION'), hint: expect.stringContaining('admin-only') }],
+    })
     expect(readAccessConfig({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'bad name!' })).toMatchObject({ ok: false, problems: [{ variable: 'ORDER_OWNERS_COLLECTION' }] })
     expect(cfg({ ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'order_owners' })).toMatchObject({ policy: 'own', ownersCollection: 'order_owners' })
   })
@@ -153,12 +160,18 @@ describe('readAccessConfig', () => {
 
 describe('callerIdentity', () => {
   test.each<[unknown, CallerIdentity]>([
-    [{ OPENID: 'oX', SOURCE: 'wx_client' }, { openid: 'oX', source: ['wx_client'] }],
+    [
+      { OPENID: 'oX', SOURCE: 'wx_client' },
+      { openid: 'oX', source: ['wx_client'] },
+    ],
     [{ OPENID: 12345 }, { openid: '12345', source: [] }],
     [{ OPENID: '' }, { source: [] }],
     [{ SOURCE: 'wx_client,scf' }, { source: ['wx_client', 'scf'] }],
     [{ SOURCE: 'wx_client, scf' }, { source: ['wx_client', ' scf'], sourceMalformed: true }],
-    [{ FROM_OPENID: 'oF', FROM_APPID: 'wxF', SOURCE: 'scf' }, { fromOpenid: 'oF', fromAppid: 'wxF', source: ['scf'] }],
+    [
+      { FROM_OPENID: 'oF', FROM_APPID: 'wxF', SOURCE: 'scf' },
+      { fromOpenid: 'oF', fromAppid: 'wxF', source: ['scf'] },
+    ],
     [{}, { source: [] }],
     [null, { source: [] }],
     [{ OPENID: { x: 1 } }, { source: [] }],

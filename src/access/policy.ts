@@ -87,7 +87,11 @@ export function decideAccess(identity: CallerIdentity, request: { openid?: strin
   if (isCrossAccount(identity)) {
     // Listed in TRUSTED_FROM_APPIDS (checked above): it reads for its own account, never as a server here.
     if (request.batch) {
-      return deny('cross-account', `A cross-account caller (FROM_APPID ${identity.fromAppid}) reads its own orders one at a time; batch reads are for this account's admins and servers.`, 'Read the orders one at a time.')
+      return deny(
+        'cross-account',
+        `A cross-account caller (FROM_APPID ${identity.fromAppid}) reads its own orders one at a time; batch reads are for this account's admins and servers.`,
+        'Read the orders one at a time.',
+      )
     }
     const own = identity.fromOpenid
     if (own !== undefined && request.openid !== undefined && request.openid !== own) {
@@ -125,7 +129,11 @@ function decideServer(identity: CallerIdentity, request: { openid?: string }, co
   }
   if (config.trustedSources !== 'any') {
     if (identity.source.length === 0) {
-      return deny(role, 'The call has no caller OPENID and the platform named no source for it, so it cannot be trusted as a server.', 'Call through the server-side HTTP API, a timer or another function of this environment.')
+      return deny(
+        role,
+        'The call has no caller OPENID and the platform named no source for it, so it cannot be trusted as a server.',
+        'Call through the server-side HTTP API, a timer or another function of this environment.',
+      )
     }
     const trusted = config.trustedSources
     const untrusted = identity.source.filter((s) => !trusted.has(s))

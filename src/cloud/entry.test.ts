@@ -17,9 +17,7 @@ describe('the cloud function on the in-process fake SDK', () => {
   test('a normal order: the exact request upstream and the contract result', async () => {
     const { main, fake } = fakeMain()
     const r = await quiet(() => main(SF, ctx()))
-    expect(fake.calls).toEqual([
-      { api: 'logistics.getOrder', data: { order_id: SF.orderId, delivery_id: 'SF', waybill_id: '123456789', openid: USER, print_type: 1 } },
-    ])
+    expect(fake.calls).toEqual([{ api: 'logistics.getOrder', data: { order_id: SF.orderId, delivery_id: 'SF', waybill_id: '123456789', openid: USER, print_type: 1 } }])
     expect(r).toEqual({
       ok: true,
       requestId: 'req-1',
@@ -279,7 +277,10 @@ describe('who may read what', () => {
     expect(fake.calls).toHaveLength(2)
     // Always failing, it is UPSTREAM_UNAVAILABLE, retryable, with its hint.
     backend.answer = () => ({ kind: 'json', body: JSON.stringify({ errcode: 9300502, errmsg: 'delivery side sys error' }) })
-    expect(await quiet(() => main(SF, ctx()))).toMatchObject({ ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, wxErrCode: 9300502, hint: expect.stringContaining("carrier's system") } })
+    expect(await quiet(() => main(SF, ctx()))).toMatchObject({
+      ok: false,
+      error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, wxErrCode: 9300502, hint: expect.stringContaining("carrier's system") },
+    })
   })
 
   test('ACCESS_POLICY unset (admin-only) refuses users with the way to enable ownership', async () => {

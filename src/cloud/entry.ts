@@ -46,7 +46,8 @@ export function createCloudMain(sdk: WxServerSdk, env: Env = process.env, option
       if (!read.ok) return refuse(configError(read.problems), requestId, context)
       const limit = timeLimitMs(context)
       // Rebuilt only when the configuration or the platform's time limit changed: a warm instance keeps its tokens and caches.
-      if (wired?.config !== read.value || wired.limit !== limit) wired = { config: read.value, limit, wiring: wire(sdk, env, read.value, limit, { logger, ...(options.clock ? { clock: options.clock } : {}) }) }
+      if (wired?.config !== read.value || wired.limit !== limit)
+        wired = { config: read.value, limit, wiring: wire(sdk, env, read.value, limit, { logger, ...(options.clock ? { clock: options.clock } : {}) }) }
       const w: Wiring = wired.wiring
       if (isTimerEvent(event)) return await w.purge(event, context)
       const t = w.transport

@@ -26,11 +26,14 @@ function opensslPush(inner: string, opts: { appid?: string; timestamp?: number; 
   const encrypt = execFileSync('openssl', ['enc', '-aes-256-cbc', '-nopad', '-K', KEY.toString('hex'), '-iv', KEY.subarray(0, 16).toString('hex')], { input: plain }).toString('base64')
   const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000))
   const nonce = randomBytes(5).toString('hex')
-  const signature = execFileSync('openssl', ['dgst', '-sha1', '-r'], { input: [opts.token ?? FAKE_COMPONENT.token, timestamp, nonce, encrypt].sort().join('') }).toString().split(' ')[0]!
+  const signature = execFileSync('openssl', ['dgst', '-sha1', '-r'], { input: [opts.token ?? FAKE_COMPONENT.token, timestamp, nonce, encrypt].sort().join('') })
+    .toString()
+    .split(' ')[0]!
   return { query: { msg_signature: signature, timestamp, nonce, encrypt_type: 'aes' }, body: `<xml><AppId><![CDATA[${APPID}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
 }
 
-const ticketXml = (ticket: string) => `<xml><AppId><![CDATA[${APPID}]]></AppId><CreateTime>1413192605</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`
+const ticketXml = (ticket: string) =>
+  `<xml><AppId><![CDATA[${APPID}]]></AppId><CreateTime>1413192605</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`
 
 /** A store that records every write, so "changes nothing" can be checked. */
 function watched(): TokenStore & { writes: string[] } {
@@ -88,11 +91,15 @@ describe('the push receiver', () => {
   })
 
   test.each<[string, () => { query: Record<string, string>; body: string }, RegExp]>([
-    ['a flipped signature byte', () => {
-      const p = opensslPush(ticketXml('evil'))
-      const s = p.query.msg_signature
-      return { ...p, query: { ...p.query, msg_signature: `${s.slice(0, 7)}${s[7] === '0' ? '1' : '0'}${s.slice(8)}` } }
-    }, /bad signature/],
+    [
+      'a flipped signature byte',
+      () => {
+        const p = opensslPush(ticketXml('evil'))
+        const s = p.query.msg_signature
+        return { ...p, query: { ...p.query, msg_signature: `${s.slice(0, 7)}${s[7] === '0' ? '1' : '0'}${s.slice(8)}` } }
+      },
+      /bad signature/,
+    ],
     ["another AppID's message", () => opensslPush(ticketXml('evil'), { appid: 'wxOTHER00000000000' }), /another AppID/],
     ['an old timestamp', () => opensslPush(ticketXml('evil'), { timestamp: Math.floor(Date.now() / 1000) - 3600 }), /stale/],
     ['a timestamp from the future', () => opensslPush(ticketXml('evil'), { timestamp: Math.floor(Date.now() / 1000) + 3600 }), /stale/],
@@ -139,7 +146,9 @@ describe('the component flow against the fake WeChat server', () => {
     expect((await receive(wx.component.newTicket().push)).status).toBe(200)
     wx.component.queryAuthGivesToken = false
     const code = wx.component.authorizeMerchant('wxMERCHANT00000001', [45])
-    const pushed = await receive(wx.component.push(`<xml><AppId>${APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>wxMERCHANT00000001</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`))
+    const pushed = await receive(
+      wx.component.push(`<xml><AppId>${APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>wxMERCHANT00000001</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`),
+    )
     expect(pushed).toMatchObject({ status: 200, body: 'success', authorizerAppid: 'wxMERCHANT00000001' })
     const tokens = await Promise.all(Array.from({ length: 20 }, () => platform.authorizer('wxMERCHANT00000001').getToken({ signal: signal() })))
     expect(new Set(tokens).size).toBe(1)
@@ -198,8 +207,7 @@ describe('the component flow against the fake WeChat server', () => {
 
 describe('a shared token', () => {
   // Two instances on one store, as two processes would be.
-  const instances = (fetch: () => Promise<{ value: string; ttlMs: number }>, store = memoryTokenStore()) =>
-    [0, 1].map(() => sharedToken({ store, key: 'tok', fetch, leaseMs: 150, pollMs: 10 }))
+  const instances = (fetch: () => Promise<{ value: string; ttlMs: number }>, store = memoryTokenStore()) => [0, 1].map(() => sharedToken({ store, key: 'tok', fetch, leaseMs: 150, pollMs: 10 }))
 
   test('a refresh slower than the lease is not doubled: its live holder renews the lease', async () => {
     let fetched = 0

@@ -113,7 +113,8 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
             if (err instanceof UpstreamError && err.wxErrCode === 61023) await markUnauthorized(appid)
             throw err
           }
-          if (typeof got.authorizer_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_authorizer_token answer has no authorizer_access_token or expires_in.')
+          if (typeof got.authorizer_access_token !== 'string' || typeof got.expires_in !== 'number')
+            throw new UpstreamError('bad-json', 'The api_authorizer_token answer has no authorizer_access_token or expires_in.')
           // WeChat may hand back another refresh token: it replaces the stored one.
           if (typeof got.authorizer_refresh_token === 'string' && got.authorizer_refresh_token !== '' && got.authorizer_refresh_token !== refresh) {
             await s.store.set(KEYS.refresh(appid), s.sealer.seal(got.authorizer_refresh_token, KEYS.refresh(appid)))
@@ -185,8 +186,15 @@ function componentApi(s: ComponentSettings, base: string, share: Omit<Parameters
       if (!ticket) {
         throw new UpstreamError('config', 'No component_verify_ticket has arrived yet: WeChat pushes one every 10 minutes to the authorization event URL once the platform is set up.')
       }
-      const got = await call('/cgi-bin/component/api_component_token', '', { component_appid: s.appid, component_appsecret: s.secret, component_verify_ticket: ticket }, () => [s.secret, ticket], signal)
-      if (typeof got.component_access_token !== 'string' || typeof got.expires_in !== 'number') throw new UpstreamError('bad-json', 'The api_component_token answer has no component_access_token or expires_in.')
+      const got = await call(
+        '/cgi-bin/component/api_component_token',
+        '',
+        { component_appid: s.appid, component_appsecret: s.secret, component_verify_ticket: ticket },
+        () => [s.secret, ticket],
+        signal,
+      )
+      if (typeof got.component_access_token !== 'string' || typeof got.expires_in !== 'number')
+        throw new UpstreamError('bad-json', 'The api_component_token answer has no component_access_token or expires_in.')
       return { value: got.component_access_token, ttlMs: got.expires_in * 1000 }
     },
   })
@@ -219,9 +227,7 @@ async function exchangeCode(
   const appid = info?.authorizer_appid
   const refresh = info?.authorizer_refresh_token
   if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') throw new UpstreamError('bad-json', 'The api_query_auth answer has no authorizer_appid or authorizer_refresh_token.')
-  const funcs = Array.isArray(info!.func_info)
-    ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n))
-    : []
+  const funcs = Array.isArray(info!.func_info) ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n)) : []
   await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
   const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: clock.now() }
   await putMerchant(m)

@@ -48,7 +48,13 @@ export function createPushReceiver(deps: { platform: ComponentPlatform; token: s
       answer = { status: 500, body: 'error', outcome: `failed: ${e ? e.message : 'internal error'}` }
       if (!e) logger.error({ msg: 'componentPush internal error', stack: err instanceof Error ? err.stack : String(err) })
     }
-    logger.info({ msg: 'componentPush', status: answer.status, outcome: answer.outcome, ...(answer.infoType ? { infoType: answer.infoType } : {}), ...(answer.authorizerAppid ? { authorizerAppid: answer.authorizerAppid } : {}) })
+    logger.info({
+      msg: 'componentPush',
+      status: answer.status,
+      outcome: answer.outcome,
+      ...(answer.infoType ? { infoType: answer.infoType } : {}),
+      ...(answer.authorizerAppid ? { authorizerAppid: answer.authorizerAppid } : {}),
+    })
     return answer
   }
 

@@ -137,13 +137,21 @@ export function cloudTokenStore(db: StoreDatabaseLike, collection: string, clock
       return doc.value
     },
     async set(key, value, ttlMs) {
-      await run('write', () => coll().doc(key).set({ data: { value, expiresAt: ttlMs === undefined ? FOREVER : clock.now() + ttlMs } }))
+      await run('write', () =>
+        coll()
+          .doc(key)
+          .set({ data: { value, expiresAt: ttlMs === undefined ? FOREVER : clock.now() + ttlMs } }),
+      )
     },
     async setIfAbsent(key, value, ttlMs) {
       const now = clock.now()
       const data = { value, expiresAt: now + ttlMs }
       // wx-server-sdk answers `{ stats: { updated } }` to an update and `{ stats: { updated, created } }` to a set.
-      const took = (await run('write', () => coll().where({ _id: key, expiresAt: db.command.lte(now) }).update({ data }))) as { stats?: { updated?: number } }
+      const took = (await run('write', () =>
+        coll()
+          .where({ _id: key, expiresAt: db.command.lte(now) })
+          .update({ data }),
+      )) as { stats?: { updated?: number } }
       if (took.stats?.updated === 1) return true
       if ((await read(key)) !== undefined) return false
       const set = (await run('write', () => coll().doc(key).set({ data }))) as { stats?: { created?: number } }
@@ -151,12 +159,20 @@ export function cloudTokenStore(db: StoreDatabaseLike, collection: string, clock
     },
     async deleteIf(key, value) {
       // Expired, not removed: the slice of the SDK the store uses has no conditional remove.
-      await run('release a lease', () => coll().where({ _id: key, value }).update({ data: { expiresAt: 0 } }))
+      await run('release a lease', () =>
+        coll()
+          .where({ _id: key, value })
+          .update({ data: { expiresAt: 0 } }),
+      )
     },
     async extendIf(key, value, ttlMs) {
       // Only a live lease: a renewal landing after its release must not bring the lease back.
       const now = clock.now()
-      const got = (await run('renew a lease', () => coll().where({ _id: key, value, expiresAt: db.command.gt(now) }).update({ data: { expiresAt: now + ttlMs } }))) as { stats?: { updated?: number } }
+      const got = (await run('renew a lease', () =>
+        coll()
+          .where({ _id: key, value, expiresAt: db.command.gt(now) })
+          .update({ data: { expiresAt: now + ttlMs } }),
+      )) as { stats?: { updated?: number } }
       return got.stats?.updated === 1
     },
   }

@@ -11,7 +11,9 @@ export function readAccess(s: Snapshot): Settings<AccessConfig> {
   const problems = new Problems()
   const policy = given(s.ACCESS_POLICY) ?? 'admin-only'
   if (policy !== 'own' && policy !== 'admin-only') {
-    problems.add(problem('ACCESS_POLICY', `ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "admin-only" (the default) or "own" (with ORDER_OWNERS_COLLECTION).'))
+    problems.add(
+      problem('ACCESS_POLICY', `ACCESS_POLICY is "${policy.slice(0, 40)}", which is not a policy.`, 'Set ACCESS_POLICY to "admin-only" (the default) or "own" (with ORDER_OWNERS_COLLECTION).'),
+    )
   }
   const owners = given(s.ORDER_OWNERS_COLLECTION)
   if (owners !== undefined && !COLLECTION_NAME.test(owners)) {
@@ -30,7 +32,11 @@ export function readAccess(s: Snapshot): Settings<AccessConfig> {
   const sources = s.TRUSTED_SOURCES === undefined ? { ok: true as const, list: [...DEFAULT_TRUSTED_SOURCES] } : listOf(s.TRUSTED_SOURCES, SOURCE_HOP)
   if (!sources.ok) {
     problems.add(
-      problem('TRUSTED_SOURCES', `TRUSTED_SOURCES is malformed: ${sources.why}.`, `Set TRUSTED_SOURCES to a comma-separated list of sources such as "${DEFAULT_TRUSTED_SOURCES.join(',')}" (the default), or remove it.`),
+      problem(
+        'TRUSTED_SOURCES',
+        `TRUSTED_SOURCES is malformed: ${sources.why}.`,
+        `Set TRUSTED_SOURCES to a comma-separated list of sources such as "${DEFAULT_TRUSTED_SOURCES.join(',')}" (the default), or remove it.`,
+      ),
     )
   }
   const appidsRaw = given(s.TRUSTED_FROM_APPIDS)

@@ -34,7 +34,11 @@ export function readLabels(s: Snapshot): Settings<LabelSettings> {
   if (secret !== undefined && secret.length < MIN_SECRET_CHARS) {
     // Never quoted: it is a secret, even a bad one.
     problems.add(
-      problem('LABEL_OWNER_SECRET', `LABEL_OWNER_SECRET is shorter than ${MIN_SECRET_CHARS} characters.`, 'Set it to a long random string (e.g. 64 hex digits), or remove it to let the function create and keep one.'),
+      problem(
+        'LABEL_OWNER_SECRET',
+        `LABEL_OWNER_SECRET is shorter than ${MIN_SECRET_CHARS} characters.`,
+        'Set it to a long random string (e.g. 64 hex digits), or remove it to let the function create and keep one.',
+      ),
     )
   }
   return problems.settle(() => ({ ttlMs: Math.round(hours * 3_600_000), collection, ...(secret !== undefined ? { ownerSecret: secret } : {}) }))

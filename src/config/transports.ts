@@ -45,7 +45,13 @@ export function readTransport(s: Snapshot): Settings<TransportChoice> {
   if (!isTransportName(name)) {
     return {
       ok: false,
-      problems: [problem('WX_TRANSPORT', `WX_TRANSPORT is "${name.slice(0, 40)}", which is not a transport.`, `Set WX_TRANSPORT to ${TRANSPORT_NAMES.map((n) => `"${n}"`).join(', ')} (the default is "cloud").`)],
+      problems: [
+        problem(
+          'WX_TRANSPORT',
+          `WX_TRANSPORT is "${name.slice(0, 40)}", which is not a transport.`,
+          `Set WX_TRANSPORT to ${TRANSPORT_NAMES.map((n) => `"${n}"`).join(', ')} (the default is "cloud").`,
+        ),
+      ],
     }
   }
   if (name === 'https') return map(readHttps(s), (https) => ({ name, https }))
@@ -77,13 +83,16 @@ export function readComponent(s: Snapshot): Settings<ComponentSettings> {
   const sealer = sealerFrom(s.TOKEN_STORE_KEY)
   if (typeof sealer === 'string') problems.add(problem('TOKEN_STORE_KEY', sealer, 'Generate one with openssl rand -hex 32 and keep it: refresh tokens sealed under another key cannot be read.'))
   const collection = given(s.COMPONENT_STORE_COLLECTION) ?? DEFAULT_COMPONENT_COLLECTION
-  if (!COLLECTION_NAME.test(collection)) problems.add(problem('COMPONENT_STORE_COLLECTION', 'COMPONENT_STORE_COLLECTION is not a collection name.', 'Use letters, digits, _ and -, starting with a letter.'))
+  if (!COLLECTION_NAME.test(collection))
+    problems.add(problem('COMPONENT_STORE_COLLECTION', 'COMPONENT_STORE_COLLECTION is not a collection name.', 'Use letters, digits, _ and -, starting with a letter.'))
   let allowed: Set<string> | undefined
   const authorizers = given(s.AUTHORIZER_APPIDS)
   if (authorizers !== undefined) {
     const list = authorizers.split(',').map((x) => x.trim())
     if (list.some((a) => !/^wx[0-9A-Za-z]{16}$/.test(a))) {
-      problems.add(problem('AUTHORIZER_APPIDS', 'AUTHORIZER_APPIDS has an entry that is not an AppID.', 'Set a comma-separated list of merchant AppIDs, or remove it to serve every authorized merchant.'))
+      problems.add(
+        problem('AUTHORIZER_APPIDS', 'AUTHORIZER_APPIDS has an entry that is not an AppID.', 'Set a comma-separated list of merchant AppIDs, or remove it to serve every authorized merchant.'),
+      )
     }
     allowed = new Set(list)
   }

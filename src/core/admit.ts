@@ -11,8 +11,7 @@ import { callBefore } from './deadline'
 import type { GetOrderDeps } from './handler'
 
 export type Admitted =
-  | { ok: true; valid: Extract<Validation, { ok: true }>; decision: Extract<Decision, { ok: true }>; identity: CallerIdentity; authorizer?: string }
-  | { ok: false; error: OrderError }
+  { ok: true; valid: Extract<Validation, { ok: true }>; decision: Extract<Decision, { ok: true }>; identity: CallerIdentity; authorizer?: string } | { ok: false; error: OrderError }
 
 /**
  * Everything decided before anything goes upstream: the event is valid, the caller may read
@@ -40,7 +39,14 @@ export async function admit(deps: GetOrderDeps, event: unknown, context: Invocat
   if (authorizer !== undefined) {
     line.authorizerAppid = authorizer
     if (decision.role !== 'admin' && decision.role !== 'server') {
-      return { ok: false, error: build('PERMISSION_DENIED', 'Reading for a merchant (authorizerAppid) is for admins and trusted server callers only.', "Call from the platform's own server, or as an OPENID listed in ADMIN_OPENIDS.") }
+      return {
+        ok: false,
+        error: build(
+          'PERMISSION_DENIED',
+          'Reading for a merchant (authorizerAppid) is for admins and trusted server callers only.',
+          "Call from the platform's own server, or as an OPENID listed in ADMIN_OPENIDS.",
+        ),
+      }
     }
     if (deps.component!.allowed !== undefined && !deps.component!.allowed.has(authorizer)) {
       return { ok: false, error: build('PERMISSION_DENIED', `Merchant ${authorizer} is not in AUTHORIZER_APPIDS.`, 'Add the AppID to AUTHORIZER_APPIDS on the function if this deployment serves it.') }
@@ -56,19 +62,39 @@ export async function admit(deps: GetOrderDeps, event: unknown, context: Invocat
 /** `authorizerAppid` goes with a third-party platform, and a third-party platform always names one. */
 function merchantRule(deps: GetOrderDeps, authorizer: string | undefined): OrderError | undefined {
   if (authorizer !== undefined && !deps.component) {
-    return { ...build('INVALID_ARGUMENT', 'authorizerAppid applies only to a third-party platform (WX_TRANSPORT=component).', 'Leave authorizerAppid out, or set WX_TRANSPORT=component with the platform settings.'), field: 'authorizerAppid' }
+    return {
+      ...build(
+        'INVALID_ARGUMENT',
+        'authorizerAppid applies only to a third-party platform (WX_TRANSPORT=component).',
+        'Leave authorizerAppid out, or set WX_TRANSPORT=component with the platform settings.',
+      ),
+      field: 'authorizerAppid',
+    }
   }
   if (authorizer === undefined && deps.component) {
-    return { ...build('INVALID_ARGUMENT', 'authorizerAppid is required: with WX_TRANSPORT=component every read is for a merchant.', "Pass the merchant's AppID as authorizerAppid."), field: 'authorizerAppid' }
+    return {
+      ...build('INVALID_ARGUMENT', 'authorizerAppid is required: with WX_TRANSPORT=component every read is for a merchant.', "Pass the merchant's AppID as authorizerAppid."),
+      field: 'authorizerAppid',
+    }
   }
   return undefined
 }
 
 /** A plain user reads only an order the merchant recorded as theirs; WeChat is not asked otherwise. */
-async function proveOwnership(deps: GetOrderDeps, order: { orderId: string; deliveryId: string }, openid: string, collection: string | undefined, on: { budget: Budget; line: LogRecord }): Promise<OrderError | undefined> {
+async function proveOwnership(
+  deps: GetOrderDeps,
+  order: { orderId: string; deliveryId: string },
+  openid: string,
+  collection: string | undefined,
+  on: { budget: Budget; line: LogRecord },
+): Promise<OrderError | undefined> {
   const owners = deps.owners?.(collection)
   if (owners === undefined) {
-    return build('CONFIG_ERROR', 'Plain users may read orders only with ownership records, and none are configured.', 'Set ORDER_OWNERS_COLLECTION (and ACCESS_POLICY=own), or pass owners to the handler.')
+    return build(
+      'CONFIG_ERROR',
+      'Plain users may read orders only with ownership records, and none are configured.',
+      'Set ORDER_OWNERS_COLLECTION (and ACCESS_POLICY=own), or pass owners to the handler.',
+    )
   }
   let owned: boolean
   try {

@@ -32,7 +32,14 @@ const b64 = (html: string) => Buffer.from(html).toString('base64')
 describe('answers are matched back by orderId, deliveryId and waybillId', () => {
   test('the same order with two waybills gets each its own answer', async () => {
     const { transport } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, waybill_id: o.waybill_id, print_html: b64(`<p>${o.waybill_id}</p>`) }))
-    const r = items(await run(transport, { orders: [{ orderId: 'A', deliveryId: 'SF', waybillId: 'W1' }, { orderId: 'A', deliveryId: 'SF', waybillId: 'W2' }] }))
+    const r = items(
+      await run(transport, {
+        orders: [
+          { orderId: 'A', deliveryId: 'SF', waybillId: 'W1' },
+          { orderId: 'A', deliveryId: 'SF', waybillId: 'W2' },
+        ],
+      }),
+    )
     expect(r.map((i) => (i.ok ? i.order.printHtml : i.error.code))).toEqual(['<p>W1</p>', '<p>W2</p>'])
   })
 
@@ -45,9 +52,17 @@ describe('answers are matched back by orderId, deliveryId and waybillId', () => 
     expect(r).toEqual([{ ok: true, order: expect.objectContaining({ orderId: 'A', deliveryId: answered }), warnings: expect.any(Array) }])
   })
 
-  test("identical orders are read once, carriers compared without case; each input keeps its own item", async () => {
+  test('identical orders are read once, carriers compared without case; each input keeps its own item', async () => {
     const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id }))
-    const r = items(await run(transport, { orders: [{ orderId: 'A', deliveryId: 'SF' }, { orderId: 'A', deliveryId: 'sf' }, { orderId: 'B', deliveryId: 'SF' }] }))
+    const r = items(
+      await run(transport, {
+        orders: [
+          { orderId: 'A', deliveryId: 'SF' },
+          { orderId: 'A', deliveryId: 'sf' },
+          { orderId: 'B', deliveryId: 'SF' },
+        ],
+      }),
+    )
     // Two distinct orders: the first alone, then the other.
     expect(chunks).toEqual([1, 1])
     expect(r.map((i) => i.ok)).toEqual([true, true, true])
@@ -58,7 +73,18 @@ describe('inside the memory', () => {
   test('a label too large for the memory fails its item alone, without decoding it', async () => {
     const huge = 'PHA+'.repeat(1_200_000) // 4.8 MB of base64: over a 64 MB function's 4 MB cap
     const { transport } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: o.order_id === 'BIG' ? huge : b64('<p>ok</p>') }))
-    const r = items(await run(transport, { orders: [{ orderId: 'BIG', deliveryId: 'SF' }, { orderId: 'OK', deliveryId: 'SF' }] }, { memory_limit_in_mb: 64 }))
+    const r = items(
+      await run(
+        transport,
+        {
+          orders: [
+            { orderId: 'BIG', deliveryId: 'SF' },
+            { orderId: 'OK', deliveryId: 'SF' },
+          ],
+        },
+        { memory_limit_in_mb: 64 },
+      ),
+    )
     expect(r[0]).toMatchObject({ ok: false, error: { code: 'RESULT_TOO_LARGE', message: expect.stringContaining("this function's memory allows") } })
     expect(r[1]).toMatchObject({ ok: true, order: { printHtml: '<p>ok</p>' } })
   })
@@ -73,7 +99,19 @@ describe('inside the memory', () => {
   })
 
   test('once answers turn out large, later chunks shrink', async () => {
-    const label = b64(labelHtml({ orderId: 'x', deliveryId: 'SF', waybillId: 'w', carrier: '顺丰', sender: { name: 'a', phone: '1', address: 'b' }, receiver: { name: 'c', phone: '2', address: 'd' }, goods: 'g', printType: 1, padRows: 2500 }))
+    const label = b64(
+      labelHtml({
+        orderId: 'x',
+        deliveryId: 'SF',
+        waybillId: 'w',
+        carrier: '顺丰',
+        sender: { name: 'a', phone: '1', address: 'b' },
+        receiver: { name: 'c', phone: '2', address: 'd' },
+        goods: 'g',
+        printType: 1,
+        padRows: 2500,
+      }),
+    )
     const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: label }))
     const orders = Array.from({ length: 600 }, (_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
     const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
@@ -120,7 +158,7 @@ describe('inside the memory', () => {
         const orders = sizes.map((_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
         const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
         const budget = (64 * 1024 * 1024) / 16 / 3
-        return items(r).length === sizes.length && asked.every((a, i) => i === 0 ? a.size === 1 : a.size === 1 || a.size * a.before <= budget)
+        return items(r).length === sizes.length && asked.every((a, i) => (i === 0 ? a.size === 1 : a.size === 1 || a.size * a.before <= budget))
       }),
       { numRuns: 50 },
     )

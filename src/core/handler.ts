@@ -132,7 +132,13 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
       if (decision.role === 'cross-account') {
         line.actAs = decision.actAs
         if (!deps.crossAccount) {
-          return fail(build('PERMISSION_DENIED', 'A cross-account caller reads as its own account, which only the cloud call can do.', 'Serve cross-account callers with WX_TRANSPORT=cloud (the default), or remove the AppID from TRUSTED_FROM_APPIDS.'))
+          return fail(
+            build(
+              'PERMISSION_DENIED',
+              'A cross-account caller reads as its own account, which only the cloud call can do.',
+              'Serve cross-account callers with WX_TRANSPORT=cloud (the default), or remove the AppID from TRUSTED_FROM_APPIDS.',
+            ),
+          )
         }
         transport = deps.crossAccount(decision.actAs)
       }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'crypto'
 import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
 import type { OrderOwners } from '../access/owners'
 import { type AccessConfigResult, decideAccess } from '../access/policy'
-import { budgetFor, type Clock, systemClock } from '../clock/budget'
+import { type Budget, budgetFor, type Clock, systemClock } from '../clock/budget'
 import { build, configError, internalError, toOrderError } from '../errors/toOrderError'
 import type { LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
@@ -78,55 +78,31 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
         return {
           ok: false,
           requestId,
-          error: build('PERMISSION_DENIED', `The deployment self-test is for admins and trusted server callers only.${why}`, 'Run it with npm run doctor (as a trusted server), or as an OPENID listed in ADMIN_OPENIDS.'),
+          error: build(
+            'PERMISSION_DENIED',
+            `The deployment self-test is for admins and trusted server callers only.${why}`,
+            'Run it with npm run doctor (as a trusted server), or as an OPENID listed in ADMIN_OPENIDS.',
+          ),
         }
       }
       const probeId = `selftest-${randomBytes(8).toString('hex')}`
-      const checks: SelfTestCheck[] = [deps.permission ? await deps.permission() : await permission(probeId)]
+      const checks: SelfTestCheck[] = [deps.permission ? await deps.permission() : await permission(deps, { budget, clock }, probeId)]
       if (deps.storage) {
-        checks.push(...(await callBefore(budget, () => deps.storage!.selfCheck(), 'storage').catch((err): SelfTestCheck[] => [
-          { name: 'storage', ok: false, detail: `Cloud storage did not finish in time: ${toOrderError(err).message}` },
-        ])))
+        checks.push(
+          ...(await callBefore(budget, () => deps.storage!.selfCheck(), 'storage').catch((err): SelfTestCheck[] => [
+            { name: 'storage', ok: false, detail: `Cloud storage did not finish in time: ${toOrderError(err).message}` },
+          ])),
+        )
       } else {
-        checks.push({ name: 'storage', ok: false, detail: 'No label storage is configured, so labels over 1 MB and printHtmlAs "file" cannot be served.', fix: 'Deploy the function to CloudBase, or pass storage to the handler.' })
+        checks.push({
+          name: 'storage',
+          ok: false,
+          detail: 'No label storage is configured, so labels over 1 MB and printHtmlAs "file" cannot be served.',
+          fix: 'Deploy the function to CloudBase, or pass storage to the handler.',
+        })
       }
-      if (settings.value.policy === 'own') checks.push(await ownersCheck(probeId, settings.value.ownersCollection))
+      if (settings.value.policy === 'own') checks.push(await ownersCheck(deps, budget, probeId, settings.value.ownersCollection))
       return { ok: true, requestId, selfTest: { healthy: checks.every((c) => c.ok), transport: deps.transport.name, checks } }
-    }
-
-    async function permission(orderId: string): Promise<SelfTestCheck> {
-      const calls = { budget, clock, random: Math.random, attempts: { count: 0 } }
-      try {
-        await upstreamCall(calls, (options) => deps.transport.getOrder({ order_id: orderId, delivery_id: SELF_TEST_CARRIER }, options))
-        return { name: 'permission', ok: true, detail: 'WeChat answered a getOrder call.' }
-      } catch (err) {
-        const e = toOrderError(err)
-        const code = e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}
-        if (e.code === 'WECHAT_ERROR' || e.code === 'RATE_LIMITED') {
-          return { name: 'permission', ok: true, detail: `WeChat answered errcode ${e.wxErrCode ?? '?'} for an order that does not exist: the call is permitted.`, ...code }
-        }
-        if (e.wxErrCode === -604101) {
-          return {
-            name: 'permission',
-            ok: false,
-            detail: 'The platform refused the cloud call with -604101: the function has no permission for logistics.getOrder.',
-            fix: 'cloudfunctions/getOrder/config.json lists it under permissions.openapi, which devtools uploads apply (the CLI does not read the file): upload getOrder once from WeChat devtools (right-click → 上传并部署：云端安装依赖), then wait about 10 minutes.',
-            ...code,
-          }
-        }
-        return { name: 'permission', ok: false, detail: `The getOrder call failed: ${e.code}: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}), ...code }
-      }
-    }
-
-    async function ownersCheck(orderId: string, collection: string | undefined): Promise<SelfTestCheck> {
-      const owners = deps.owners?.(collection)
-      if (owners === undefined) return { name: 'owners', ok: false, detail: 'ACCESS_POLICY=own, but no ownership records are configured.', fix: 'Set ORDER_OWNERS_COLLECTION to the collection your order flow writes owners to.' }
-      try {
-        await callBefore(budget, () => owners.owns({ orderId, deliveryId: SELF_TEST_CARRIER }, orderId), 'owners')
-        return { name: 'owners', ok: true, detail: `The ownership collection ${collection ?? ''} answered a read.` }
-      } catch (err) {
-        return { name: 'owners', ok: false, detail: `The ownership collection ${collection ?? ''} did not answer: ${toOrderError(err).message}`, fix: 'Create the collection in the CloudBase console (your order flow writes { orderId, deliveryId, openid } to it).' }
-      }
     }
   }
 }
@@ -137,4 +113,53 @@ export function isSelfTestEvent(event: unknown): event is { selfTest: true } {
   const e = event as Record<string, unknown>
   const keys = Object.keys(e).filter((k) => e[k] !== undefined && k !== 'userInfo')
   return keys.length === 1 && e.selfTest === true
+}
+
+/** A lookup of an order that cannot exist: any WeChat errcode means the call is permitted. */
+async function permission(deps: SelfTestDeps, on: { budget: Budget; clock: Clock }, orderId: string): Promise<SelfTestCheck> {
+  const { budget, clock } = on
+  const calls = { budget, clock, random: Math.random, attempts: { count: 0 } }
+  try {
+    await upstreamCall(calls, (options) => deps.transport.getOrder({ order_id: orderId, delivery_id: SELF_TEST_CARRIER }, options))
+    return { name: 'permission', ok: true, detail: 'WeChat answered a getOrder call.' }
+  } catch (err) {
+    const e = toOrderError(err)
+    const code = e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}
+    if (e.code === 'WECHAT_ERROR' || e.code === 'RATE_LIMITED') {
+      return { name: 'permission', ok: true, detail: `WeChat answered errcode ${e.wxErrCode ?? '?'} for an order that does not exist: the call is permitted.`, ...code }
+    }
+    if (e.wxErrCode === -604101) {
+      return {
+        name: 'permission',
+        ok: false,
+        detail: 'The platform refused the cloud call with -604101: the function has no permission for logistics.getOrder.',
+        fix: 'cloudfunctions/getOrder/config.json lists it under permissions.openapi, which devtools uploads apply (the CLI does not read the file): upload getOrder once from WeChat devtools (right-click → 上传并部署：云端安装依赖), then wait about 10 minutes.',
+        ...code,
+      }
+    }
+    return { name: 'permission', ok: false, detail: `The getOrder call failed: ${e.code}: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}), ...code }
+  }
+}
+
+/** With ACCESS_POLICY=own, the ownership collection answers a read. */
+async function ownersCheck(deps: SelfTestDeps, budget: Budget, orderId: string, collection: string | undefined): Promise<SelfTestCheck> {
+  const owners = deps.owners?.(collection)
+  if (owners === undefined)
+    return {
+      name: 'owners',
+      ok: false,
+      detail: 'ACCESS_POLICY=own, but no ownership records are configured.',
+      fix: 'Set ORDER_OWNERS_COLLECTION to the collection your order flow writes owners to.',
+    }
+  try {
+    await callBefore(budget, () => owners.owns({ orderId, deliveryId: SELF_TEST_CARRIER }, orderId), 'owners')
+    return { name: 'owners', ok: true, detail: `The ownership collection ${collection ?? ''} answered a read.` }
+  } catch (err) {
+    return {
+      name: 'owners',
+      ok: false,
+      detail: `The ownership collection ${collection ?? ''} did not answer: ${toOrderError(err).message}`,
+      fix: 'Create the collection in the CloudBase console (your order flow writes { orderId, deliveryId, openid } to it).',
+    }
+  }
 }

@@ -61,7 +61,6 @@ function room(w: Exports, need: number): void {
   if (need > have) w.memory.grow(Math.ceil((need - have) / 65536))
 }
 
-
 /**
  * `s` decoded, when the WebAssembly path applies: in its memory, with room after the bytes for
  * their UTF-16 (fastText), valid until the next decode, so nothing outside one decode may keep

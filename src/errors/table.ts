@@ -44,14 +44,10 @@ const PERMISSION_HINT =
   '("upload and deploy"); permission changes take about 10 minutes to apply, and a deploy ' +
   'with the CloudBase CLI does not apply config.json at all.'
 // The API documentation's own remedy for 40001 [doc].
-const AUTH_HINT =
-  'The AppSecret used to get the access_token is wrong, or the token is not valid: check the ' +
-  'AppSecret, and that the token belongs to the account you are calling for.'
+const AUTH_HINT = 'The AppSecret used to get the access_token is wrong, or the token is not valid: check the ' + 'AppSecret, and that the token belongs to the account you are calling for.'
 const RATE_HINT = 'Slow down: the API or the environment is over its call quota. Retry later, with backoff.'
 const RETRY_HINT = 'A passing fault upstream; retrying later usually succeeds.'
-const NO_ORDER_HINT =
-  'WeChat has no waybill for this order: check orderId, deliveryId and waybillId against the order as addOrder created it, ' +
-  'and that addOrder succeeded for this mini program.'
+const NO_ORDER_HINT = 'WeChat has no waybill for this order: check orderId, deliveryId and waybillId against the order as addOrder created it, ' + 'and that addOrder succeeded for this mini program.'
 
 /**
  * Every errcode and platform code this function treats specially (docs/contract.md, errors). Anything
@@ -59,10 +55,26 @@ const NO_ORDER_HINT =
  */
 export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   [-604101]: { code: 'CONFIG_ERROR', meaning: 'this function has no permission to call the API', hint: PERMISSION_HINT }, // [sdk] "function has no permission to call this API"
-  48001: { code: 'CONFIG_ERROR', meaning: 'the account is not authorized for this API', hint: 'Check that the mini program has the logistics assistant (物流助手) enabled and, for a third-party platform, that permission set 45 or 71 is authorized.' }, // [comm] "api unauthorized"; sets 45/71 [doc]
-  [-601004]: { code: 'CONFIG_ERROR', meaning: 'the cloud call was refused: API permission denied', hint: 'Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it.' }, // [sdk] "api permission denied"
-  [-602018]: { code: 'CONFIG_ERROR', meaning: 'the API is not authorized for this environment', hint: 'Check the environment id the function was deployed to, and its status in the CloudBase console.' }, // [sdk] "unauthorized API"
-  40164: { code: 'CONFIG_ERROR', meaning: 'the calling IP address is not in the API IP whitelist', hint: "Add the server's outbound IP address to the API IP whitelist (接口IP白名单) in the mini program's settings (a cloud function has one only once CloudBase's 固定出口 IP is enabled for the environment), or use the cloud transport." }, // [c164]
+  48001: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the account is not authorized for this API',
+    hint: 'Check that the mini program has the logistics assistant (物流助手) enabled and, for a third-party platform, that permission set 45 or 71 is authorized.',
+  }, // [comm] "api unauthorized"; sets 45/71 [doc]
+  [-601004]: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the cloud call was refused: API permission denied',
+    hint: 'Check that the function runs in the cloud environment of the mini program it calls for, and that cloud calls are enabled for it.',
+  }, // [sdk] "api permission denied"
+  [-602018]: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the API is not authorized for this environment',
+    hint: 'Check the environment id the function was deployed to, and its status in the CloudBase console.',
+  }, // [sdk] "unauthorized API"
+  40164: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the calling IP address is not in the API IP whitelist',
+    hint: "Add the server's outbound IP address to the API IP whitelist (接口IP白名单) in the mini program's settings (a cloud function has one only once CloudBase's 固定出口 IP is enabled for the environment), or use the cloud transport.",
+  }, // [c164]
   40013: { code: 'CONFIG_ERROR', meaning: 'the AppID is invalid', hint: "Check WX_APPID: it must be the mini program's own AppID." }, // [comm] "invalid appid"
   40125: { code: 'CONFIG_ERROR', meaning: 'the AppSecret is invalid', hint: "Check WX_APPSECRET against the mini program's settings (开发管理 → 开发设置); reset it there if unsure." }, // [tok] "invalid appsecret"
   40001: { code: 'AUTH_ERROR', meaning: 'the access_token is invalid or not the latest', hint: AUTH_HINT }, // [doc], [comm]
@@ -82,18 +94,34 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
   [-501002]: { code: 'UPSTREAM_UNAVAILABLE', meaning: 'the CloudBase resource server timed out', hint: RETRY_HINT }, // [sdk] "resource server timeout"
   47001: { code: 'WECHAT_ERROR', meaning: 'the request data is malformed', hint: 'Check orderId, deliveryId and waybillId against the order as it was added (addOrder).' }, // [comm] "data format error"
   40003: { code: 'WECHAT_ERROR', meaning: 'the openid is invalid', hint: "Pass the openid of a user of this mini program, or leave it out to use the caller's." }, // [comm] "invalid openid"
-  9300501: { code: 'WECHAT_ERROR', meaning: 'the carrier refused the request', hint: "The carrier's own reason is in deliveryResultCode and deliveryResultMsg; fix what it names (an account password, a sender's details …)." }, // [glob], [c501]
+  9300501: {
+    code: 'WECHAT_ERROR',
+    meaning: 'the carrier refused the request',
+    hint: "The carrier's own reason is in deliveryResultCode and deliveryResultMsg; fix what it names (an account password, a sender's details …).",
+  }, // [glob], [c501]
   // The carrier's own system failed: another try inside the budget often succeeds.
   9300502: { code: 'UPSTREAM_UNAVAILABLE', meaning: "the carrier's system had an error", hint: "A passing fault in the carrier's system; retrying later usually succeeds." }, // [add]
   9300520: { code: 'WECHAT_ERROR', meaning: 'the delivery_id is invalid', hint: 'Send deliveryId as one carrier id string from getAllDelivery (e.g. "SF"), spelled as WeChat lists it.' }, // [c520]
-  930559: { code: 'WECHAT_ERROR', meaning: "the sandbox refused the openid", hint: "In the sandbox (delivery_id TEST) pass the openid of a user of this mini program, or leave openid out to use the caller's." }, // [add]
+  930559: {
+    code: 'WECHAT_ERROR',
+    meaning: 'the sandbox refused the openid',
+    hint: "In the sandbox (delivery_id TEST) pass the openid of a user of this mini program, or leave openid out to use the caller's.",
+  }, // [add]
   930564: { code: 'RATE_LIMITED', meaning: "the sandbox's call quota is used up", hint: "The test carrier's (TEST) quota is spent; try again another day, or test against the local harness." }, // [add]
   9300503: { code: 'WECHAT_ERROR', meaning: 'the delivery_id does not exist', hint: 'Use a carrier id from getAllDelivery (e.g. SF, YTO, ZTO), spelled as WeChat lists it.' }, // [glob]
   9300526: { code: 'WECHAT_ERROR', meaning: 'a field is longer than the API allows', hint: 'Shorten orderId, waybillId or customRemark.' }, // [glob] "字段长度不正确"
   9300528: { code: 'WECHAT_ERROR', meaning: 'the waybill_id is invalid, or the order has no waybill', hint: NO_ORDER_HINT }, // [c528]
   930563: { code: 'WECHAT_ERROR', meaning: 'the order does not exist', hint: NO_ORDER_HINT }, // [c563], [c528]
-  61004: { code: 'CONFIG_ERROR', meaning: "the calling IP is not in the third-party platform's whitelist", hint: "Add the server's outbound IP under 第三方平台 → 开发资料 → 白名单配置 (a cloud function has one only with CloudBase's 固定出口 IP)." }, // [c61004]
-  61023: { code: 'AUTH_ERROR', meaning: "the merchant's refresh token is invalid: the authorization was revoked or replaced", hint: 'The merchant must authorize the platform again (the authorization link); it is marked unauthorized until then.' }, // [c61023]
+  61004: {
+    code: 'CONFIG_ERROR',
+    meaning: "the calling IP is not in the third-party platform's whitelist",
+    hint: "Add the server's outbound IP under 第三方平台 → 开发资料 → 白名单配置 (a cloud function has one only with CloudBase's 固定出口 IP).",
+  }, // [c61004]
+  61023: {
+    code: 'AUTH_ERROR',
+    meaning: "the merchant's refresh token is invalid: the authorization was revoked or replaced",
+    hint: 'The merchant must authorize the platform again (the authorization link); it is marked unauthorized until then.',
+  }, // [c61023]
 }
 
 /** Codes whose failure may pass if the same call is made again (docs/contract.md §7 "retryable"). */

@@ -7,7 +7,7 @@ export function toOrderError(err: unknown): OrderError {
   if (!(err instanceof UpstreamError)) return internalError()
   switch (err.kind) {
     case 'timeout':
-      return build('TIMEOUT', err.message, 'The call did not finish inside the function\'s time budget; raise the function timeout or retry.')
+      return build('TIMEOUT', err.message, "The call did not finish inside the function's time budget; raise the function timeout or retry.")
     case 'bad-json':
       return withUpstream(build('BAD_RESPONSE', err.message, 'The upstream answer was not JSON; if it persists, report it with the request id.'), err)
     case 'config':
@@ -31,9 +31,7 @@ export function fromErrcode(err: UpstreamError): OrderError {
         'WECHAT_ERROR',
         `WeChat answered errcode ${errcode}${upstreamText}.`,
         // 93xxxxx is the logistics service's own block of WeChat's global return codes ([glob] in table.ts).
-        errcode >= 9300000 && errcode < 9400000
-          ? 'The logistics service refused the request: check the order, carrier and waybill ids, and that the order was added for this account.'
-          : undefined,
+        errcode >= 9300000 && errcode < 9400000 ? 'The logistics service refused the request: check the order, carrier and waybill ids, and that the order was added for this account.' : undefined,
       )
   return withUpstream(error, err)
 }

@@ -26,11 +26,7 @@ export class UpstreamError extends Error {
   readonly deliveryResultCode: number | undefined
   readonly deliveryResultMsg: string | undefined
 
-  constructor(
-    kind: UpstreamFailure,
-    message: string,
-    details: { wxErrCode?: number; wxErrMsg?: string; httpStatus?: number; deliveryResultCode?: number; deliveryResultMsg?: string } = {},
-  ) {
+  constructor(kind: UpstreamFailure, message: string, details: { wxErrCode?: number; wxErrMsg?: string; httpStatus?: number; deliveryResultCode?: number; deliveryResultMsg?: string } = {}) {
     super(message)
     this.kind = kind
     this.wxErrCode = details.wxErrCode

@@ -76,16 +76,7 @@ export const FIELD_RULES = {
 
 export type FieldName = keyof typeof FIELD_RULES
 
-export const SINGLE_FIELDS = [
-  'orderId',
-  'deliveryId',
-  'waybillId',
-  'openid',
-  'printType',
-  'customRemark',
-  'printHtmlAs',
-  'authorizerAppid',
-] as const satisfies readonly FieldName[]
+export const SINGLE_FIELDS = ['orderId', 'deliveryId', 'waybillId', 'openid', 'printType', 'customRemark', 'printHtmlAs', 'authorizerAppid'] as const satisfies readonly FieldName[]
 export const SINGLE_REQUIRED = ['orderId', 'deliveryId'] as const
 export const BATCH_FIELDS = ['orders', 'printHtmlAs', 'authorizerAppid'] as const
 export const BATCH_ITEM_FIELDS = ['orderId', 'deliveryId', 'waybillId'] as const satisfies readonly FieldName[]

@@ -1,20 +1,8 @@
 import type { BatchEvent, BatchOrderInput, GetOrderEvent, OrderError, SingleEvent } from '../types'
-import {
-  ALL_EVENT_FIELDS,
-  BATCH_FIELDS,
-  BATCH_ITEM_FIELDS,
-  FIELD_RULES,
-  type FieldName,
-  IGNORED_FIELDS,
-  LIMITS,
-  SINGLE_FIELDS,
-} from './schema'
+import { ALL_EVENT_FIELDS, BATCH_FIELDS, BATCH_ITEM_FIELDS, FIELD_RULES, type FieldName, IGNORED_FIELDS, LIMITS, SINGLE_FIELDS } from './schema'
 import { suggestField } from './suggest'
 
-export type Validation =
-  | { ok: true; kind: 'single'; event: SingleEvent }
-  | { ok: true; kind: 'batch'; event: BatchEvent }
-  | { ok: false; error: OrderError }
+export type Validation = { ok: true; kind: 'single'; event: SingleEvent } | { ok: true; kind: 'batch'; event: BatchEvent } | { ok: false; error: OrderError }
 
 /**
  * Checks an event against docs/contract.md §2. Nothing is trimmed or repaired: the first problem found
@@ -81,9 +69,7 @@ export function validateEventBySchema(input: unknown): Validation {
   if (!isPlainObject(input)) {
     return invalid(undefined, `The event must be an object, not ${describeType(input)}.`)
   }
-  const present = Object.keys(input).filter(
-    (k) => input[k] !== undefined && !(IGNORED_FIELDS as readonly string[]).includes(k),
-  )
+  const present = Object.keys(input).filter((k) => input[k] !== undefined && !(IGNORED_FIELDS as readonly string[]).includes(k))
 
   if (present.includes('selfTest')) {
     if (present.length === 1 && input.selfTest === true) {
@@ -176,9 +162,7 @@ function unknownField(key: string, path: string, known: readonly string[]): Vali
   const quoted = key.length > MAX_QUOTED_KEY ? `${key.slice(0, MAX_QUOTED_KEY)}…` : key
   const meant = key.length > MAX_QUOTED_KEY ? undefined : suggestField(key, known)
   const error = errorOf(path.length > MAX_QUOTED_KEY ? path.replace(key, quoted) : path, `Unknown field "${quoted}"${meant ? `: did you mean "${meant}"?` : '.'}`)
-  error.hint = meant
-    ? `Rename "${quoted}" to "${meant}"; the event uses camelCase field names.`
-    : `Accepted fields: ${known.join(', ')}.`
+  error.hint = meant ? `Rename "${quoted}" to "${meant}"; the event uses camelCase field names.` : `Accepted fields: ${known.join(', ')}.`
   return { ok: false, error }
 }
 

@@ -15,7 +15,11 @@ export function readBatchFile(file: string): { ok: true; orders: unknown[] } | {
   } catch (err) {
     return { ok: false, problem: `Cannot read the batch file ${file}: ${(err as Error).message}` }
   }
-  const orders = Array.isArray(parsed) ? parsed : typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { orders?: unknown }).orders) ? (parsed as { orders: unknown[] }).orders : undefined
+  const orders = Array.isArray(parsed)
+    ? parsed
+    : typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { orders?: unknown }).orders)
+      ? (parsed as { orders: unknown[] }).orders
+      : undefined
   if (orders === undefined) {
     return { ok: false, problem: `${file}: not a batch: expected a JSON array of { orderId, deliveryId, waybillId? } (or an object with that array as "orders").` }
   }

@@ -297,10 +297,7 @@ function proxy(state: { paths: string[]; convertCase: boolean; appid?: string },
 
 /** The SDK's convertCase: every capital becomes `_` + lowercase; `_x` becomes `X`. Recursive. */
 export function convertCase(input: unknown, to: 'snake' | 'camel'): unknown {
-  const key = (k: string) =>
-    to === 'snake'
-      ? k.replace(/[A-Z]/g, (m, i: number) => `${i ? '_' : ''}${m.toLowerCase()}`)
-      : k.replace(/_[a-z]/g, (m) => m[1]!.toUpperCase())
+  const key = (k: string) => (to === 'snake' ? k.replace(/[A-Z]/g, (m, i: number) => `${i ? '_' : ''}${m.toLowerCase()}`) : k.replace(/_[a-z]/g, (m) => m[1]!.toUpperCase()))
   if (Array.isArray(input)) return input.map((v) => (isPlain(v) || Array.isArray(v) ? convertCase(v, to) : v))
   if (isPlain(input)) {
     const out: Record<string, unknown> = {}

@@ -97,9 +97,7 @@ export interface FakeGateway {
  * const gw = await startGateway()
  * Object.assign(process.env, gw.sdkEnv())  // before the first cloud.init()
  */
-export async function startGateway(
-  options: { backend?: FakeBackend; port?: number; latencyMs?: number; storageLatencyMs?: number } = {},
-): Promise<FakeGateway> {
+export async function startGateway(options: { backend?: FakeBackend; port?: number; latencyMs?: number; storageLatencyMs?: number } = {}): Promise<FakeGateway> {
   const requests: GatewayRequest[] = []
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {

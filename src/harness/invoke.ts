@@ -31,9 +31,7 @@ export interface InvokeOptions {
 
 export { DEMO_MERCHANT } from './upstream'
 
-export type Invoked =
-  | { ok: true; run: BootstrapRun; via: string; where: string; close(): Promise<void> }
-  | { ok: false; problem: string }
+export type Invoked = { ok: true; run: BootstrapRun; via: string; where: string; close(): Promise<void> } | { ok: false; problem: string }
 
 /**
  * Runs the function once under the CLI's runtime: against the fake gateway (cloud call), the fake

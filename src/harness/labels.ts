@@ -41,10 +41,10 @@ export function labelHtml(spec: LabelSpec): string {
       spec.padStyle === 'template'
         ? `<tr style="height:5mm;border-bottom:1px solid #000;font-size:9pt"><td style="width:8mm;text-align:right;padding:0 1mm;border-right:1px solid #000">${i + 1}</td><td style="text-align:left;padding-left:1mm">SKU-${String(i).padStart(6, '0')} ${i % 4 === 0 ? '易碎品 轻放' : 'standard'}</td><td style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
         : spec.padStyle === 'cjk'
-        ? `<p>${CJK_LINES[i % CJK_LINES.length]}</p>`
-        : spec.padStyle === 'markup'
-        ? `<tr class="row row-${i % 2 ? 'odd' : 'even'}" style="height:6mm;border-bottom:1px dashed #333"><td class="cell cell-index" style="width:8mm;text-align:right;padding:0 1mm">${i + 1}</td><td class="cell cell-name" style="text-align:left;font-family:monospace">SKU-${String(i).padStart(6, '0')} 规格</td><td class="cell cell-qty" style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
-        : `<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`,
+          ? `<p>${CJK_LINES[i % CJK_LINES.length]}</p>`
+          : spec.padStyle === 'markup'
+            ? `<tr class="row row-${i % 2 ? 'odd' : 'even'}" style="height:6mm;border-bottom:1px dashed #333"><td class="cell cell-index" style="width:8mm;text-align:right;padding:0 1mm">${i + 1}</td><td class="cell cell-name" style="text-align:left;font-family:monospace">SKU-${String(i).padStart(6, '0')} 规格</td><td class="cell cell-qty" style="width:10mm;text-align:center">${(i % 9) + 1}</td></tr>`
+            : `<tr><td>${i + 1}</td><td>商品明细 第${i + 1}行 规格 ${spec.goods}</td><td>${(i % 9) + 1}</td></tr>`,
     )
   }
   const bars =

@@ -46,7 +46,9 @@ export const FAKE_UPSTREAMS: { readonly [N in TransportName]: (o: Options) => Pr
     const code = server.component.authorizeMerchant(merchant, [45])
     const pushes = [
       server.component.newTicket().push,
-      server.component.push(`<xml><AppId>${env.WX_COMPONENT_APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>${merchant}</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`),
+      server.component.push(
+        `<xml><AppId>${env.WX_COMPONENT_APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>${merchant}</AuthorizerAppid><AuthorizationCode>${code}</AuthorizationCode></xml>`,
+      ),
     ]
     for (const push of pushes) {
       const received = await runUnderBootstrap({
@@ -61,7 +63,12 @@ export const FAKE_UPSTREAMS: { readonly [N in TransportName]: (o: Options) => Pr
         return { problem: `wxComponent did not accept the platform's push: ${JSON.stringify(received.result ?? received.stderr.slice(0, 300))}` }
       }
     }
-    return { env, via: `the component transport, for merchant ${merchant}`, where: `fake WeChat API server ${server.baseUrl}${label(scenario)} (pushes received by wxComponent)`, close: () => server.close() }
+    return {
+      env,
+      via: `the component transport, for merchant ${merchant}`,
+      where: `fake WeChat API server ${server.baseUrl}${label(scenario)} (pushes received by wxComponent)`,
+      close: () => server.close(),
+    }
   },
 }
 

@@ -244,7 +244,10 @@ export async function startWechatServer(
     const encrypt = encryptMessage(aesKey, inner, C.appid)
     const timestamp = String(at)
     const nonce = randomBytes(6).toString('hex')
-    return { query: { msg_signature: msgSignature(C.token, timestamp, nonce, encrypt), timestamp, nonce, encrypt_type: 'aes' }, body: `<xml><AppId><![CDATA[${C.appid}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
+    return {
+      query: { msg_signature: msgSignature(C.token, timestamp, nonce, encrypt), timestamp, nonce, encrypt_type: 'aes' },
+      body: `<xml><AppId><![CDATA[${C.appid}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -264,7 +267,14 @@ export async function startWechatServer(
     },
     revoke: (token) => void revoked.add(token),
     httpsEnv: () => ({ WX_TRANSPORT: 'https', WX_API_BASE: baseUrl, WX_APPID: appid, WX_APPSECRET: secret }),
-    componentEnv: () => ({ WX_TRANSPORT: 'component', WX_API_BASE: baseUrl, WX_COMPONENT_APPID: C.appid, WX_COMPONENT_APPSECRET: C.secret, WX_COMPONENT_TOKEN: C.token, WX_COMPONENT_AES_KEY: C.aesKey }),
+    componentEnv: () => ({
+      WX_TRANSPORT: 'component',
+      WX_API_BASE: baseUrl,
+      WX_COMPONENT_APPID: C.appid,
+      WX_COMPONENT_APPSECRET: C.secret,
+      WX_COMPONENT_TOKEN: C.token,
+      WX_COMPONENT_AES_KEY: C.aesKey,
+    }),
     component: {
       requests: [],
       refuseIp: false,
@@ -285,7 +295,12 @@ export async function startWechatServer(
       newTicket() {
         const ticket = `ticket@@@${randomBytes(12).toString('base64url')}`
         tickets.push(ticket)
-        return { ticket, push: signed(`<xml><AppId><![CDATA[${C.appid}]]></AppId><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`) }
+        return {
+          ticket,
+          push: signed(
+            `<xml><AppId><![CDATA[${C.appid}]]></AppId><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`,
+          ),
+        }
       },
       push: signed,
     },

@@ -3,7 +3,16 @@ import type { Order } from '../types'
 import { assertFits, deliverLabels, type Labelled, RESULT_LIMIT_BYTES, waybillBound } from './deliver'
 
 function item(n: number, bytes: number): Labelled {
-  const order: Order = { orderId: `o${n}`, deliveryId: 'SF', waybillId: null, status: 'normal', statusCode: 0, printHtml: `<p>order o${n} ${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`, waybillData: {}, waybillDataList: [] }
+  const order: Order = {
+    orderId: `o${n}`,
+    deliveryId: 'SF',
+    waybillId: null,
+    status: 'normal',
+    statusCode: 0,
+    printHtml: `<p>order o${n} ${'面'.repeat(Math.floor(bytes / 3))}"\n</p>`,
+    waybillData: {},
+    waybillDataList: [],
+  }
   return { order, warnings: [] }
 }
 
@@ -51,7 +60,7 @@ test('a batch of small labels is measured once, since its waybill data alone can
   expect(save).not.toHaveBeenCalled()
 })
 
-test.each(['text', 'file', 'none'] as const)("an answer over the limit even with every label a file is ResultTooLargeError (%s)", async (mode) => {
+test.each(['text', 'file', 'none'] as const)('an answer over the limit even with every label a file is ResultTooLargeError (%s)', async (mode) => {
   const items = [item(1, 2000)]
   items[0]!.order.waybillDataList = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: '收件人地址'.repeat(40) }))
   const result = { ok: true, order: items[0]!.order, warnings: [], requestId: 'r' }

@@ -68,7 +68,6 @@ interface QueryLike {
 /** The document that holds the owner-hash secret; it has no `expiresAt`, so no purge reads it. */
 export const SECRET_DOC = '_owner_secret'
 
-
 /**
  * Label records in a CloudBase database collection, created on first use. Records are read with
  * `where(...)`, one round trip for several keys, and because `doc(id).get()` throws for a missing
@@ -80,13 +79,26 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
 
   return {
     async find(keys) {
-      const got = await run('Reading label records', () => coll().where({ key: db.command.in(keys), kept: true }).limit(100).get())
+      const got = await run('Reading label records', () =>
+        coll()
+          .where({ key: db.command.in(keys), kept: true })
+          .limit(100)
+          .get(),
+      )
       return got.data.map(asRecord)
     },
     async markKept(ids) {
       // 100 ids a query, as the reads go: one `in` list of a whole batch's labels is too long a query.
       const pages = Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => ids.slice(i * 100, i * 100 + 100))
-      await Promise.all(pages.map((page) => run('Marking label records kept', () => coll().where({ _id: db.command.in(page) }).update({ data: { kept: true } }))))
+      await Promise.all(
+        pages.map((page) =>
+          run('Marking label records kept', () =>
+            coll()
+              .where({ _id: db.command.in(page) })
+              .update({ data: { kept: true } }),
+          ),
+        ),
+      )
     },
     async secret() {
       const read = async () => {
@@ -96,7 +108,11 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
       }
       const existing = await read()
       if (existing !== undefined) return existing
-      await run('Creating the owner-hash secret', () => coll().doc(SECRET_DOC).set({ data: { secret: randomBytes(32).toString('hex') } }))
+      await run('Creating the owner-hash secret', () =>
+        coll()
+          .doc(SECRET_DOC)
+          .set({ data: { secret: randomBytes(32).toString('hex') } }),
+      )
       // Two instances may create it at once: whichever write landed last is the one every instance reads.
       const stored = await read()
       if (stored === undefined) throw storageError('The owner-hash secret could not be read back from the database', undefined)
@@ -108,10 +124,20 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
     },
     async remove(ids) {
       if (ids.length === 0) return
-      await run('Removing label records', () => coll().where({ _id: db.command.in(ids) }).remove())
+      await run('Removing label records', () =>
+        coll()
+          .where({ _id: db.command.in(ids) })
+          .remove(),
+      )
     },
     async expired(now, limit) {
-      const got = await run('Reading expired label records', () => coll().where({ expiresAt: db.command.lte(now) }).orderBy('expiresAt', 'asc').limit(limit).get())
+      const got = await run('Reading expired label records', () =>
+        coll()
+          .where({ expiresAt: db.command.lte(now) })
+          .orderBy('expiresAt', 'asc')
+          .limit(limit)
+          .get(),
+      )
       return got.data.map(asRecord)
     },
   }

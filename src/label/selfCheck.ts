@@ -14,7 +14,13 @@ export async function selfCheck(ctx: StoreContext): Promise<SelfTestCheck[]> {
     await records.expired(0, 1)
     checks.push({ name: 'records', ok: true, detail: 'The label records collection answered a read.' })
   } catch (err) {
-    checks.push({ name: 'records', ok: false, detail: `The label records collection did not answer: ${describe(err)}.`, fix: 'Check LABEL_RECORDS_COLLECTION and that the database is enabled in the environment; the function creates the collection on first use.', ...codeOf(err) })
+    checks.push({
+      name: 'records',
+      ok: false,
+      detail: `The label records collection did not answer: ${describe(err)}.`,
+      fix: 'Check LABEL_RECORDS_COLLECTION and that the database is enabled in the environment; the function creates the collection on first use.',
+      ...codeOf(err),
+    })
   }
   const cloudPath = `waybills/_selftest/${randomBytes(8).toString('hex')}.txt`
   let fileID: string | undefined
@@ -31,7 +37,13 @@ export async function selfCheck(ctx: StoreContext): Promise<SelfTestCheck[]> {
   } catch (err) {
     if (fileID !== undefined && step !== 'delete') await files.remove([fileID]).catch(() => undefined)
     const left = step === 'delete' ? ` The file ${fileID} is left: delete it in the console.` : ''
-    checks.push({ name: 'storage', ok: false, detail: `Cloud storage failed at the ${step} step: ${describe(err)}.${left}`, fix: 'Check that cloud storage is enabled in the environment and that the function runs with its own credentials (deployed, not copied).', ...codeOf(err) })
+    checks.push({
+      name: 'storage',
+      ok: false,
+      detail: `Cloud storage failed at the ${step} step: ${describe(err)}.${left}`,
+      fix: 'Check that cloud storage is enabled in the environment and that the function runs with its own credentials (deployed, not copied).',
+      ...codeOf(err),
+    })
   }
   return checks
 }

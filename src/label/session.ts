@@ -95,7 +95,17 @@ function write(ctx: StoreContext, state: SessionState, f: { who: string; key: st
   const prefix = ctx.prefix()
   // The record comes first, so no file is ever written that the purge cannot find; the
   // write is registered before it starts, so a rollback waits for it.
-  const record: LabelRecord = { _id: id, key: f.key, cloudPath, fileID: prefix === undefined ? null : prefix + cloudPath, owner: f.who, expiresAt: f.expiresAt, createdAt: f.now, bytes: f.bytes.length, kept: false }
+  const record: LabelRecord = {
+    _id: id,
+    key: f.key,
+    cloudPath,
+    fileID: prefix === undefined ? null : prefix + cloudPath,
+    owner: f.who,
+    expiresAt: f.expiresAt,
+    createdAt: f.now,
+    bytes: f.bytes.length,
+    kept: false,
+  }
   const written = (async () => {
     await ctx.records.put(record)
     const uploaded = await ctx.files.upload(cloudPath, f.bytes)

@@ -13,7 +13,13 @@ const T0 = Date.UTC(2026, 10, 28, 9, 17, 23)
 const SECRET = 'a-test-secret-that-is-long-enough-0000'
 
 function setup(ttlMs = TTL, options: { ownerSecret?: string | null; records?: (r: LabelRecords) => LabelRecords } = {}) {
-  const clock = { t: T0, now() { return this.t }, sleep: async () => {} } satisfies Clock & { t: number }
+  const clock = {
+    t: T0,
+    now() {
+      return this.t
+    },
+    sleep: async () => {},
+  } satisfies Clock & { t: number }
   const cloud: FakeCloud = createFakeCloud({ backend: createBackend(), env: {} })
   const base = cloudRecords(cloud.database(), 'getorder_labels')
   const secret = options.ownerSecret === undefined ? SECRET : options.ownerSecret
@@ -60,7 +66,9 @@ describe('saving', () => {
     expect(life).toBeGreaterThan(TTL / 2)
     expect(life).toBeLessThanOrEqual(TTL)
     expect(cloud.tempUrlRequests).toEqual([{ fileID: file.fileID, maxAge: Math.floor(life / 1000) }])
-    expect(records()).toEqual([expect.objectContaining({ fileID: file.fileID, expiresAt: Date.parse(file.expiresAt), owner: expect.stringMatching(/^u[0-9a-f]{20}$/), bytes: Buffer.byteLength(html(1)), kept: false })])
+    expect(records()).toEqual([
+      expect.objectContaining({ fileID: file.fileID, expiresAt: Date.parse(file.expiresAt), owner: expect.stringMatching(/^u[0-9a-f]{20}$/), bytes: Buffer.byteLength(html(1)), kept: false }),
+    ])
   })
 
   test('the record is written before the file, so no file exists that the purge cannot find', async () => {
@@ -202,7 +210,7 @@ describe('concurrent invocations of one owner', () => {
     return { wrap, release: () => release(), waiting: () => waiting }
   }
 
-  test('A answers ok, B fails: B deletes only its own file, and A\'s stays readable until it expires', async () => {
+  test("A answers ok, B fails: B deletes only its own file, and A's stays readable until it expires", async () => {
     const gate = gatedFind()
     const { cloud, store, records, clock } = setup(TTL, { records: gate.wrap })
     const a = store.session(ALICE)
@@ -251,7 +259,10 @@ describe('property: concurrent invocations under random faults', () => {
   test('every file an ok answer points to stays until its expiresAt, and nothing unpointed outlives the purge', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }), fails: fc.boolean(), owner: fc.constantFrom(ALICE, BOB) }), { minLength: 2, maxLength: 6 }),
+        fc.array(fc.record({ labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }), fails: fc.boolean(), owner: fc.constantFrom(ALICE, BOB) }), {
+          minLength: 2,
+          maxLength: 6,
+        }),
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         async (invocations, seed) => {
           const { clock, cloud, store } = setup()
@@ -516,11 +527,14 @@ describe('the purge', () => {
     let retried: { fileID: string } | undefined
     const racing = labelStore({
       files: cloudFiles(cloud),
-      records: { ...records, expired: async (now, limit) => {
-        const page = await records.expired(now, limit)
-        if (retried === undefined) retried = await storedOk(store, 1)
-        return page
-      } },
+      records: {
+        ...records,
+        expired: async (now, limit) => {
+          const page = await records.expired(now, limit)
+          if (retried === undefined) retried = await storedOk(store, 1)
+          return page
+        },
+      },
       ttlMs: TTL,
       clock,
       ownerSecret: SECRET,

@@ -58,6 +58,12 @@ async function componentTokenCheck(platform: ComponentPlatform): Promise<SelfTes
     return { name: 'permission', ok: true, detail: 'The component_access_token was got (the ticket, AppSecret and IP whitelist are in order).' }
   } catch (err) {
     const e = toOrderError(err)
-    return { name: 'permission', ok: false, detail: `The component_access_token could not be got: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}), ...(e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}) }
+    return {
+      name: 'permission',
+      ok: false,
+      detail: `The component_access_token could not be got: ${e.message}`,
+      ...(e.hint ? { fix: e.hint } : {}),
+      ...(e.wxErrCode !== undefined ? { wxErrCode: e.wxErrCode } : {}),
+    }
   }
 }

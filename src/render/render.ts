@@ -129,7 +129,10 @@ function sizeDeclaration(block: string): { widthMm: number; heightMm: number } |
   for (const decl of block.split(';')) {
     const colon = decl.indexOf(':')
     if (colon < 0 || decl.slice(0, colon).trim() !== 'size') continue
-    const words = decl.slice(colon + 1).trim().split(/\s+/)
+    const words = decl
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
     const named = NAMED[words[0]!]
     if (named) {
       found = words.includes('landscape') ? { widthMm: named[1], heightMm: named[0] } : { widthMm: named[0], heightMm: named[1] }
@@ -168,7 +171,10 @@ export function pageSizeFor(html: string, options: Pick<RenderOptions, 'size' | 
  * characters, at most 100 characters. Order ids are the merchant's and may hold any of these.
  */
 export function safeFileName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._\-\u4e00-\u9fff]/g, '_').replace(/^\.+/, '_').slice(0, 100)
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._\-\u4e00-\u9fff]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 100)
   return cleaned === '' ? '_' : cleaned
 }
 
@@ -209,9 +215,7 @@ export interface RenderLabelsOptions extends SealOptions {
 /** Why a label did not print, when it ran into a limit or was refused. */
 export type NotPrinted = RenderLimitError['limit'] | 'cancelled'
 
-export type LabelOutcome =
-  | { name: string; ok: true; page: PageSize; pages: number; png?: string }
-  | { name: string; ok: false; error: string; limit?: NotPrinted }
+export type LabelOutcome = { name: string; ok: true; page: PageSize; pages: number; png?: string } | { name: string; ok: false; error: string; limit?: NotPrinted }
 
 export interface RenderedLabels {
   pdf: string
@@ -238,7 +242,9 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
   const total = options.totalTimeoutMs ?? 60_000 + Math.max(0, labels.length - 4) * labelTimeoutMs
   const deadline = Date.now() + total
   fs.mkdirSync(options.outDir, { recursive: true })
-  const server = await within(labelTimeoutMs, 'Starting Chromium', () => chromium.launchServer({ executablePath: options.executablePath ?? DEFAULT_CHROMIUM, headless: true, args: sealedArgs(), timeout: labelTimeoutMs }))
+  const server = await within(labelTimeoutMs, 'Starting Chromium', () =>
+    chromium.launchServer({ executablePath: options.executablePath ?? DEFAULT_CHROMIUM, headless: true, args: sealedArgs(), timeout: labelTimeoutMs }),
+  )
   try {
     const browser = await within(labelTimeoutMs, 'Connecting to Chromium', () => chromium.connect(server.wsEndpoint(), { timeout: labelTimeoutMs }))
     let done = 0
@@ -264,7 +270,10 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
       for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
     const outcomes = rendered.map((r) => r.outcome)
-    const failed = [...(options.failures ?? []), ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error }))]
+    const failed = [
+      ...(options.failures ?? []),
+      ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error })),
+    ]
     if (failed.length > 0 && options.failurePage !== false) {
       const list = await failureList(browser, failed, labelTimeoutMs)
       const doc = await PDFDocument.load(list)

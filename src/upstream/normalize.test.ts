@@ -91,7 +91,16 @@ describe('normalizeOrder', () => {
   })
 
   test('a repeated waybill key keeps every entry in the list and the last in the map', () => {
-    const r = normalizeOrder(answer({ waybill_data: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] }), REQ, opts)
+    const r = normalizeOrder(
+      answer({
+        waybill_data: [
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ],
+      }),
+      REQ,
+      opts,
+    )
     expect(r.ok && r.order.waybillData).toEqual({ a: '2' })
     expect(r.ok && r.order.waybillDataList).toHaveLength(2)
   })

@@ -8,9 +8,7 @@ export interface Requested {
   waybillId?: string
 }
 
-export type Normalized =
-  | { ok: true; order: Order; warnings: Warning[]; labelSize?: LabelSize }
-  | { ok: false; error: UpstreamError }
+export type Normalized = { ok: true; order: Order; warnings: Warning[]; labelSize?: LabelSize } | { ok: false; error: UpstreamError }
 
 /**
  * The one boundary between an upstream answer and the public `Order`. It accepts the raw
@@ -40,10 +38,7 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
   } else if (status === 'unknown') {
     warnings.push({
       code: 'UNKNOWN_ORDER_STATUS',
-      message:
-        statusCode === null
-          ? 'The answer has no usable order_status, so the status is unknown.'
-          : `order_status ${statusCode} is neither 0 (normal) nor 1 (cancelled).`,
+      message: statusCode === null ? 'The answer has no usable order_status, so the status is unknown.' : `order_status ${statusCode} is neither 0 (normal) nor 1 (cancelled).`,
     })
   }
 
@@ -54,7 +49,10 @@ export function normalizeOrder(raw: unknown, requested: Requested, options: { de
     // Judged before decoding: a label too large for the function's memory fails its order alone.
     if (options.maxLabelChars !== undefined && typeof encoded === 'string' && encoded.length > options.maxLabelChars) {
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`
-      return { ok: false, error: new UpstreamError('too-large', `The label of order ${orderId} is ${mb(encoded.length)} of base64, over the ${mb(options.maxLabelChars)} this function's memory allows for one label.`) }
+      return {
+        ok: false,
+        error: new UpstreamError('too-large', `The label of order ${orderId} is ${mb(encoded.length)} of base64, over the ${mb(options.maxLabelChars)} this function's memory allows for one label.`),
+      }
     }
     label = decodePrintHtml(encoded)
     if (label.html === null) warnings.unshift(label.warning)

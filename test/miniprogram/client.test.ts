@@ -58,8 +58,19 @@ test.each([
   // Message shapes as the platform sends them (reported from production).
   [{ errMsg: 'cloud.callFunction:fail -504003 Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
   [{ errCode: -404011, errMsg: 'cloud.callFunction:fail -404011 cloud function execution error | errCode: -504003 | errMsg: Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
-  [{ errCode: -404011, errMsg: "cloud.callFunction:fail Error: errCode: -404011 cloud function execution error | errMsg: errCode: -504002 functions execute fail | errMsg: Error: Cannot find module 'wx-server-sdk'" }, 'CONFIG_ERROR', false],
-  [{ errCode: -404011, errMsg: 'cloud.callFunction:fail -404011 cloud function execution error | errCode: -504002 functions execute fail | errMsg: TypeError: x is not a function' }, 'INTERNAL', false],
+  [
+    {
+      errCode: -404011,
+      errMsg: "cloud.callFunction:fail Error: errCode: -404011 cloud function execution error | errMsg: errCode: -504002 functions execute fail | errMsg: Error: Cannot find module 'wx-server-sdk'",
+    },
+    'CONFIG_ERROR',
+    false,
+  ],
+  [
+    { errCode: -404011, errMsg: 'cloud.callFunction:fail -404011 cloud function execution error | errCode: -504002 functions execute fail | errMsg: TypeError: x is not a function' },
+    'INTERNAL',
+    false,
+  ],
   [{ errCode: -504003, errMsg: 'cloud.callFunction:fail Invoking task timed out after 3 seconds' }, 'TIMEOUT', true],
   [{ errCode: -501000, errMsg: 'cloud.callFunction:fail FunctionName parameter could not be found' }, 'CONFIG_ERROR', false],
   [{ errCode: -1, errMsg: 'cloud.callFunction:fail request:fail' }, 'UPSTREAM_UNAVAILABLE', true],
@@ -78,7 +89,13 @@ test('an answer that is not a getOrder result is BAD_RESPONSE', async () => {
 
 test('batchGetOrder returns one item per input', async () => {
   const { cloud } = fakeWxCloud({ ADMIN_OPENIDS: 'oUSER-000000000000' })
-  const items = await createGetOrderClient(cloud).batchGetOrder([{ orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' }, { orderId: 'NO', deliveryId: 'SF' }], { printHtmlAs: 'none' })
+  const items = await createGetOrderClient(cloud).batchGetOrder(
+    [
+      { orderId: 'DEMO-ZTO-0001', deliveryId: 'ZTO' },
+      { orderId: 'NO', deliveryId: 'SF' },
+    ],
+    { printHtmlAs: 'none' },
+  )
   expect(items.map((i) => i.ok)).toEqual([true, false])
 })
 

@@ -6,7 +6,6 @@ import { identityEnv } from '../../src/harness/bootstrap'
 import { createFakeCloud } from '../../src/harness/fakeSdk'
 import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../../src/harness/owners'
 
-
 /**
  * The cloud function wired to the in-process fake SDK, with the platform's identity variables.
  * USER is recorded as the owner of every demo order, and plain users read their own (ACCESS_POLICY=own).

@@ -21,7 +21,9 @@ async function main() {
     pollMs: 25,
   })
   const merchants = env.MERCHANTS!.split(',')
-  const handlers = new Map(merchants.map((m) => [m, createGetOrderHandler({ transport: httpsTransport({ tokens: platform.authorizer(m), baseUrl: env.WX_API_BASE! }), caller: () => undefined, access: trustServerCallers })]))
+  const handlers = new Map(
+    merchants.map((m) => [m, createGetOrderHandler({ transport: httpsTransport({ tokens: platform.authorizer(m), baseUrl: env.WX_API_BASE! }), caller: () => undefined, access: trustServerCallers })]),
+  )
   const calls = Number(env.CALLS)
   const started = Date.now()
   const results = await Promise.all(

@@ -19,7 +19,19 @@ export async function realSdkHarness() {
      * chain is `source` (default `scf`, another function of this environment).
      */
     use(env: Record<string, string>, caller?: string, source?: string) {
-      for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TCB_SOURCE', 'ADMIN_OPENIDS', 'TRUST_SERVER_CALLERS', 'TRUSTED_SOURCES', 'ACCESS_POLICY', 'ORDER_OWNERS_COLLECTION', 'BATCH_CONCURRENCY', 'LABEL_TTL_HOURS']) delete process.env[k]
+      for (const k of [
+        'WX_CONTEXT_KEYS',
+        'WX_OPENID',
+        'TCB_SOURCE',
+        'ADMIN_OPENIDS',
+        'TRUST_SERVER_CALLERS',
+        'TRUSTED_SOURCES',
+        'ACCESS_POLICY',
+        'ORDER_OWNERS_COLLECTION',
+        'BATCH_CONCURRENCY',
+        'LABEL_TTL_HOURS',
+      ])
+        delete process.env[k]
       Object.assign(process.env, identityEnv({ ...(caller !== undefined ? { openid: caller } : {}), ...(source !== undefined ? { source } : {}) }))
       Object.assign(process.env, OWNERSHIP_ENV, env)
       return createCloudMain(sdk, process.env)

@@ -51,10 +51,7 @@ export function referenceDecodePrintHtml(printHtml: unknown): LabelResult {
   const text = bytesToText(decoded.bytes)
   const problem = notHtml(text)
   if (problem !== undefined) {
-    return warn(
-      'PRINT_HTML_NOT_HTML',
-      `print_html decodes to ${decoded.bytes.length} bytes that are not label HTML: ${problem}.`,
-    )
+    return warn('PRINT_HTML_NOT_HTML', `print_html decodes to ${decoded.bytes.length} bytes that are not label HTML: ${problem}.`)
   }
   return { html: text }
 }
@@ -82,9 +79,7 @@ function notHtml(text: string): string | undefined {
   if (!text.includes('<')) return 'there is no "<" in it'
   const bad = NOT_TEXT.exec(text)
   if (bad) {
-    return bad[0] === '\ufffd'
-      ? 'it is neither UTF-8 nor GB18030 text'
-      : `it has the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`
+    return bad[0] === '\ufffd' ? 'it is neither UTF-8 nor GB18030 text' : `it has the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`
   }
   return undefined
 }
@@ -94,8 +89,6 @@ function warn(code: Warning['code'], message: string): LabelResult {
 }
 const WHITESPACE_ALL = /[\t\n\f\r ]+/g
 const ALPHABET_CHAR = /^[A-Za-z0-9+/_-]$/
-
-
 
 /**
  * RFC 4648 base64, strictly: the standard or the URL-safe alphabet (not both at once), padding
@@ -124,10 +117,7 @@ function decodeBase64(input: string): Base64Result {
   const again = bytes.toString(urlSafe ? 'base64url' : 'base64')
   const canonical = again.endsWith('==') ? again.slice(0, -2) : again.endsWith('=') ? again.slice(0, -1) : again
   // A partial last group may carry pad bits, so its last character is only checked for its alphabet.
-  const exact =
-    data.length % 4 === 0
-      ? canonical === data
-      : canonical.length === data.length && canonical.slice(0, -1) === data.slice(0, -1) && ALPHABET_CHAR.test(data.slice(-1))
+  const exact = data.length % 4 === 0 ? canonical === data : canonical.length === data.length && canonical.slice(0, -1) === data.slice(0, -1) && ALPHABET_CHAR.test(data.slice(-1))
   if (!exact) return { ok: false, reason: 'it has characters outside the base64 alphabet' }
   return { ok: true, bytes }
 }
@@ -135,4 +125,3 @@ function decodeBase64(input: string): Base64Result {
 function hasWhitespace(s: string): boolean {
   return s.includes(' ') || s.includes('\n') || s.includes('\r') || s.includes('\t') || s.includes('\f')
 }
-
