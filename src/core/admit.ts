@@ -8,7 +8,7 @@ import type { LogRecord } from '../log/logger'
 import { maskOpenid } from '../log/mask'
 import type { InvocationContext, OrderError } from '../types'
 import { callBefore } from './deadline'
-import type { GetOrderDeps } from './handler'
+import type { GetOrderDeps } from './deps'
 
 export type Admitted =
   { ok: true; valid: Extract<Validation, { ok: true }>; decision: Extract<Decision, { ok: true }>; identity: CallerIdentity; authorizer?: string } | { ok: false; error: OrderError }
