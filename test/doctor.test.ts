@@ -160,6 +160,19 @@ describe('the checks', () => {
     expect(JSON.stringify(await row({ ...fn, variables: { ...platform, TOKEN_STORE_KEY: 'cd'.repeat(32) } }))).not.toContain('abab')
     // Without the component transport there is no such row.
     expect((await runChecks(view().v, COMMITTED)).some((r) => r.name === 'wxComponent')).toBe(false)
+    // A key change in progress is said (not failed), and the previous key is compared like the others.
+    const previous = { ...platform, WX_COMPONENT_AES_KEY_PREVIOUS: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg' }
+    const rotating = await runChecks(view({ fn: { ...fn, variables: { ...fn.variables, ...previous } }, receiver: { ...fn, variables: previous } }).v, COMMITTED)
+    expect(rotating.find((r) => r.name === 'key rotation')).toMatchObject({ ok: true, detail: expect.stringMatching(/WX_COMPONENT_AES_KEY_PREVIOUS is set.*Remove it/) })
+    expect(rotating.filter((r) => !r.ok)).toEqual([])
+    expect(await row({ ...fn, variables: { ...platform } })).toMatchObject({ ok: true })
+    expect(
+      (await runChecks(view({ fn: { ...fn, variables: { ...fn.variables, ...previous } }, receiver: { ...fn, variables: platform } }).v, COMMITTED)).find((r) => r.name === 'wxComponent'),
+    ).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/WX_COMPONENT_AES_KEY_PREVIOUS/),
+    })
+    expect((await runChecks(view({ fn, receiver: { ...fn, variables: platform } }).v, COMMITTED)).some((r) => r.name === 'key rotation')).toBe(false)
   })
 
   test('ACCESS_POLICY=own adds the ownership collection row', async () => {

@@ -64,3 +64,53 @@ test('one instance, callers that change: each invocation sees only its own ident
   }
   expect(seen.map((s) => ({ name: s.name, outcome: s.line.outcome, role: s.line.role, source: s.line.source }))).toEqual(STEPS.map((s) => ({ name: s.name, ...s.expect })))
 })
+
+/** `k=v;k=v` as a JSON object: the platform's newer `context.environment`. */
+const asEnvironment = (environ: string) => JSON.stringify(Object.fromEntries(environ.split(';').map((p) => p.split('=', 2) as [string, string])))
+
+test('the same instance with context.environment (JSON), the newer architecture: each invocation sees only its own identity', async () => {
+  for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'WX_APPID', 'WX_FROM_OPENID', 'WX_FROM_APPID', 'TCB_SOURCE', 'ADMIN_OPENIDS']) delete process.env[k]
+  Object.assign(process.env, OWNERSHIP_ENV, { TRUST_SERVER_CALLERS: '1' })
+  loopback.gateway.backend = createBackend()
+  const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
+  const seen: { name: string; outcome: unknown; role: unknown; source: unknown }[] = []
+  for (const step of STEPS) {
+    for (const pair of step.environ.split(';')) {
+      const [k, v] = pair.split('=', 2)
+      if (k) process.env[k] = v
+    }
+    const { output } = await captureOutput(() => main(step.event as never, { request_id: step.name, time_limit_in_ms: 3000, environment: asEnvironment(step.environ) }))
+    const line = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'getOrder' || l.msg === 'purgeLabels')!
+    seen.push({ name: step.name, outcome: line.outcome, role: line.role, source: line.source })
+  }
+  expect(seen).toEqual(STEPS.map((s) => ({ name: s.name, ...s.expect })))
+})
+
+describe('context.environment decides, never process.env, once the platform gives it', () => {
+  const ADMIN = 'oADMIN-warm-0000000000001'
+  const BATCH = { orders: [SF] }
+  const user = `WX_CONTEXT_KEYS=WX_OPENID;WX_OPENID=${USER};TCB_SOURCE=wx_client`
+  const admin = `WX_CONTEXT_KEYS=WX_OPENID;WX_OPENID=${ADMIN};TCB_SOURCE=wx_client`
+  const setProcessEnv = (environ: string) => {
+    for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TCB_SOURCE']) delete process.env[k]
+    for (const pair of environ.split(';')) {
+      const [k, v] = pair.split('=', 2)
+      if (k) process.env[k] = v
+    }
+  }
+  test.each([
+    ['environment names a user, process.env an admin: the batch is refused', user, admin, { ok: false, error: { code: 'PERMISSION_DENIED' } }],
+    ['environment names the admin, process.env a user: the batch is served', admin, user, { ok: true }],
+  ] as const)('%s', async (_name, environment, processEnv, expected) => {
+    Object.assign(process.env, OWNERSHIP_ENV, { ADMIN_OPENIDS: ADMIN })
+    setProcessEnv(processEnv)
+    loopback.gateway.backend = createBackend()
+    const main = createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)
+    const { value } = await captureOutput(() => main(BATCH, { request_id: 'env', time_limit_in_ms: 3000, environment: asEnvironment(environment) }))
+    expect(value).toMatchObject(expected)
+  })
+})

@@ -170,6 +170,15 @@ export function settingsRows(vars: Record<string, string>): Row[] {
         }
       : { name: 'settings', ok: false, detail: problems.map((p) => `${p.variable}: ${p.message}`).join(' '), fix: [...new Set(problems.map((p) => p.hint))].join(' ') },
   ]
+  if (vars.WX_COMPONENT_AES_KEY_PREVIOUS) {
+    // Not a failure: a change of key in progress. Said, so it is not left behind.
+    rows.push({
+      name: 'key rotation',
+      ok: true,
+      detail:
+        'WX_COMPONENT_AES_KEY_PREVIOUS is set: pushes under the previous EncodingAESKey are still accepted. Remove it from getOrder and wxComponent once the change has settled (WeChat pushes every 10 minutes, so an hour is ample).',
+    })
+  }
   if (read.ok) {
     const c = read.value.access
     const readers = c.adminOpenids.size + (c.policy === 'own' ? 1 : 0) + (c.trustServerCallers ? 1 : 0)

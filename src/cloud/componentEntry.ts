@@ -53,7 +53,7 @@ export function createComponentMain(sdk: ComponentSdk, env: Env = process.env, o
         sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV })
         const c = read.value
         const platform = platformOf(sdk.database(), c)
-        receive = createPushReceiver({ platform, token: c.token, aesKey: c.aesKey, logger })
+        receive = createPushReceiver({ platform, token: c.token, aesKey: c.aesKey, ...(c.previousAesKey ? { previousAesKey: c.previousAesKey } : {}), logger })
       }
       const body = typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : ''
       const got = await receive({ query: event.queryStringParameters ?? {}, body })

@@ -16,14 +16,15 @@ const APPID = FAKE_COMPONENT.appid
  * The documented scheme, done by another implementation: OpenSSL's AES-256-CBC and SHA-1, with the
  * framing (16 random bytes, big-endian length, message, AppID, PKCS#7 to 32) written out here.
  */
-function opensslPush(inner: string, opts: { appid?: string; timestamp?: number; token?: string } = {}) {
+function opensslPush(inner: string, opts: { appid?: string; timestamp?: number; token?: string; key?: Buffer } = {}) {
+  const key = opts.key ?? KEY
   const msg = Buffer.from(inner, 'utf8')
   const len = Buffer.alloc(4)
   len.writeUInt32BE(msg.length)
   const body = Buffer.concat([randomBytes(16), len, msg, Buffer.from(opts.appid ?? APPID)])
   const pad = 32 - (body.length % 32)
   const plain = Buffer.concat([body, Buffer.alloc(pad, pad)])
-  const encrypt = execFileSync('openssl', ['enc', '-aes-256-cbc', '-nopad', '-K', KEY.toString('hex'), '-iv', KEY.subarray(0, 16).toString('hex')], { input: plain }).toString('base64')
+  const encrypt = execFileSync('openssl', ['enc', '-aes-256-cbc', '-nopad', '-K', key.toString('hex'), '-iv', key.subarray(0, 16).toString('hex')], { input: plain }).toString('base64')
   const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000))
   const nonce = randomBytes(5).toString('hex')
   const signature = execFileSync('openssl', ['dgst', '-sha1', '-r'], { input: [opts.token ?? FAKE_COMPONENT.token, timestamp, nonce, encrypt].sort().join('') })
@@ -112,6 +113,21 @@ describe('the push receiver', () => {
     expect(answer.outcome).toMatch(why)
     expect(store.writes).toEqual([])
     expect(await store.get('ticket')).toBeUndefined()
+  })
+
+  test('after a key change, a push under WX_COMPONENT_AES_KEY_PREVIOUS is accepted and one under any other key refused', async () => {
+    const current = aesKeyOf('Z'.repeat(43)) as Buffer
+    const other = aesKeyOf('Y'.repeat(43)) as Buffer
+    const rotated = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: current, previousAesKey: KEY })
+    expect(await rotated(opensslPush(ticketXml('under-previous'), { key: KEY }))).toMatchObject({ status: 200, outcome: 'ticket saved (under the previous EncodingAESKey)' })
+    expect(await rotated(opensslPush(ticketXml('under-current'), { key: current }))).toMatchObject({ status: 200, outcome: 'ticket saved' })
+    expect(await store.get('ticket')).toBe('under-current')
+    const writes = store.writes.length
+    expect(await rotated(opensslPush(ticketXml('evil'), { key: other }))).toMatchObject({ status: 403 })
+    expect(store.writes.length).toBe(writes)
+    // Without the previous key, the old key's push is refused: the setting is what accepts it.
+    const unrotated = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: current })
+    expect(await unrotated(opensslPush(ticketXml('under-previous'), { key: KEY }))).toMatchObject({ status: 403 })
   })
 
   test('the same push twice: the second is a replay, refused, and the ticket stays', async () => {

@@ -34,7 +34,19 @@ const xml = new XMLParser({ parseTagValue: false, trimValues: true, processEntit
  * not seen before, then the decryption and the AppID inside. A push that fails any of them is
  * refused and changes nothing. Never throws.
  */
-export function createPushReceiver(deps: { platform: ComponentPlatform; token: string; aesKey: Buffer; logger?: Logger; clock?: Clock }) {
+export function createPushReceiver(deps: {
+  platform: ComponentPlatform
+  token: string
+  aesKey: Buffer
+  /**
+   * The EncodingAESKey before a change (WX_COMPONENT_AES_KEY_PREVIOUS): WeChat's guide says to keep
+   * it and try it when decryption under the current key fails, since pushes already on their way
+   * were encrypted under it.
+   */
+  previousAesKey?: Buffer
+  logger?: Logger
+  clock?: Clock
+}) {
   const clock = deps.clock ?? systemClock
   const logger = deps.logger ?? silentLogger
   const { platform } = deps
@@ -68,12 +80,18 @@ export function createPushReceiver(deps: { platform: ComponentPlatform; token: s
     if (!signatureMatches(msgSignature(deps.token, timestamp, nonce, encrypt), signature)) return refuse('bad signature')
     const sentAt = Number(timestamp) * 1000
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(clock.now() - sentAt) > PUSH_MAX_SKEW_MS) return refuse('stale timestamp')
-    const decrypted = decryptMessage(deps.aesKey, encrypt, platform.appid)
+    let decrypted = decryptMessage(deps.aesKey, encrypt, platform.appid)
+    let underPrevious = false
+    if (!decrypted.ok && deps.previousAesKey !== undefined) {
+      const previous = decryptMessage(deps.previousAesKey, encrypt, platform.appid)
+      if (previous.ok) [decrypted, underPrevious] = [previous, true]
+    }
     if (!decrypted.ok) return refuse(decrypted.why)
     // Seen once, within the window its timestamp allows: the same push again is a replay.
     const seen = `push:${signature}`
     if (!(await platform.store.setIfAbsent(seen, '1', 2 * PUSH_MAX_SKEW_MS))) return refuse('replayed')
     const inner = parse(decrypted.message)
+    const keyNote = underPrevious ? ' (under the previous EncodingAESKey)' : ''
     const infoType = typeof inner?.InfoType === 'string' ? inner.InfoType : undefined
     try {
       switch (infoType) {
@@ -81,20 +99,20 @@ export function createPushReceiver(deps: { platform: ComponentPlatform; token: s
           const ticket = inner!.ComponentVerifyTicket
           if (typeof ticket !== 'string' || ticket === '') return { status: 400, body: 'bad', outcome: 'no ComponentVerifyTicket', infoType }
           await platform.saveTicket(ticket)
-          return { status: 200, body: 'success', outcome: 'ticket saved', infoType }
+          return { status: 200, body: 'success', outcome: `ticket saved${keyNote}`, infoType }
         }
         case 'authorized':
         case 'updateauthorized': {
           const code = inner!.AuthorizationCode
           if (typeof code !== 'string' || code === '') return { status: 400, body: 'bad', outcome: 'no AuthorizationCode', infoType }
           const m = await platform.authorize(code)
-          return { status: 200, body: 'success', outcome: `authorized, sets ${m.funcs.join(',') || 'none'}`, infoType, authorizerAppid: m.appid }
+          return { status: 200, body: 'success', outcome: `authorized, sets ${m.funcs.join(',') || 'none'}${keyNote}`, infoType, authorizerAppid: m.appid }
         }
         case 'unauthorized': {
           const appid = inner!.AuthorizerAppid
           if (typeof appid !== 'string' || appid === '') return { status: 400, body: 'bad', outcome: 'no AuthorizerAppid', infoType }
           await platform.unauthorize(appid)
-          return { status: 200, body: 'success', outcome: 'unauthorized', infoType, authorizerAppid: appid }
+          return { status: 200, body: 'success', outcome: `unauthorized${keyNote}`, infoType, authorizerAppid: appid }
         }
         default:
           // Other notices need nothing from us; WeChat still wants success.

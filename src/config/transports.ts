@@ -19,6 +19,8 @@ export interface ComponentSettings {
   secret: string
   token: string
   aesKey: Buffer
+  /** WX_COMPONENT_AES_KEY_PREVIOUS: the EncodingAESKey before a change, still accepted */
+  previousAesKey?: Buffer
   sealer: Sealer
   collection: string
   /** AUTHORIZER_APPIDS: when set, the only merchants served */
@@ -80,6 +82,17 @@ export function readComponent(s: Snapshot): Settings<ComponentSettings> {
   const problems = new Problems()
   const aesKey = aesKeyOf(s.WX_COMPONENT_AES_KEY!)
   if (typeof aesKey === 'string') problems.add(problem('WX_COMPONENT_AES_KEY', aesKey, 'Copy the EncodingAESKey (消息加解密Key) from the platform settings.'))
+  const previousRaw = given(s.WX_COMPONENT_AES_KEY_PREVIOUS)
+  const previousAesKey = previousRaw === undefined ? undefined : aesKeyOf(previousRaw)
+  if (typeof previousAesKey === 'string') {
+    problems.add(
+      problem(
+        'WX_COMPONENT_AES_KEY_PREVIOUS',
+        previousAesKey.replace('WX_COMPONENT_AES_KEY', 'WX_COMPONENT_AES_KEY_PREVIOUS'),
+        'Set it to the EncodingAESKey used before the change, or remove it once the change has settled.',
+      ),
+    )
+  }
   const sealer = sealerFrom(s.TOKEN_STORE_KEY)
   if (typeof sealer === 'string') problems.add(problem('TOKEN_STORE_KEY', sealer, 'Generate one with openssl rand -hex 32 and keep it: refresh tokens sealed under another key cannot be read.'))
   const collection = given(s.COMPONENT_STORE_COLLECTION) ?? DEFAULT_COMPONENT_COLLECTION
@@ -102,6 +115,7 @@ export function readComponent(s: Snapshot): Settings<ComponentSettings> {
     secret: s.WX_COMPONENT_APPSECRET!,
     token: s.WX_COMPONENT_TOKEN!,
     aesKey: aesKey as Buffer,
+    ...(previousAesKey instanceof Buffer ? { previousAesKey } : {}),
     sealer: sealer as Sealer,
     collection,
     ...(allowed ? { allowed } : {}),

@@ -18,6 +18,7 @@ export const VARIABLES = [
   { name: 'WX_COMPONENT_APPSECRET', group: 'component', secret: true },
   { name: 'WX_COMPONENT_TOKEN', group: 'component', secret: true },
   { name: 'WX_COMPONENT_AES_KEY', group: 'component', secret: true },
+  { name: 'WX_COMPONENT_AES_KEY_PREVIOUS', group: 'component', secret: true },
   { name: 'TOKEN_STORE_KEY', group: 'component', secret: true },
   { name: 'COMPONENT_STORE_COLLECTION', group: 'component' },
   { name: 'AUTHORIZER_APPIDS', group: 'component' },

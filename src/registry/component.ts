@@ -28,7 +28,9 @@ export const component: TransportEntry<'component'> = {
     hint: 'Deploy the function to CloudBase, or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY for a local run.',
   },
   // getOrder opens the refresh tokens wxComponent sealed: the same key, store and platform.
-  companions: [{ name: COMPONENT_FUNCTION_NAME, shared: ['WX_COMPONENT_APPID', 'WX_COMPONENT_TOKEN', 'WX_COMPONENT_AES_KEY', 'TOKEN_STORE_KEY', 'COMPONENT_STORE_COLLECTION'] }],
+  companions: [
+    { name: COMPONENT_FUNCTION_NAME, shared: ['WX_COMPONENT_APPID', 'WX_COMPONENT_TOKEN', 'WX_COMPONENT_AES_KEY', 'WX_COMPONENT_AES_KEY_PREVIOUS', 'TOKEN_STORE_KEY', 'COMPONENT_STORE_COLLECTION'] },
+  ],
   build({ component: c }, sdk, common) {
     const platform = platformOf(sdk.database(), c)
     const transports = new Map<string, Transport>()
