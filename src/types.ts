@@ -149,6 +149,37 @@ export interface SelfTestReport {
   healthy: boolean
   transport: string
   checks: SelfTestCheck[]
+  /** how the function saw the call that asked for it: what the platform sends a management invoke */
+  seen: CallSeen
+  /** the last run of the label purge the function recorded, or null when none is recorded */
+  lastPurge: PurgeNote | null
+}
+
+/** A call as the function saw it: never an OPENID in full. */
+export interface CallSeen {
+  /** the source chain (`SOURCE`), `(none)` when the platform named none */
+  source: string
+  /** which identity marks the platform set: OPENID, FROM_OPENID, FROM_APPID, TRIGGER_SRC=… */
+  markers: string[]
+  /** the OPENID, masked, when there was one */
+  caller?: string
+  /** how the call was let in: `ticket`, `admin` or `server` */
+  admittedAs: string
+}
+
+/** The outcome of one purge run, or of one timer-shaped event refused, as recorded for the doctor. */
+export interface PurgeNote {
+  /** when, ms since the epoch */
+  at: number
+  outcome: 'ran' | 'refused' | 'failed'
+  deleted?: number
+  failed?: number
+  stuck?: number
+  more?: boolean
+  /** why it was refused or failed */
+  why?: string
+  /** the last refused timer-shaped event, when it came after this run */
+  lastRefused?: { at: number; why: string }
 }
 
 /** The function's answer to `{ selfTest: true }`: `ok` says the self-test ran, `healthy` what it found. */

@@ -11,7 +11,7 @@ import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend, type DemoOrder, type FakeBackend } from '../src/harness/backend'
 import { identityEnv } from '../src/harness/bootstrap'
 import type { Doc } from '../src/harness/docstore'
-import { SECRET_DOC } from '../src/label/records'
+import { PURGE_REFUSED_DOC, PURGE_RUN_DOC, SECRET_DOC } from '../src/label/records'
 import { createFakeCloud, type FakeCloud } from '../src/harness/fakeSdk'
 import { demoOwnerRecords, OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import type { StorageFault } from '../src/harness/gateway'
@@ -26,11 +26,16 @@ const SF = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '1234
 const TIMER = { Type: 'timer', TriggerName: 'purgeLabels', Time: '2026-11-28T10:00:00Z', Message: '' }
 
 /** What a test needs of one tier: a function instance, and a view of storage behind it. */
+/** The records collection's documents that are not label records. */
+const NOT_LABELS = new Set([SECRET_DOC, PURGE_RUN_DOC, PURGE_REFUSED_DOC])
+
 interface Tier {
   call(event: unknown, who: { openid?: string; source?: string; env?: Record<string, string>; limitMs?: number }): Promise<{ result: Result | PurgeResult; log: Record<string, unknown> }>
   backend: FakeBackend
   files(): Map<string, Buffer>
   records(): Doc[]
+  /** one document of the records collection by _id */
+  doc(id: string): Doc | undefined
   tempUrlRequests(): { fileID: string; maxAge: number | undefined }[]
   fault(f: StorageFault): void
   latency(ms: number): void
@@ -81,7 +86,8 @@ function fakeTier(): Tier {
       return run(() => main(event, { request_id: 'fake', time_limit_in_ms: who.limitMs ?? 3000 }))
     },
     files: () => sdk().files,
-    records: () => [...(sdk().db.collections.get(RECORDS)?.values() ?? [])].filter((d) => d._id !== SECRET_DOC),
+    records: () => [...(sdk().db.collections.get(RECORDS)?.values() ?? [])].filter((d) => !NOT_LABELS.has(d._id)),
+    doc: (id) => sdk().db.collections.get(RECORDS)?.get(id),
     tempUrlRequests: () => sdk().tempUrlRequests,
     fault: (f) => void (sdk().storageFault = f),
     latency: (ms) => void (sdk().storageLatencyMs = ms),
@@ -113,7 +119,8 @@ function realTier(): Tier {
       return run(() => main(event, { request_id: 'real', time_limit_in_ms: who.limitMs ?? 3000 }))
     },
     files: () => loopback.gateway.files,
-    records: () => [...(loopback.gateway.db.collections.get(RECORDS)?.values() ?? [])].filter((d) => d._id !== SECRET_DOC),
+    records: () => [...(loopback.gateway.db.collections.get(RECORDS)?.values() ?? [])].filter((d) => !NOT_LABELS.has(d._id)),
+    doc: (id) => loopback.gateway.db.collections.get(RECORDS)?.get(id),
     tempUrlRequests: () => loopback.gateway.tempUrlRequests,
     fault: (f) => void (loopback.gateway.storageFault = f),
     latency: (ms) => void (loopback.gateway.storageLatencyMs = ms),
@@ -248,22 +255,39 @@ describe.each([
     expect(log).toMatchObject({ msg: 'purgeLabels', role: 'timer', triggerSrc: 'timer' })
   })
 
+  // Which marker a CLI-created timer sets is documented nowhere: any call without an OPENID runs
+  // the purge, which deletes only what has expired.
+  test.each([
+    ['no OPENID, no source and no marker', { source: '' }],
+    ['wx_unknown', { source: 'wx_unknown' }],
+    ['a server source, servers untrusted', { source: 'wx_http' }],
+    ['a timer chain through another function', { source: 'wx_trigger,scf' }],
+    ['a padded timer source', { source: ' wx_trigger' }],
+  ])('a timer event with %s deletes an expired label, and the run is recorded', async (_who, who) => {
+    const stored = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
+    clock.set(T0 + 48 * HOUR)
+    const { result, log } = await tier.call(TIMER, who)
+    expect(result).toMatchObject({ ok: true, purge: { deleted: 1, failed: 0 } })
+    expect(log).toMatchObject({ msg: 'purgeLabels', role: 'timer', outcome: 'ok', noted: true })
+    expect(tier.files().has(stored.fileID)).toBe(false)
+    expect(tier.doc(PURGE_RUN_DOC)).toMatchObject({ outcome: 'ran', deleted: 1 })
+    expect(tier.doc(PURGE_RUN_DOC)!.at).toBeGreaterThanOrEqual(T0 + 48 * HOUR)
+  })
+
   test.each([
     ['a mini program user, with userInfo added', { ...TIMER, userInfo: { appId: 'wx0', openId: USER } }, { openid: USER, source: 'wx_client' }],
-    ['a trusted server source that is not the timer', TIMER, { source: 'wx_http', env: { TRUST_SERVER_CALLERS: '1' } }],
-    ['a timer chain through another function', TIMER, { source: 'wx_trigger,scf', env: { TRUST_SERVER_CALLERS: '1' } }],
-    ['a padded timer source', TIMER, { source: ' wx_trigger', env: { TRUST_SERVER_CALLERS: '1' } }],
-    ['a timer source with an empty hop', TIMER, { source: 'wx_trigger,', env: { TRUST_SERVER_CALLERS: '1' } }],
     ['a client that also carries TRIGGER_SRC=timer', TIMER, { openid: USER, source: 'wx_client', env: { TRIGGER_SRC: 'timer' } }],
-    ['a server source with TRIGGER_SRC=timer', TIMER, { source: 'wx_http', env: { TRIGGER_SRC: 'timer', TRUST_SERVER_CALLERS: '1' } }],
-  ])('a timer event from %s is refused and deletes nothing', async (_who, event, who) => {
+    ['a client through the timer chain', TIMER, { openid: USER, source: 'wx_trigger' }],
+  ])('a timer event from %s is refused, deletes nothing, and the refusal is recorded', async (_who, event, who) => {
     const stored = fileOf((await tier.call({ ...SF, printHtmlAs: 'file' }, { openid: USER })).result)!
     clock.set(T0 + 48 * HOUR)
     const { result, log } = await tier.call(event, who)
-    expect(result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringContaining('wx_trigger') } })
+    expect(result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringContaining('client') } })
     // The log says why, so a purge that never runs shows up there.
-    expect(log).toMatchObject({ msg: 'purgeLabels', outcome: 'error', code: 'PERMISSION_DENIED', why: expect.stringContaining('wx_trigger') })
+    expect(log).toMatchObject({ msg: 'purgeLabels', outcome: 'error', code: 'PERMISSION_DENIED', why: expect.stringContaining('client') })
     expect([...tier.files().keys()]).toEqual([stored.fileID])
+    expect(tier.doc(PURGE_REFUSED_DOC)).toMatchObject({ outcome: 'refused', why: expect.stringContaining('client') })
+    expect(tier.doc(PURGE_RUN_DOC)).toBeUndefined()
   })
 
   test('a malformed LABEL_TTL_HOURS is a CONFIG_ERROR', async () => {

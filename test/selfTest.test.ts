@@ -3,6 +3,7 @@
  * in-process fake SDK and the real wx-server-sdk on the loopback gateway. It is served to admins and
  * trusted servers only, touches nothing for anyone else, and leaves no file behind.
  */
+import { randomBytes } from 'crypto'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend, type ScenarioName } from '../src/harness/backend'
 import { identityEnv } from '../src/harness/bootstrap'
@@ -136,5 +137,102 @@ describe('through the real wx-server-sdk on the loopback gateway', () => {
     const main = h.use({ ADMIN_OPENIDS: ADMIN, ACCESS_POLICY: 'own', ORDER_OWNERS_COLLECTION: 'getorder_demo_owners', ...(row.env ?? {}) }, row.caller.openid, row.caller.source)
     const result = (await main((row.event ?? { selfTest: true }) as { selfTest: true }, { request_id: 'req-1', time_limit_in_ms: 3000 })) as SelfTestResult
     check(row, result, h.gateway.backend.calls.length, h.gateway.files.size)
+  })
+})
+
+/**
+ * `{ selfTest: true, ticket }`: the doctor's one-time proof, which needs no platform marker. The
+ * same cases through both SDKs; a refusal calls nothing and stores nothing.
+ */
+describe('a ticketed self-test', () => {
+  const TICKETS = 'getorder_doctor'
+  const fresh = () => randomBytes(32).toString('hex')
+  type Tier = { run(event: object, source: string | undefined): Promise<SelfTestResult>; put(id: string, doc: Record<string, unknown>): void; calls(): number; files(): number; docs(): number }
+  let h: RealSdkHarness
+  beforeAll(async () => {
+    h = await realSdkHarness()
+  })
+  afterAll(() => h.close())
+
+  const tiers: [string, () => Tier][] = [
+    [
+      'fake SDK',
+      () => {
+        const backend = createBackend()
+        const env: NodeJS.ProcessEnv = { TENCENTCLOUD_SECRETID: 'fake-id', TENCENTCLOUD_SECRETKEY: 'fake-key', ADMIN_OPENIDS: ADMIN }
+        const fake = ownedFakeCloud(backend, env)
+        return {
+          async run(event, source) {
+            for (const k of ['WX_CONTEXT_KEYS', 'WX_OPENID', 'TCB_SOURCE']) delete env[k]
+            Object.assign(env, identityEnv(source !== undefined ? { source } : {}))
+            return (await createCloudMain(fake as unknown as WxServerSdk, env)(event as { selfTest: true }, { request_id: 't', time_limit_in_ms: 3000 })) as SelfTestResult
+          },
+          put: (id, doc) => (fake.db.collections.has(TICKETS) || fake.db.create(TICKETS), void fake.db.set(TICKETS, id, doc)),
+          calls: () => backend.calls.length,
+          files: () => fake.files.size,
+          docs: () => [...fake.db.collections.values()].reduce((n, c) => n + c.size, 0),
+        }
+      },
+    ],
+    [
+      'real SDK',
+      () => {
+        h.gateway.backend = createBackend()
+        h.gateway.resetStorage()
+        return {
+          async run(event, source) {
+            const main = h.use({ ADMIN_OPENIDS: ADMIN }, undefined, source)
+            return (await main(event as { selfTest: true }, { request_id: 't', time_limit_in_ms: 3000 })) as SelfTestResult
+          },
+          put: (id, doc) => (h.gateway.db.collections.has(TICKETS) || h.gateway.db.create(TICKETS), void h.gateway.db.set(TICKETS, id, doc)),
+          calls: () => h.gateway.backend.calls.length,
+          files: () => h.gateway.files.size,
+          docs: () => [...h.gateway.db.collections.values()].reduce((n, c) => n + c.size, 0),
+        }
+      },
+    ],
+  ]
+
+  describe.each(tiers)('through the %s', (_tier, make) => {
+    test.each([
+      ['no source at all', ''],
+      ['wx_unknown', 'wx_unknown'],
+      ['a source nobody documented', 'tcb_manager'],
+      ['a client chain', 'wx_client'],
+    ])('served once with %s, servers untrusted; the same ticket is refused the second time', async (_name, source) => {
+      const t = make()
+      const ticket = fresh()
+      t.put(ticket, { expiresAt: Date.now() + 5 * 60_000 })
+      const first = await t.run({ selfTest: true, ticket }, source)
+      expect(first).toMatchObject({ ok: true, selfTest: { seen: { source: source || '(none)', markers: [], admittedAs: 'ticket' } } })
+      expect(t.calls()).toBe(1)
+      const again = await t.run({ selfTest: true, ticket }, source)
+      expect(again).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringMatching(/no such ticket/) } })
+      expect(t.calls()).toBe(1)
+    })
+
+    test.each([
+      ['expired', { expiresAt: Date.now() - 1 }, /expired/],
+      ['written by a client (_openid)', { expiresAt: Date.now() + 5 * 60_000, _openid: 'oCLIENT-000000000001' }, /client/],
+      ['unknown', undefined, /no such ticket/],
+      ['without expiresAt', {}, /expired/],
+    ] as const)('a ticket %s is refused, with nothing called and nothing stored', async (_name, doc, why) => {
+      const t = make()
+      const ticket = fresh()
+      if (doc !== undefined) t.put(ticket, { ...doc })
+      const docs = t.docs()
+      const result = await t.run({ selfTest: true, ticket }, 'wx_unknown')
+      expect(result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', message: expect.stringMatching(why) } })
+      expect(t.calls()).toBe(0)
+      expect(t.files()).toBe(0)
+      // An expired ticket is deleted; nothing is ever added.
+      expect(t.docs()).toBeLessThanOrEqual(docs)
+    })
+
+    test('a malformed ticket is INVALID_ARGUMENT naming it', async () => {
+      const t = make()
+      expect(await t.run({ selfTest: true, ticket: 'not-hex' }, undefined)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'ticket' } })
+      expect(t.calls()).toBe(0)
+    })
   })
 })

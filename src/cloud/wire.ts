@@ -1,5 +1,6 @@
 import { cloudOrderOwners, type OrderOwners } from '../access/owners'
-import type { Clock } from '../clock/budget'
+import { cloudTickets } from '../access/tickets'
+import { type Clock, systemClock } from '../clock/budget'
 import type { Config } from '../config/read'
 import type { Env } from '../config/variables'
 import { createPurgeHandler } from '../core/purge'
@@ -44,6 +45,7 @@ export function wire(sdk: WxServerSdk, env: Env, config: Config, limitMs: number
     ...(config.tuning.storageConcurrency !== undefined ? { storageConcurrency: config.tuning.storageConcurrency } : {}),
     ...(storage ? { storage } : {}),
     ...(clock ? { clock } : {}),
+    ...(inCloud ? { tickets: cloudTickets(sdk.database(), config.doctor.collection, clock ?? systemClock) } : {}),
   }
   const purge = createPurgeHandler({ caller, logger: options.logger, ...(storage ? { storage } : {}), ...(clock ? { clock } : {}) })
   const entry = TRANSPORTS[config.transport.name]

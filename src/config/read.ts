@@ -3,7 +3,8 @@ import type { LabelSettings } from '../label/settings'
 import type { SettingProblem, Settings } from '../types'
 import { readAccess } from './access'
 import { readLabels } from './labels'
-import { Problems } from './problems'
+import { COLLECTION_NAME, Problems, problem } from './problems'
+import { DEFAULT_DOCTOR_COLLECTION } from '../access/tickets'
 import { type ComponentSettings, readComponent, readTransport, type TransportChoice } from './transports'
 import { readTuning, type Tuning } from './tuning'
 import { type Env, given, type Snapshot, snapshot } from './variables'
@@ -14,6 +15,8 @@ export interface Config {
   labels: LabelSettings
   transport: TransportChoice
   tuning: Tuning
+  /** DOCTOR_COLLECTION: where the doctor writes its one-time self-test tickets */
+  doctor: { collection: string }
   /** values that were ignored (the default holds); the function serves, the doctor fails the row */
   ignored: SettingProblem[]
   platform: {
@@ -42,11 +45,17 @@ export function parse(s: Snapshot): Settings<Config> {
   const labels = problems.take(readLabels(s))
   const transport = problems.take(readTransport(s))
   const tuning = readTuning(s)
+  const doctor = given(s.DOCTOR_COLLECTION) ?? DEFAULT_DOCTOR_COLLECTION
+  if (!COLLECTION_NAME.test(doctor))
+    problems.add(
+      problem('DOCTOR_COLLECTION', 'DOCTOR_COLLECTION is not a collection name.', `Use letters, digits, _ and -, starting with a letter (default ${DEFAULT_DOCTOR_COLLECTION}), or remove it.`),
+    )
   return problems.settle(() => ({
     access: access!,
     labels: labels!,
     transport: transport!,
     tuning: tuning.value,
+    doctor: { collection: doctor },
     ignored: tuning.ignored,
     platform: platformOf(s),
   }))

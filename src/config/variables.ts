@@ -27,6 +27,7 @@ export const VARIABLES = [
   { name: 'LABEL_TTL_HOURS', group: 'labels' },
   { name: 'LABEL_RECORDS_COLLECTION', group: 'labels' },
   { name: 'LABEL_OWNER_SECRET', group: 'labels', secret: true },
+  { name: 'DOCTOR_COLLECTION', group: 'doctor' },
 ] as const satisfies readonly { name: string; group: string; secret?: true }[]
 
 /** What the platform sets and the function reads (never an operator's setting). */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'crypto'
 import { type CallerIdentity, describeSource, isCrossAccount, toIdentity } from '../access/identity'
-import { budgetFor, type Clock, systemClock } from '../clock/budget'
+import { budgetFor, type Clock, systemClock, untilCleanup } from '../clock/budget'
 import { build, internalError, toOrderError } from '../errors/toOrderError'
 import { UpstreamError } from '../errors/upstream'
 import type { TimerEvent } from '../event/timer'
 import type { LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
-import type { InvocationContext, PurgeResult } from '../types'
+import type { InvocationContext, PurgeNote, PurgeResult } from '../types'
+import { callBefore } from './deadline'
 import { contextRequestId } from './handler'
 
 export interface PurgeDeps {
@@ -18,11 +19,12 @@ export interface PurgeDeps {
 }
 
 /**
- * The hourly purge of expired labels, run by the function's own timer trigger. A timer-shaped
- * event is served only when the platform says a timer sent it: the source chain is exactly
- * `wx_trigger`, or TRIGGER_SRC is `timer` with no source named; with no OPENID and no
- * cross-account caller. The purge is idempotent and safe to
- * run twice at once: deleting a deleted file or record changes nothing.
+ * The hourly purge of expired labels, run by the function's own timer trigger. Which marker a
+ * CLI-created timer sets is documented nowhere, and a purge that never runs keeps personal data,
+ * so a timer-shaped event runs for any call without an OPENID, whatever the source chain says: it
+ * only deletes what has expired. A client's (an OPENID, or another account's FROM_OPENID) is
+ * refused. The purge is idempotent and safe to run twice at once. Every run, and every refusal, is
+ * recorded where the doctor reads it (its "last purge" row).
  */
 export function createPurgeHandler(deps: PurgeDeps) {
   const clock = deps.clock ?? systemClock
@@ -47,23 +49,36 @@ export function createPurgeHandler(deps: PurgeDeps) {
       // A timer-shaped event refused says why, so a purge that never runs is visible in the logs.
       line.why = result.error.message
     }
+    await note(result)
     line.ms = clock.now() - budget.startedAt
     logger.info(line)
     return result
 
+    /** The outcome kept for the doctor; bounded by the invocation's time, and never what fails it. */
+    async function note(r: PurgeResult): Promise<void> {
+      if (deps.storage === undefined) return
+      const at = clock.now()
+      const outcome: PurgeNote = r.ok ? { at, outcome: 'ran', ...r.purge } : { at, outcome: r.error.code === 'PERMISSION_DENIED' ? 'refused' : 'failed', why: r.error.message }
+      try {
+        await callBefore(untilCleanup(budget, clock), () => deps.storage!.notePurge(outcome), 'storage')
+        line.noted = true
+      } catch {
+        line.noted = false
+      }
+    }
+
     async function run(): Promise<PurgeResult> {
-      // The platform's two timer marks: the source chain exactly wx_trigger, or TRIGGER_SRC=timer
-      // with no other source named. Neither comes from the event; the event's shape proves nothing.
-      const onlyTrigger = identity.source.length === 1 && identity.source[0] === 'wx_trigger'
-      const fromTimer = identity.openid === undefined && !identity.sourceMalformed && !isCrossAccount(identity) && (onlyTrigger || (identity.triggerSrc === 'timer' && identity.source.length === 0))
-      line.role = fromTimer ? 'timer' : identity.openid !== undefined ? 'user' : 'anonymous'
-      if (!fromTimer) {
+      // A client is the one caller refused: the event's shape proves nothing, and the purge deletes
+      // only what has expired, so any call without a user's identity may run it.
+      const client = identity.openid !== undefined || isCrossAccount(identity)
+      line.role = client ? (identity.openid !== undefined ? 'user' : 'cross-account') : 'timer'
+      if (client) {
         return {
           ok: false,
           requestId,
           error: build(
             'PERMISSION_DENIED',
-            `A timer event is served only when the platform's timer sends it (source wx_trigger, or TRIGGER_SRC=timer); this one came through ${describeSource(identity)}${identity.triggerSrc !== undefined ? ` with TRIGGER_SRC ${identity.triggerSrc.slice(0, 20)}` : ''}.`,
+            `A timer event from a client is refused: it came with ${identity.openid !== undefined ? 'an OPENID' : "another account's FROM_OPENID or FROM_APPID"} through ${describeSource(identity)}.`,
             'The function purges expired labels on its own trigger; there is nothing to call.',
           ),
         }

@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'crypto'
 import { type CallerIdentity, describeSource, toIdentity } from '../access/identity'
 import type { OrderOwners } from '../access/owners'
-import { type AccessConfigResult, decideAccess } from '../access/policy'
+import { type AccessConfig, type AccessConfigResult, decideAccess } from '../access/policy'
+import type { TicketBook, TicketUse } from '../access/tickets'
+import type { SelfTestEvent } from '../event/selfTest'
 import { type Budget, budgetFor, type Clock, systemClock } from '../clock/budget'
 import { build, configError, internalError, toOrderError } from '../errors/toOrderError'
 import type { LabelStorage } from '../label/store'
 import { type Logger, type LogRecord, silentLogger } from '../log/logger'
 import { maskOpenid } from '../log/mask'
 import type { Transport } from '../transport/types'
-import type { InvocationContext, SelfTestCheck, SelfTestResult } from '../types'
+import type { CallSeen, InvocationContext, OrderError, SelfTestCheck, SelfTestResult } from '../types'
 import { callBefore } from './deadline'
 import { contextRequestId } from './handler'
 import { upstreamCall } from './upstreamCall'
@@ -26,6 +28,8 @@ export interface SelfTestDeps {
   clock?: Clock
   /** the permission row made another way (a third-party platform checks its component token) */
   permission?: () => Promise<SelfTestCheck>
+  /** the doctor's one-time tickets (DOCTOR_COLLECTION); without them a ticket is refused */
+  tickets?: TicketBook
 }
 
 /**
@@ -46,7 +50,7 @@ export interface SelfTestDeps {
 export function createSelfTestHandler(deps: SelfTestDeps) {
   const clock = deps.clock ?? systemClock
   const logger = deps.logger ?? silentLogger
-  return async function selfTest(_event: { selfTest: true }, context?: InvocationContext): Promise<SelfTestResult> {
+  return async function selfTest(event: SelfTestEvent, context?: InvocationContext): Promise<SelfTestResult> {
     const requestId = contextRequestId(context) ?? randomUUID()
     const budget = budgetFor(context, clock)
     const line: LogRecord = { msg: 'selfTest', requestId, transport: deps.transport.name }
@@ -70,21 +74,10 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
       line.source = describeSource(identity)
       const settings = deps.access()
       if (!settings.ok) return { ok: false, error: configError(settings.problems), requestId }
-      // A self-test touches WeChat and storage: the same callers as a batch, admins and trusted servers.
-      const decision = decideAccess(identity, { batch: true }, settings.value)
-      line.role = decision.role
-      if (!decision.ok || (decision.role !== 'admin' && decision.role !== 'server')) {
-        const why = decision.ok ? '' : ` ${decision.error.message}`
-        return {
-          ok: false,
-          requestId,
-          error: build(
-            'PERMISSION_DENIED',
-            `The deployment self-test is for admins and trusted server callers only.${why}`,
-            'Run it with npm run doctor (as a trusted server), or as an OPENID listed in ADMIN_OPENIDS.',
-          ),
-        }
-      }
+      const admitted = await admitSelfTest(deps, identity, event, settings.value, budget)
+      line.role = admitted.role
+      if (!admitted.ok) return { ok: false, error: admitted.error, requestId }
+      const seen = callSeen(identity, admitted.role)
       const probeId = `selftest-${randomBytes(8).toString('hex')}`
       const checks: SelfTestCheck[] = [deps.permission ? await deps.permission() : await permission(deps, { budget, clock }, probeId)]
       if (deps.storage) {
@@ -102,17 +95,71 @@ export function createSelfTestHandler(deps: SelfTestDeps) {
         })
       }
       if (settings.value.policy === 'own') checks.push(await ownersCheck(deps, budget, probeId, settings.value.ownersCollection))
-      return { ok: true, requestId, selfTest: { healthy: checks.every((c) => c.ok), transport: deps.transport.name, checks } }
+      const lastPurge = deps.storage ? await callBefore(budget, () => deps.storage!.lastPurge(), 'storage').catch(() => null) : null
+      return { ok: true, requestId, selfTest: { healthy: checks.every((c) => c.ok), transport: deps.transport.name, checks, seen, lastPurge } }
     }
   }
 }
 
-/** Exactly `{ selfTest: true }` (and the `userInfo` WeChat adds to client events). */
-export function isSelfTestEvent(event: unknown): event is { selfTest: true } {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
-  const e = event as Record<string, unknown>
-  const keys = Object.keys(e).filter((k) => e[k] !== undefined && k !== 'userInfo')
-  return keys.length === 1 && e.selfTest === true
+export { isSelfTestEvent } from '../event/selfTest'
+
+const TICKET_REFUSED: Record<Exclude<TicketUse, 'used'>, string> = {
+  unknown: 'no such ticket (never written, or already used)',
+  expired: 'the ticket has expired',
+  client: "the ticket was written by a client, not with the environment's admin credentials",
+}
+
+/**
+ * Who may run the self-test: with a ticket, whoever shows one the doctor wrote (the platform's
+ * source for a management invoke is documented nowhere); without, admins and trusted servers, the
+ * same callers as a batch. Anyone else is refused before anything is called or stored.
+ */
+async function admitSelfTest(
+  deps: SelfTestDeps,
+  identity: CallerIdentity,
+  event: SelfTestEvent,
+  access: AccessConfig,
+  budget: Budget,
+): Promise<{ ok: true; role: string } | { ok: false; role: string; error: OrderError }> {
+  if (event.ticket !== undefined) {
+    if (deps.tickets === undefined)
+      return { ok: false, role: 'ticket', error: build('PERMISSION_DENIED', 'This deployment keeps no self-test tickets.', 'Deploy the function to CloudBase, where the doctor writes them.') }
+    let use: TicketUse
+    try {
+      use = await callBefore(budget, () => deps.tickets!.use(event.ticket!), 'storage')
+    } catch (err) {
+      return { ok: false, role: 'ticket', error: toOrderError(err) }
+    }
+    if (use === 'used') return { ok: true, role: 'ticket' }
+    return {
+      ok: false,
+      role: 'ticket',
+      error: build('PERMISSION_DENIED', `The self-test ticket is refused: ${TICKET_REFUSED[use]}.`, 'Run npm run doctor again: it writes a fresh ticket for each check.'),
+    }
+  }
+  const decision = decideAccess(identity, { batch: true }, access)
+  if (decision.ok && (decision.role === 'admin' || decision.role === 'server')) return { ok: true, role: decision.role }
+  const why = decision.ok ? '' : ` ${decision.error.message}`
+  return {
+    ok: false,
+    role: decision.role,
+    error: build(
+      'PERMISSION_DENIED',
+      `The deployment self-test is for admins and trusted server callers only.${why}`,
+      'Run it with npm run doctor (it proves itself with a one-time ticket), or as an OPENID listed in ADMIN_OPENIDS.',
+    ),
+  }
+}
+
+/** How the function saw the call: the chain and the marks present, the OPENID masked. */
+function callSeen(identity: CallerIdentity, admittedAs: string): CallSeen {
+  const markers = [
+    ...(identity.openid !== undefined ? ['OPENID'] : []),
+    ...(identity.fromOpenid !== undefined ? ['FROM_OPENID'] : []),
+    ...(identity.fromAppid !== undefined ? ['FROM_APPID'] : []),
+    ...(identity.triggerSrc !== undefined ? [`TRIGGER_SRC=${identity.triggerSrc.slice(0, 20)}`] : []),
+  ]
+  return { source: describeSource(identity), markers, ...(identity.openid !== undefined ? { caller: maskOpenid(identity.openid) } : {}), admittedAs }
 }
 
 /** A lookup of an order that cannot exist: any WeChat errcode means the call is permitted. */

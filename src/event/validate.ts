@@ -1,3 +1,4 @@
+import { isSelfTestEvent } from './selfTest'
 import type { BatchEvent, BatchOrderInput, GetOrderEvent, OrderError, SingleEvent } from '../types'
 import { ALL_EVENT_FIELDS, BATCH_FIELDS, BATCH_ITEM_FIELDS, FIELD_RULES, type FieldName, IGNORED_FIELDS, LIMITS, SINGLE_FIELDS } from './schema'
 import { suggestField } from './suggest'
@@ -72,11 +73,15 @@ export function validateEventBySchema(input: unknown): Validation {
   const present = Object.keys(input).filter((k) => input[k] !== undefined && !(IGNORED_FIELDS as readonly string[]).includes(k))
 
   if (present.includes('selfTest')) {
-    if (present.length === 1 && input.selfTest === true) {
+    if (isSelfTestEvent(input)) {
       return invalid('selfTest', 'The deployment self-test is answered by the cloud function (createCloudMain) or createSelfTestHandler, not by the getOrder handler.')
     }
-    return invalid('selfTest', 'selfTest must be true and alone in the event: { selfTest: true }.')
+    if (present.length === 2 && present.includes('ticket') && input.selfTest === true) {
+      return invalid('ticket', 'ticket must be the 32–128 hex digits of the _id the doctor wrote in DOCTOR_COLLECTION.')
+    }
+    return invalid('selfTest', "selfTest must be true and alone in the event, or with the doctor's ticket: { selfTest: true } or { selfTest: true, ticket }.")
   }
+  if (present.includes('ticket')) return invalid('ticket', 'ticket goes with selfTest only: { selfTest: true, ticket }.')
   for (const key of present) {
     if (!ALL_EVENT_FIELDS.includes(key)) return unknownField(key, key, ALL_EVENT_FIELDS)
   }

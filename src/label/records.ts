@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto'
 import { onCollection } from '../shared/collection'
 import { sdkErrorParts } from '../errors/upstream'
 import { storageError } from '../errors/storage'
+import type { PurgeNote } from '../types'
 
 /** What is kept about one stored label: never the label, only where it is and when it goes. */
 export interface LabelRecord {
@@ -46,6 +47,10 @@ export interface LabelRecords {
   remove(ids: string[]): Promise<void>
   /** records whose label has expired by `now`, soonest first */
   expired(now: number, limit: number): Promise<LabelRecord[]>
+  /** keeps the last purge run's (or refused timer event's) outcome where the doctor reads it */
+  notePurge(note: PurgeNote): Promise<void>
+  /** the last run, with the last refusal when it came after it; null when none is recorded */
+  lastPurge(): Promise<PurgeNote | null>
 }
 
 /** The slice of wx-server-sdk's `cloud.database()` the records use. */
@@ -67,6 +72,9 @@ interface QueryLike {
 
 /** The document that holds the owner-hash secret; it has no `expiresAt`, so no purge reads it. */
 export const SECRET_DOC = '_owner_secret'
+/** The last purge run's outcome, and the last refused timer event's: no `expiresAt` either. */
+export const PURGE_RUN_DOC = '_purge_last_run'
+export const PURGE_REFUSED_DOC = '_purge_last_refused'
 
 /**
  * Label records in a CloudBase database collection, created on first use. Records are read with
@@ -130,6 +138,31 @@ export function cloudRecords(db: DatabaseLike, collection: string): LabelRecords
           .remove(),
       )
     },
+    async notePurge(note) {
+      const { lastRefused: _ignored, ...data } = note
+      await run('Recording the purge', () =>
+        coll()
+          .doc(note.outcome === 'refused' ? PURGE_REFUSED_DOC : PURGE_RUN_DOC)
+          .set({ data }),
+      )
+    },
+    async lastPurge() {
+      const got = await run('Reading the last purge', () =>
+        coll()
+          .where({ _id: db.command.in([PURGE_RUN_DOC, PURGE_REFUSED_DOC]) })
+          .limit(2)
+          .get(),
+      )
+      const docs = got.data as Record<string, unknown>[]
+      const note = (id: string) => {
+        const d = docs.find((x) => x._id === id)
+        return d === undefined || typeof d.at !== 'number' ? undefined : asNote(d)
+      }
+      const ran = note(PURGE_RUN_DOC)
+      const refused = note(PURGE_REFUSED_DOC)
+      if (ran === undefined) return refused ?? null
+      return refused !== undefined && refused.at > ran.at ? { ...ran, lastRefused: { at: refused.at, why: refused.why ?? '' } } : ran
+    },
     async expired(now, limit) {
       const got = await run('Reading expired label records', () =>
         coll()
@@ -156,6 +189,20 @@ function asRecord(doc: unknown): LabelRecord {
     bytes: Number(d.bytes),
     kept: d.kept === true,
     ...(typeof d.purgeFailures === 'number' ? { purgeFailures: d.purgeFailures } : {}),
+  }
+}
+
+function asNote(d: Record<string, unknown>): PurgeNote {
+  const outcome = d.outcome === 'refused' || d.outcome === 'failed' ? d.outcome : 'ran'
+  const num = (k: string) => (typeof d[k] === 'number' ? { [k]: d[k] as number } : {})
+  return {
+    at: d.at as number,
+    outcome,
+    ...num('deleted'),
+    ...num('failed'),
+    ...num('stuck'),
+    ...(typeof d.more === 'boolean' ? { more: d.more } : {}),
+    ...(typeof d.why === 'string' ? { why: d.why.slice(0, 300) } : {}),
   }
 }
 

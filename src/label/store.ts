@@ -33,5 +33,7 @@ export function labelStore(deps: StoreDeps): LabelStorage {
     session: (caller) => openSession(ctx, caller),
     purge: (deadline) => purgeExpired(ctx, deadline),
     selfCheck: () => selfCheck(ctx),
+    notePurge: (note) => ctx.records.notePurge(note),
+    lastPurge: () => ctx.records.lastPurge(),
   }
 }

@@ -1,4 +1,4 @@
-import type { PrintHtmlFile, PurgeReport, SelfTestCheck } from '../types'
+import type { PrintHtmlFile, PurgeNote, PurgeReport, SelfTestCheck } from '../types'
 
 /** Who a session stores for: the caller's OPENID when there is one, else its role. */
 export interface LabelOwner {
@@ -22,6 +22,10 @@ export interface LabelStorage {
    * its own goes through write → temporary URL → delete. Nothing is left behind that it wrote.
    */
   selfCheck(): Promise<SelfTestCheck[]>
+  /** keeps a purge run's (or a refused timer event's) outcome where the doctor reads it */
+  notePurge(note: PurgeNote): Promise<void>
+  /** the last purge recorded, or null */
+  lastPurge(): Promise<PurgeNote | null>
 }
 
 export interface LabelSession {

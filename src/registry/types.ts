@@ -1,4 +1,6 @@
 import type { OwnersDatabaseLike } from '../access/owners'
+import type { TicketDatabaseLike } from '../access/tickets'
+import type { TicketBook } from '../access/tickets'
 import type { StoreDatabaseLike } from '../component/store'
 import type { TransportChoice, TransportName } from '../config/transports'
 import type { GetOrderDeps, GetOrderHandler } from '../core/handler'
@@ -14,11 +16,14 @@ export type WxServerSdk = CloudLike &
     init(options: { env: unknown; timeout?: number }): void
     getWXContext(): unknown
     logger(): { info(o: object): void; error(o: object): void }
-    database(): DatabaseLike & OwnersDatabaseLike & StoreDatabaseLike
+    database(): DatabaseLike & OwnersDatabaseLike & StoreDatabaseLike & TicketDatabaseLike
   }
 
 /** What every transport's handler shares: the caller, the access rules, storage, logging, limits. */
-export type CommonDeps = Omit<GetOrderDeps, 'transport' | 'component' | 'crossAccount'>
+export type CommonDeps = Omit<GetOrderDeps, 'transport' | 'component' | 'crossAccount'> & {
+  /** the doctor's one-time self-test tickets */
+  tickets?: TicketBook
+}
 
 /** A transport wired for the function: its getOrder handler and its self-test. */
 export interface Wired {
