@@ -8,7 +8,7 @@ import { isTransportName, TRANSPORT_NAMES, VARIABLES } from '../src/config'
 import { isScenario, SCENARIOS } from '../src/harness/backend'
 import { describeTarget, resolveCredentials } from './credentials'
 import { printRows, type Row, runChecks } from './doctor/checks'
-import { cloudView, managerFor } from './doctor/cloudView'
+import { adminDatabaseFor, cloudView, managerFor } from './doctor/cloudView'
 import { localView } from './doctor/localView'
 import { run, usage } from './cli'
 
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
     if (!creds.ok) return fail(creds.problem)
     where = describeTarget(creds.credentials, envId)
     if (!o.json) out(`Doctor: getOrder in ${where}`)
-    rows = await runChecks(cloudView(managerFor(creds.credentials, envId), where))
+    rows = await runChecks(cloudView(managerFor(creds.credentials, envId), where, adminDatabaseFor(creds.credentials, envId)))
   }
   const healthy = rows.every((r) => r.ok)
   if (o.json) out(JSON.stringify({ where, healthy, rows }, null, 2))

@@ -4,7 +4,11 @@ import * as os from 'os'
 import * as path from 'path'
 import { promisify } from 'util'
 import { FUNCTION_DIR, ROOT } from '../scripts/artifact'
-import { deployArgs, FUNCTION_NAME, tcbBin } from '../scripts/deploy'
+import { deployArgs, expectedDeployment, finish, FUNCTION_NAME, tcbBin } from '../scripts/deploy'
+import { cliFailures, type Expected, readBack } from '../scripts/deploy/readback'
+import type { Row } from '../scripts/doctor/checks'
+import type { ManagerLike } from '../scripts/doctor/cloudView'
+import { storedZip } from './support/zip'
 import { staticChecks } from '../scripts/packageCheck'
 
 const run = promisify(execFile)
@@ -142,4 +146,87 @@ test('cloudbaserc.json and config.json declare the same triggers: tcb fn deploy 
   const rcTriggers = rc.functions.find((f) => f.name === 'getOrder')!.triggers
   expect(rcTriggers).toEqual(config.triggers)
   expect(rcTriggers).toEqual([{ name: 'purgeLabels', type: 'timer', config: '0 0 * * * * *' }])
+})
+
+describe('a deploy that knows: the read-back after the CLI', () => {
+  const INDEX = Buffer.from('exports.main = async () => ({ ok: true })\n')
+  const RECEIVER = Buffer.from('exports.main = async () => ({ statusCode: 200 })\n')
+  const EXPECTED: Expected = {
+    functions: [
+      { name: 'getOrder', index: INDEX, triggers: ['purgeLabels'] },
+      { name: 'wxComponent', index: RECEIVER, triggers: [] },
+    ],
+    service: { path: 'wx-component', name: 'wxComponent' },
+  }
+  const QUICK = { tries: 2, everyMs: 1 }
+
+  /** manager-node as far as the read-back asks it; `offline` answers every call as an unreachable network does. */
+  function fakeManager(
+    state: { status?: Record<string, string>; code?: Record<string, Buffer>; triggers?: readonly string[]; paths?: readonly { Path: string; Name: string }[]; offline?: boolean } = {},
+  ) {
+    const calls: string[] = []
+    const net = <T>(what: string, value: () => T): Promise<T> => (
+      calls.push(what),
+      state.offline ? Promise.reject(new Error('getaddrinfo EAI_AGAIN tcb-api.tencentcloudapi.com')) : Promise.resolve(value())
+    )
+    const manager = {
+      functions: {
+        getFunctionDetail: (name: string) =>
+          net(`GetFunction ${name}`, () => ({ Status: state.status?.[name] ?? 'Active', Triggers: name === 'getOrder' ? (state.triggers ?? ['purgeLabels']).map((t) => ({ TriggerName: t })) : [] })),
+        getFunctionDownloadUrl: (name: string) => net(`GetFunctionAddress ${name}`, () => ({ Url: `https://cos.example/${name}.zip` })),
+        invokeFunction: () => Promise.reject(new Error('not used')),
+      },
+      access: { getAccessList: () => net('DescribeCloudBaseGWAPI', () => ({ APISet: state.paths ?? [{ Path: '/wx-component', Name: 'wxComponent' }] })) },
+    } as unknown as ManagerLike
+    const download = async (url: string) => storedZip({ 'index.js': url.includes('getOrder') ? (state.code?.getOrder ?? INDEX) : (state.code?.wxComponent ?? RECEIVER) })
+    return { manager, calls, download }
+  }
+  const failedRows = (rows: Row[]) => rows.filter((r) => !r.ok).map((r) => r.name)
+
+  test('everything read back as committed: "Deployed." and exit 0', async () => {
+    const { manager, download } = fakeManager()
+    const rows = await readBack(manager, EXPECTED, { download, settle: QUICK })
+    expect(failedRows(rows)).toEqual([])
+    const out: string[] = []
+    expect(finish(rows, [], (s) => out.push(s))).toBe(0)
+    expect(out.join('\n')).toMatch(/^Deployed: /m)
+  })
+
+  test.each([
+    ['offline: nothing can be read', { offline: true }, ['getOrder is active', 'wxComponent is active', 'HTTP access /wx-component']],
+    ['a function stuck updating', { status: { getOrder: 'Updating' } }, ['getOrder is active']],
+    ['a failed function', { status: { wxComponent: 'CreateFailed' } }, ['wxComponent is active']],
+    ['older code', { code: { getOrder: Buffer.from('old') } }, ['getOrder code']],
+    ['no purge trigger', { triggers: [] }, ['getOrder triggers']],
+    ['no push receiver path', { paths: [] }, ['HTTP access /wx-component']],
+  ] as const)('%s: non-zero, never "Deployed."', async (_name, state, failing) => {
+    const { manager, download } = fakeManager(state)
+    const rows = await readBack(manager, EXPECTED, { download, settle: QUICK })
+    expect(failedRows(rows)).toEqual(failing)
+    const out: string[] = []
+    expect(finish(rows, [], (s) => out.push(s))).toBe(1)
+    expect(out.join('\n')).not.toMatch(/^Deployed/m)
+  })
+
+  test("the CLI's own failure line fails the deploy even when it exited 0 and everything reads back", async () => {
+    // What the CLI prints offline with an API key, and its exit code 0 (handleDeployFail only logs).
+    const output = '✖ [getOrder] 函数部署失败\nNo valid identity information\n'
+    const failures = cliFailures(output)
+    expect(failures).toEqual(['✖ [getOrder] 函数部署失败', 'No valid identity information'])
+    const { manager, download } = fakeManager()
+    const out: string[] = []
+    expect(finish(await readBack(manager, EXPECTED, { download, settle: QUICK }), failures, (s) => out.push(s))).toBe(1)
+    expect(out.join('\n')).toMatch(/函数部署失败/)
+    expect(out.join('\n')).not.toMatch(/^Deployed/m)
+  })
+
+  test('the read-back expects what the repository deploys: both committed bundles, the purge trigger, the push path', () => {
+    const e = expectedDeployment()
+    expect(e.functions.map((f) => [f.name, f.triggers])).toEqual([
+      ['getOrder', ['purgeLabels']],
+      ['wxComponent', []],
+    ])
+    expect(e.functions[0]!.index.equals(fs.readFileSync(path.join(FUNCTION_DIR, 'index.js')))).toBe(true)
+    expect(e.service).toEqual({ path: 'wx-component', name: 'wxComponent' })
+  })
 })

@@ -38,6 +38,8 @@ const HEALTHY_SELF_TEST = {
       { name: 'storage', ok: true, detail: 'round trip' },
       { name: 'records', ok: true, detail: 'read' },
     ],
+    seen: { source: '(none)', markers: [], admittedAs: 'ticket' },
+    lastPurge: { at: Date.now() - 20 * 60_000, outcome: 'ran', deleted: 3, failed: 0, stuck: 0, more: false },
   },
 }
 
@@ -54,6 +56,7 @@ function view(
   }> = {},
 ) {
   const invoked: object[] = []
+  const tickets: { collection: string; id: string; expiresAt: number }[] = []
   const v: DeploymentView = {
     where: 'test',
     fn: async (name?: string) => (name === 'wxComponent' ? change.receiver : 'fn' in change ? change.fn : HEALTHY_FN),
@@ -61,16 +64,17 @@ function view(
     storageAcl: async () => change.acl ?? { acl: 'ADMINONLY' },
     collectionExists: async (name) => (change.collections ?? ['getorder_labels', 'owners']).includes(name),
     invoke: async (event) => (invoked.push(event), change.selfTest ?? HEALTHY_SELF_TEST),
+    writeTicket: async (collection, id, expiresAt) => void tickets.push({ collection, id, expiresAt }),
   }
   if (change.failing) (v as unknown as Record<string, () => Promise<never>>)[change.failing] = async () => Promise.reject(new Error('AuthFailure: the key was refused'))
-  return { v, invoked }
+  return { v, invoked, tickets }
 }
 
 const failed = (rows: Row[]) => rows.filter((r) => !r.ok).map((r) => r.name)
 
 describe('the checks', () => {
   test('a healthy deployment passes every row, and the self-test is invoked once with { selfTest: true }', async () => {
-    const { v, invoked } = view()
+    const { v, invoked, tickets } = view()
     const rows = await runChecks(v, COMMITTED)
     expect(failed(rows)).toEqual([])
     expect(rows.map((r) => r.name)).toEqual([
@@ -83,12 +87,42 @@ describe('the checks', () => {
       'purge trigger',
       'deployed code',
       'storage rule',
+      'self-test: the call as seen',
       'self-test: permission',
       'self-test: storage',
       'self-test: records',
+      'last purge',
       'label records collection',
     ])
-    expect(invoked).toEqual([{ selfTest: true }])
+    // One fresh ticket, written with admin credentials before the one invoke that shows it.
+    expect(tickets).toEqual([{ collection: 'getorder_doctor', id: expect.stringMatching(/^[0-9a-f]{64}$/), expiresAt: expect.any(Number) }])
+    expect(tickets[0]!.expiresAt - Date.now()).toBeGreaterThan(60_000)
+    expect(invoked).toEqual([{ selfTest: true, ticket: tickets[0]!.id }])
+    expect(rows.find((r) => r.name === 'self-test: the call as seen')!.detail).toMatch(/source \(none\), marks none; let in by ticket/)
+  })
+
+  test.each([
+    ['ran 20 min ago', { at: -20 * 60_000, outcome: 'ran' }, undefined, true, /ran 20 min ago/],
+    ['ran 3 hours ago', { at: -3 * 3_600_000, outcome: 'ran' }, undefined, false, /3 h ago/],
+    ['never ran, deployed 30 min ago', null, -30 * 60_000, true, /first run is due/],
+    ['never ran, deployed a day ago', null, -24 * 3_600_000, false, /No purge run is recorded/],
+    ['only refused timer events', { at: -10 * 60_000, outcome: 'refused', why: 'a client' }, -24 * 3_600_000, false, /refused.*a client/],
+    ['ran, then a refusal', { at: -10 * 60_000, outcome: 'ran', lastRefused: { at: -5 * 60_000, why: 'a client' } }, undefined, true, /later timer event was refused: a client/],
+  ] as const)('the last purge row: %s', async (_name, last, deployedAgo, ok, detail) => {
+    const now = Date.now()
+    const lastPurge = last === null ? null : { ...last, at: now + last.at }
+    const fn = { ...HEALTHY_FN, ...(deployedAgo !== undefined ? { deployedAt: now + deployedAgo } : {}) }
+    const rows = await runChecks(view({ fn, selfTest: { ...HEALTHY_SELF_TEST, selfTest: { ...HEALTHY_SELF_TEST.selfTest, lastPurge } } }).v, COMMITTED)
+    const row = rows.find((r) => r.name === 'last purge')!
+    expect(row).toMatchObject({ ok, detail: expect.stringMatching(detail) })
+    if (!ok) expect(row.fix).toMatch(/purgeLabels/)
+  })
+
+  test('a ticket that cannot be written fails its row, and the self-test is not invoked without one', async () => {
+    const { v, invoked } = view({ failing: 'writeTicket' })
+    const rows = await runChecks(v, COMMITTED)
+    expect(rows.find((r) => r.name === 'self-test ticket')).toMatchObject({ ok: false, detail: expect.stringMatching(/AuthFailure/) })
+    expect(invoked).toEqual([])
   })
 
   const F = HEALTHY_FN
@@ -109,9 +143,9 @@ describe('the checks', () => {
     ['a custom rule that reads', { acl: { acl: 'CUSTOM', rule: { read: true, write: false } } }, ['storage rule'], /仅管理员可读写/],
     [
       'the self-test refused',
-      { selfTest: { ok: false, requestId: 'r', error: { code: 'PERMISSION_DENIED', message: 'no OPENID (source scf)', retryable: false } } },
+      { selfTest: { ok: false, requestId: 'r', error: { code: 'PERMISSION_DENIED', message: 'The self-test ticket is refused: no such ticket.', retryable: false } } },
       ['self-test'],
-      /TRUST_SERVER_CALLERS=1/,
+      /one-time ticket.*npm run deploy/,
     ],
     [
       'a bundle older than the self-test',
@@ -182,6 +216,9 @@ describe('the checks', () => {
   })
 })
 
+/** An admin database that takes every write. */
+const NO_ADMIN = { set: async () => undefined }
+
 /** manager-node's CloudBase, as far as the doctor uses it; counts its calls. */
 function fakeManager(detail: Record<string, unknown> | Error, zip: Buffer) {
   const calls: string[] = []
@@ -208,7 +245,10 @@ function fakeManager(detail: Record<string, unknown> | Error, zip: Buffer) {
       },
     },
     storage: { getStorageAcl: async () => (calls.push('DescribeStorageSafeRule'), { acl: 'ADMINONLY' }) },
-    database: { checkCollectionExists: async (n: string) => (calls.push(`CheckCollection ${n}`), { Exists: true }) },
+    database: {
+      checkCollectionExists: async (n: string) => (calls.push(`CheckCollection ${n}`), { Exists: true }),
+      createCollectionIfNotExists: async (n: string) => (calls.push(`CreateCollectionIfNotExists ${n}`), {}),
+    },
   }
   return { manager: manager as unknown as ManagerLike, calls, download: async (url: string) => (calls.push(`download ${url}`), zip) }
 }
@@ -226,21 +266,26 @@ const SCF_DETAIL = {
 describe("manager-node's answers, read into the doctor's view", () => {
   test('a deployment as SCF describes it passes, reading index.js out of the code package', async () => {
     const { manager, calls, download } = fakeManager(SCF_DETAIL, storedZip({ 'index.js': COMMITTED, 'package.json': Buffer.from('{}') }))
-    const rows = await runChecks(cloudView(manager, 'env-1', download), COMMITTED)
+    const admin = { writes: [] as string[], set: async (c: string, id: string, d: Record<string, unknown>) => void admin.writes.push(`${c}/${id} ${Object.keys(d).join(',')}`) }
+    const rows = await runChecks(cloudView(manager, 'env-1', admin, download), COMMITTED)
     expect(failed(rows)).toEqual([])
-    expect(calls).toContain('Invoke getOrder {"selfTest":true}')
+    // The collection made sure of, the ticket written as admin, then shown in the invoke.
+    expect(calls).toContain('CreateCollectionIfNotExists getorder_doctor')
+    expect(admin.writes).toEqual([expect.stringMatching(/^getorder_doctor\/[0-9a-f]{64} expiresAt,purpose$/)])
+    const id = admin.writes[0]!.split(/[/ ]/)[1]
+    expect(calls).toContain(`Invoke getOrder {"selfTest":true,"ticket":"${id}"}`)
     expect(calls).toContain('download https://cos.example/code.zip')
   })
 
   test('another index.js in the package fails the code row', async () => {
     const { manager, download } = fakeManager(SCF_DETAIL, storedZip({ 'index.js': Buffer.from('old') }))
-    expect(failed(await runChecks(cloudView(manager, 'env-1', download), COMMITTED))).toEqual(['deployed code'])
+    expect(failed(await runChecks(cloudView(manager, 'env-1', NO_ADMIN, download), COMMITTED))).toEqual(['deployed code'])
   })
 
   test('ResourceNotFound.Function is "no function", and nothing else is asked', async () => {
     const err = Object.assign(new Error('function not found'), { code: 'ResourceNotFound.Function' })
     const { manager, calls, download } = fakeManager(err, Buffer.alloc(0))
-    const rows = await runChecks(cloudView(manager, 'env-1', download), COMMITTED)
+    const rows = await runChecks(cloudView(manager, 'env-1', NO_ADMIN, download), COMMITTED)
     expect(rows).toEqual([expect.objectContaining({ name: 'function exists', ok: false })])
     expect(calls).toEqual(['GetFunction getOrder'])
   })
@@ -311,9 +356,28 @@ describe('npm run doctor -- --local, end to end', () => {
   test('the harness passes every row', async () => {
     const { code, stdout } = await doctor()
     expect(stdout).not.toContain('✗')
-    expect(stdout.match(/^✓/gm)).toHaveLength(15)
+    expect(stdout.match(/^✓/gm)).toHaveLength(17)
     expect(stdout).toContain('Healthy: every check passed.')
     expect(code).toBe(0)
+  })
+
+  test('--json: the timer fired as the platform would, so the last purge row passes; the call was let in by its ticket', async () => {
+    const { code, stdout } = await doctor('--json')
+    expect(code).toBe(0)
+    const rows = (JSON.parse(stdout) as { rows: Row[] }).rows
+    expect(rows.find((r) => r.name === 'last purge')).toMatchObject({ ok: true, detail: expect.stringMatching(/^ran \d+ min ago/) })
+    expect(rows.find((r) => r.name === 'self-test: the call as seen')).toMatchObject({ ok: true, detail: expect.stringMatching(/source \(none\).*let in by ticket/) })
+  })
+
+  test('--transport component passes every row; --set WX_COMPONENT_AES_KEY=too-short fails, naming it', async () => {
+    const good = await doctor('--transport', 'component')
+    expect(good.stdout).not.toContain('✗')
+    expect(good.stdout).toMatch(/✓ wxComponent/)
+    expect(good.code).toBe(0)
+    const bad = await doctor('--transport', 'component', '--set', 'WX_COMPONENT_AES_KEY=too-short')
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toMatch(/^✗ settings +WX_COMPONENT_AES_KEY: /m)
+    expect(bad.stdout).not.toContain('too-short')
   })
 
   test('--scenario platform--604101 fails the permission row and names config.json and the devtools upload', async () => {

@@ -1,8 +1,9 @@
 // The doctor's checks: one row per thing a deployment needs, each with the fix. They read a
 // DeploymentView, so the same rows run against a real environment (manager-node) and the harness.
-import { createHash } from 'crypto'
+import { createHash, randomBytes } from 'crypto'
 import * as fs from 'fs'
 import * as path from 'path'
+import { DEFAULT_DOCTOR_COLLECTION } from '../../src/access/tickets'
 import { isTransportName, readConfig } from '../../src/config'
 import { PURGE_CRON, PURGE_TRIGGER } from '../../src/event/timer'
 import { DEFAULT_RECORDS_COLLECTION } from '../../src/label/settings'
@@ -22,6 +23,8 @@ export interface DeployedFunction {
   memoryMb: number
   variables: Record<string, string>
   triggers: { name: string; type: string; config: string }[]
+  /** when its code was last deployed (ms since the epoch), when the platform says */
+  deployedAt?: number
 }
 
 export type StorageAcl = { acl: 'READONLY' | 'PRIVATE' | 'ADMINWRITE' | 'ADMINONLY' | 'CUSTOM' | string; rule?: { read: boolean | string; write: boolean | string } }
@@ -38,6 +41,13 @@ export interface DeploymentView {
   collectionExists(name: string): Promise<boolean>
   /** invokes the deployed function and gives its answer */
   invoke(event: object): Promise<unknown>
+  /**
+   * Writes the doctor's one-time ticket with the environment's admin credentials: a document with
+   * no `_openid`, which only an admin can write.
+   */
+  writeTicket(collection: string, id: string, expiresAt: number): Promise<void>
+  /** the harness only: fires the timer once, as the platform would, before the checks */
+  fireTimer?(): Promise<void>
 }
 
 export interface Row {
@@ -120,8 +130,10 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
   const acl = await attempt('storage rule', () => view.storageAcl(), rows)
   if (acl !== null) rows.push(storageRow(acl))
 
-  const self = await attempt('self-test', () => view.invoke({ selfTest: true }), rows)
-  if (self !== null) rows.push(...selfTestRows(self))
+  // The harness fires the timer first, as the platform does every hour.
+  if (view.fireTimer) await attempt('timer', () => view.fireTimer!(), rows)
+  const self = await selfTest(view, fn.variables, rows)
+  if (self !== null) rows.push(...selfTestRows(self), ...lastPurgeRows(self, fn.deployedAt))
 
   // After the self-test: its read creates the label records collection, as the first stored label would.
   const config = readConfig(fn.variables)
@@ -265,6 +277,57 @@ export function storageRow(acl: StorageAcl): Row {
   return { name: 'storage rule', ok: false, detail: `${acl.acl}: every client can read stored labels, and a public file's URL never expires`, fix }
 }
 
+/** Tickets live a few minutes: long enough for a slow invoke, short enough to be worthless once seen. */
+export const TICKET_LIFE_MS = 5 * 60_000
+
+/**
+ * The self-test, proven by a one-time ticket the doctor writes with the environment's admin
+ * credentials, so it is served whatever SOURCE the platform gives a management invoke.
+ */
+async function selfTest(view: DeploymentView, vars: Record<string, string>, rows: Row[]): Promise<unknown | null> {
+  const read = readConfig(vars)
+  const collection = read.ok ? read.value.doctor.collection : DEFAULT_DOCTOR_COLLECTION
+  const ticket = randomBytes(32).toString('hex')
+  const written = await attempt('self-test ticket', () => view.writeTicket(collection, ticket, Date.now() + TICKET_LIFE_MS), rows)
+  if (written === null) return null
+  return attempt('self-test', () => view.invoke({ selfTest: true, ticket }), rows)
+}
+
+/** The purge must have run within two hours (it is hourly), unless the function is younger than that. */
+export const PURGE_DUE_MS = 2 * 3_600_000
+
+export function lastPurgeRows(answer: unknown, deployedAt: number | undefined, now: number = Date.now()): Row[] {
+  const r = answer as SelfTestResult | undefined
+  if (!r?.ok || typeof r.selfTest !== 'object' || !('lastPurge' in r.selfTest)) return []
+  const last = r.selfTest.lastPurge
+  const fix = `The ${PURGE_TRIGGER} timer invokes the function hourly: check the trigger exists (npm run deploy creates it), and the function's log for purgeLabels lines, which say why a run was refused or failed.`
+  const refused = last?.lastRefused ? ` A later timer event was refused: ${last.lastRefused.why}` : last?.outcome === 'refused' ? ` The last timer event was refused: ${last.why ?? ''}` : ''
+  if (last?.outcome === 'ran' && now - last.at <= PURGE_DUE_MS) {
+    return [
+      {
+        name: 'last purge',
+        ok: true,
+        detail: `ran ${ago(now - last.at)} ago: ${last.deleted ?? 0} deleted, ${last.failed ?? 0} failed, ${last.stuck ?? 0} stuck${last.more ? ', more to do' : ''}.${refused}`,
+      },
+    ]
+  }
+  if (deployedAt !== undefined && now - deployedAt <= PURGE_DUE_MS) {
+    return [{ name: 'last purge', ok: true, detail: `deployed ${ago(now - deployedAt)} ago: the first run is due on the hour${last ? '' : ' (none recorded yet)'}.${refused}` }]
+  }
+  const seen =
+    last === null
+      ? 'No purge run is recorded'
+      : last.outcome === 'ran'
+        ? `The last purge ran ${ago(now - last.at)} ago`
+        : `No purge ran; the last timer event was ${last.outcome} ${ago(now - last.at)} ago`
+  return [{ name: 'last purge', ok: false, detail: `${seen}: stored labels (names, phones, addresses) are not being deleted.${refused}`, fix }]
+}
+
+function ago(ms: number): string {
+  const min = Math.max(0, Math.round(ms / 60_000))
+  return min < 120 ? `${min} min` : `${Math.round(min / 60)} h`
+}
+
 /** The self-test's answer as rows; a refusal or an old bundle says what to do. */
 export function selfTestRows(answer: unknown): Row[] {
   const r = answer as SelfTestResult | undefined
@@ -282,7 +345,7 @@ export function selfTestRows(answer: unknown): Row[] {
     const e = r.error
     const fix =
       e.code === 'PERMISSION_DENIED'
-        ? 'The doctor invokes with no OPENID, as a server: set TRUST_SERVER_CALLERS=1 with the source named above in TRUSTED_SOURCES, or run the self-test from a mini program as an admin: wx.cloud.callFunction({ name: "getOrder", data: { selfTest: true } }).'
+        ? 'The doctor proves itself with a one-time ticket in DOCTOR_COLLECTION; a deployed function older than the ticket refuses it (npm run deploy). Or run the self-test from a mini program as an admin: wx.cloud.callFunction({ name: "getOrder", data: { selfTest: true } }).'
         : e.code === 'INVALID_ARGUMENT'
           ? 'The deployed function predates the self-test: npm run deploy.'
           : (e.hint ?? "See the function's log for the invocation.")
@@ -290,12 +353,25 @@ export function selfTestRows(answer: unknown): Row[] {
   }
   if (!('selfTest' in r) || typeof r.selfTest !== 'object')
     return [{ name: 'self-test', ok: false, detail: 'The answer has no self-test report.', fix: 'The deployed function predates the self-test: npm run deploy.' }]
-  return r.selfTest.checks.map((c) => ({
-    name: `self-test: ${c.name}`,
-    ok: c.ok,
-    detail: c.detail,
-    ...(c.ok ? {} : { fix: c.fix ?? "See the function's log for the invocation." }),
-  }))
+  const seen = r.selfTest.seen
+  const how: Row[] = seen
+    ? [
+        {
+          name: 'self-test: the call as seen',
+          ok: true,
+          detail: `source ${seen.source}, marks ${seen.markers.join(', ') || 'none'}${seen.caller ? `, caller ${seen.caller}` : ''}; let in by ${seen.admittedAs}`,
+        },
+      ]
+    : []
+  return [
+    ...how,
+    ...r.selfTest.checks.map((c) => ({
+      name: `self-test: ${c.name}`,
+      ok: c.ok,
+      detail: c.detail,
+      ...(c.ok ? {} : { fix: c.fix ?? "See the function's log for the invocation." }),
+    })),
+  ]
 }
 
 async function attempt<T>(name: string, fn: () => Promise<T>, rows: Row[]): Promise<T | null> {

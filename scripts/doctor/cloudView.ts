@@ -8,7 +8,34 @@ import { type DeployedFunction, type DeploymentView, FUNCTION_NAME, type Storage
 export interface ManagerLike {
   functions: Pick<import('@cloudbase/manager-node/types/function').FunctionService, 'getFunctionDetail' | 'getFunctionDownloadUrl' | 'invokeFunction'>
   storage: { getStorageAcl(options: { withRule: true }): Promise<{ acl: string; rule?: { read: boolean | string; write: boolean | string } }> }
-  database: { checkCollectionExists(name: string): Promise<{ Exists: boolean }> }
+  database: { checkCollectionExists(name: string): Promise<{ Exists: boolean }>; createCollectionIfNotExists(name: string): Promise<unknown> }
+  access: { getAccessList(options?: { path?: string }): Promise<{ APISet: { Path: string; Name: string }[] }> }
+}
+
+/** Documents written with the environment's admin credentials (@cloudbase/node-sdk): they carry no `_openid`. */
+export interface AdminDatabase {
+  set(collection: string, id: string, data: Record<string, unknown>): Promise<void>
+}
+
+export function adminDatabaseFor(credentials: Credentials, envId: string): AdminDatabase {
+  return {
+    async set(collection, id, data) {
+      // Loaded here: only a real environment's doctor writes through it.
+      const tcb = require('@cloudbase/node-sdk') as {
+        init(o: Record<string, unknown>): { database(): { collection(n: string): { doc(id: string): { set(d: Record<string, unknown>): Promise<{ code?: string; message?: string }> } } } }
+      }
+      const app = tcb.init({ env: envId, secretId: credentials.secretId, secretKey: credentials.secretKey, ...(credentials.token ? { sessionToken: credentials.token } : {}), timeout: 15_000 })
+      const answer = await app.database().collection(collection).doc(id).set(data)
+      if (answer?.code) throw new Error(`writing to ${collection} failed: ${answer.code}`)
+    },
+  }
+}
+
+/** SCF reports times as "YYYY-MM-DD hh:mm:ss" in China Standard Time (UTC+8). */
+export function scfTime(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return undefined
+  const ms = Date.parse(`${text.replace(' ', 'T')}+08:00`)
+  return Number.isNaN(ms) ? undefined : ms
 }
 
 export function managerFor(credentials: Credentials, envId: string): ManagerLike {
@@ -23,7 +50,7 @@ function isMissing(err: unknown): boolean {
   return code.startsWith('ResourceNotFound')
 }
 
-export function cloudView(manager: ManagerLike, where: string, download: (url: string) => Promise<Buffer> = fetchBytes): DeploymentView {
+export function cloudView(manager: ManagerLike, where: string, admin: AdminDatabase, download: (url: string) => Promise<Buffer> = fetchBytes): DeploymentView {
   return {
     where,
     async fn(name = FUNCTION_NAME): Promise<DeployedFunction | undefined> {
@@ -34,6 +61,7 @@ export function cloudView(manager: ManagerLike, where: string, download: (url: s
         if (isMissing(err)) return undefined
         throw err
       }
+      const deployedAt = scfTime(d.ModTime)
       const variables: Record<string, string> = {}
       for (const v of d.Environment?.Variables ?? []) variables[v.Key] = v.Value
       return {
@@ -43,19 +71,19 @@ export function cloudView(manager: ManagerLike, where: string, download: (url: s
         memoryMb: Number(d.MemorySize),
         variables,
         triggers: (d.Triggers ?? []).map((t) => ({ name: t.TriggerName ?? t.Name, type: t.Type, config: t.TriggerDesc ?? t.Config })),
+        ...(deployedAt !== undefined ? { deployedAt } : {}),
       }
     },
-    async code() {
-      const { Url } = await manager.functions.getFunctionDownloadUrl(FUNCTION_NAME)
-      const zip = await unzipper.Open.buffer(await download(Url))
-      const entry = zip.files.find((f) => f.path === 'index.js' || f.path.endsWith('/index.js'))
-      return entry ? entry.buffer() : undefined
-    },
+    code: () => deployedIndex(manager, FUNCTION_NAME, download),
     async storageAcl(): Promise<StorageAcl> {
       return manager.storage.getStorageAcl({ withRule: true })
     },
     async collectionExists(name) {
       return (await manager.database.checkCollectionExists(name)).Exists
+    },
+    async writeTicket(collection, id, expiresAt) {
+      await manager.database.createCollectionIfNotExists(collection)
+      await admin.set(collection, id, { expiresAt, purpose: 'npm run doctor: a one-time self-test ticket' })
     },
     async invoke(event) {
       const res = await manager.functions.invokeFunction(FUNCTION_NAME, event)
@@ -63,6 +91,14 @@ export function cloudView(manager: ManagerLike, where: string, download: (url: s
       return JSON.parse(res.RetMsg) as unknown
     },
   }
+}
+
+/** The deployed `index.js` of a function, read out of its code package. */
+export async function deployedIndex(manager: Pick<ManagerLike, 'functions'>, name: string, download: (url: string) => Promise<Buffer> = fetchBytes): Promise<Buffer | undefined> {
+  const { Url } = await manager.functions.getFunctionDownloadUrl(name)
+  const zip = await unzipper.Open.buffer(await download(Url))
+  const entry = zip.files.find((f) => f.path === 'index.js' || f.path.endsWith('/index.js'))
+  return entry ? entry.buffer() : undefined
 }
 
 async function fetchBytes(url: string): Promise<Buffer> {

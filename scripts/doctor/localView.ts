@@ -3,7 +3,8 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { createBackend, type ScenarioName } from '../../src/harness/backend'
-import { identityEnv, runUnderBootstrap } from '../../src/harness/bootstrap'
+import { runUnderBootstrap } from '../../src/harness/bootstrap'
+import { PURGE_TRIGGER } from '../../src/event/timer'
 import { type FakeGateway, startGateway } from '../../src/harness/gateway'
 import { FAKE_UPSTREAMS } from '../../src/harness/upstream'
 import type { TransportName } from '../../src/config'
@@ -13,6 +14,8 @@ import type { DeployedFunction, DeploymentView } from './checks'
 
 /** The variables the harness deploys with: users read their own orders; the doctor calls as a server. */
 export const LOCAL_VARIABLES: Readonly<Record<string, string>> = { ...OWNERSHIP_ENV, ADMIN_OPENIDS: DEMO_ADMIN, TRUST_SERVER_CALLERS: '1' }
+
+const TIMER_EVENT = { Type: 'timer', TriggerName: PURGE_TRIGGER, Time: new Date().toISOString(), Message: '' }
 
 interface RcFunction {
   name: string
@@ -64,18 +67,26 @@ export async function localView(options: LocalOptions = {}): Promise<{ view: Dep
     async collectionExists(name) {
       return gateway.db.collections.has(name)
     },
-    async invoke(event) {
-      // The management API's invoke carries no OPENID: the harness calls as another function (scf).
-      const run = await runUnderBootstrap({
-        functionDir: path.resolve(FUNCTION_DIR),
-        event,
-        env: { ...gateway.sdkEnv(), ...variables, ...identityEnv({ source: 'scf' }) },
-        timeoutSec: fn?.timeout ?? 3,
-        ...(options.nodeBin ? { nodeBin: options.nodeBin } : {}),
-      })
-      if (run.result === undefined) throw new Error(`the function printed no result (exit ${String(run.exitCode)}): ${(run.stderr || run.stdout).slice(0, 300)}`)
-      return run.result
+    // The management API's invoke carries no OPENID, and which source it names is documented
+    // nowhere: the harness names none, and the ticket is what lets the doctor in.
+    invoke: (event) => run(event, { TCB_SOURCE: '' }),
+    async writeTicket(collection, id, expiresAt) {
+      if (!gateway.db.collections.has(collection)) gateway.db.create(collection)
+      gateway.db.set(collection, id, { expiresAt })
     },
+    // The platform's timer, with node-sdk's own timer mark and no source named.
+    fireTimer: async () => void (await run(TIMER_EVENT, { TCB_SOURCE: '', TRIGGER_SRC: 'timer' })),
+  }
+  async function run(event: object, identity: Record<string, string>): Promise<unknown> {
+    const ran = await runUnderBootstrap({
+      functionDir: path.resolve(FUNCTION_DIR),
+      event,
+      env: { ...gateway.sdkEnv(), ...variables, ...identity },
+      timeoutSec: fn?.timeout ?? 3,
+      ...(options.nodeBin ? { nodeBin: options.nodeBin } : {}),
+    })
+    if (ran.result === undefined) throw new Error(`the function printed no result (exit ${String(ran.exitCode)}): ${(ran.stderr || ran.stdout).slice(0, 300)}`)
+    return ran.result
   }
   return {
     view,

@@ -3,9 +3,13 @@
 import { spawnSync } from 'child_process'
 import * as path from 'path'
 import { parseArgs } from 'util'
-import { COMPONENT_FUNCTION_NAME, FUNCTION_NAME, ROOT } from './artifact'
-import { describeTarget, resolveCredentials } from './credentials'
-import { installedRunChecks, report, staticChecks } from './packageCheck'
+import * as fs from 'fs'
+import { CLOUDBASERC, COMPONENT_FUNCTION_DIR, COMPONENT_FUNCTION_NAME, FUNCTION_DIR, FUNCTION_NAME, ROOT } from '../artifact'
+import { printRows, type Row } from '../doctor/checks'
+import { managerFor } from '../doctor/cloudView'
+import { cliFailures, type Expected, readBack } from './readback'
+import { describeTarget, resolveCredentials } from '../credentials'
+import { installedRunChecks, report, staticChecks } from '../packageCheck'
 
 export { FUNCTION_NAME }
 
@@ -28,7 +32,7 @@ export function tcbBin(): string {
   return path.join(path.dirname(pkgPath), bin)
 }
 
-const REMINDER = `Deployed. The CLI may not apply cloudfunctions/getOrder/config.json: if calls answer CONFIG_ERROR
+const REMINDER = `The CLI may not apply cloudfunctions/getOrder/config.json: if calls answer CONFIG_ERROR
 with wxErrCode -604101, open the project in WeChat devtools and upload getOrder once from there
 (right-click → 上传并部署：云端安装依赖). Permission changes take about 10 minutes to apply.
 Set ADMIN_OPENIDS (and ACCESS_POLICY, ORDER_OWNERS_COLLECTION, TRUST_SERVER_CALLERS) in the CloudBase console:
@@ -70,16 +74,51 @@ async function main(): Promise<number> {
     out('Not deploying: the package check failed (see ✗ above).')
     return 1
   }
-  // The CLI reads its login, or TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY, itself: no secret on a command line.
+  // The CLI reads its login, or TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY, itself: no secret on a
+  // command line. Its output is kept: it reports a failed deploy in a line and still exits 0.
+  const failures: string[] = []
   for (const name of [FUNCTION_NAME, COMPONENT_FUNCTION_NAME]) {
-    const deploy = spawnSync(process.execPath, [tcbBin(), ...deployArgs(envId, name)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
-    if (deploy.status !== 0) return deploy.status ?? 1
+    const deploy = cli(deployArgs(envId, name), envId)
+    failures.push(...cliFailures(deploy.output))
+    if (deploy.status !== 0) failures.push(`tcb fn deploy ${name} exited ${String(deploy.status)}`)
   }
-  // The push receiver's URL. An existing path makes the CLI refuse: that is not a failed deploy.
-  const service = spawnSync(process.execPath, [tcbBin(), ...serviceArgs(envId)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ENV_ID: envId } })
-  if (service.status !== 0) out(`The HTTP access path /${COMPONENT_SERVICE_PATH} was not created (it may exist already): npx tcb service list -e ${envId} shows it.`)
-  out(REMINDER)
+  // The push receiver's URL. An existing path makes the CLI refuse: the read-back below says whether it is there.
+  cli(serviceArgs(envId), envId)
+  out('Reading the deployment back:')
+  const rows = await readBack(managerFor(creds.credentials, envId), expectedDeployment())
+  return finish(rows, failures, out)
+}
+
+/** What `npm run deploy` makes: both functions with their committed code and triggers, and the push receiver's path. */
+export function expectedDeployment(): Expected {
+  const rc = JSON.parse(fs.readFileSync(CLOUDBASERC, 'utf8')) as { functions: { name: string; triggers?: { name: string }[] }[] }
+  const triggers = (name: string) => (rc.functions.find((f) => f.name === name)?.triggers ?? []).map((t) => t.name)
+  return {
+    functions: [
+      { name: FUNCTION_NAME, index: fs.readFileSync(path.join(FUNCTION_DIR, 'index.js')), triggers: triggers(FUNCTION_NAME) },
+      { name: COMPONENT_FUNCTION_NAME, index: fs.readFileSync(path.join(COMPONENT_FUNCTION_DIR, 'index.js')), triggers: triggers(COMPONENT_FUNCTION_NAME) },
+    ],
+    service: { path: COMPONENT_SERVICE_PATH, name: COMPONENT_FUNCTION_NAME },
+  }
+}
+
+/** "Deployed." only when the CLI reported no failure and every row of the read-back passed. */
+export function finish(rows: Row[], failures: string[], out: (s: string) => void): number {
+  const seen = printRows(rows, out)
+  if (failures.length > 0 || !seen) {
+    if (failures.length) out(`The CLI reported a failure:\n${failures.map((f) => `  ${f}`).join('\n')}`)
+    out('Not deployed as committed: see what failed above (✗, and the CLI lines), fix it, and npm run deploy again.')
+    return 1
+  }
+  out(`Deployed: every function, its code, its triggers and the push receiver's path were read back. ${REMINDER}`)
   return 0
+}
+
+function cli(args: string[], envId: string): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, [tcbBin(), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ENV_ID: envId } })
+  process.stdout.write(run.stdout ?? '')
+  process.stderr.write(run.stderr ?? '')
+  return { status: run.status, output: `${run.stdout ?? ''}\n${run.stderr ?? ''}` }
 }
 
 if (require.main === module) {
