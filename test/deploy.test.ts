@@ -4,7 +4,8 @@ import * as os from 'os'
 import * as path from 'path'
 import { promisify } from 'util'
 import { FUNCTION_DIR, ROOT } from '../scripts/artifact'
-import { deployArgs, expectedDeployment, finish, FUNCTION_NAME, tcbBin } from '../scripts/deploy'
+import { deployArgs, expectedDeployment, finish, firstTicket, FUNCTION_NAME, tcbBin } from '../scripts/deploy'
+import { startWechatServer } from '../src/harness/wechatServer'
 import { cliFailures, type Expected, readBack } from '../scripts/deploy/readback'
 import type { Row } from '../scripts/doctor/checks'
 import type { ManagerLike } from '../scripts/doctor/cloudView'
@@ -228,5 +229,30 @@ describe('a deploy that knows: the read-back after the CLI', () => {
     ])
     expect(e.functions[0]!.index.equals(fs.readFileSync(path.join(FUNCTION_DIR, 'index.js')))).toBe(true)
     expect(e.service).toEqual({ path: 'wx-component', name: 'wxComponent' })
+  })
+})
+
+describe("the deploy asks for a third-party platform's first ticket", () => {
+  test("with getOrder's deployed settings, against the fake WeChat server; said, not fatal, when refused", async () => {
+    const wx = await startWechatServer()
+    try {
+      const vars = { ...wx.componentEnv(), WX_TRANSPORT: 'component', TOKEN_STORE_KEY: 'ab'.repeat(32) }
+      const manager = (variables: Record<string, string>) =>
+        ({ functions: { getFunctionDetail: async () => ({ Environment: { Variables: Object.entries(variables).map(([Key, Value]) => ({ Key, Value })) } }) } }) as unknown as ManagerLike
+      expect(await firstTicket(manager(vars))).toMatch(/^Asked WeChat for a first component_verify_ticket/)
+      expect(wx.component.ticketPushesAsked).toBe(1)
+      wx.component.refuseIp = true
+      expect(await firstTicket(manager(vars))).toMatch(/Could not ask WeChat for a first ticket.*61004.*within 10 minutes anyway/s)
+      expect(await firstTicket(manager({ ADMIN_OPENIDS: 'o1' }))).toMatch(/not set to WX_TRANSPORT=component/)
+      expect(wx.component.ticketPushesAsked).toBe(1)
+    } finally {
+      await wx.close()
+    }
+  })
+
+  test('npm run component -- import --local: a merchant that authorized earlier is imported, then read for', async () => {
+    const { stdout } = await run('npm', ['run', '-s', 'component', '--', 'import', '--local'], { cwd: ROOT, timeout: 120_000 })
+    expect(stdout).toMatch(/imported wxEARLIERMERCHANT1 \(permission sets 45\)/)
+    expect(stdout).toMatch(/getOrder for wxEARLIERMERCHANT1: ok/)
   })
 })

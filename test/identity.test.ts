@@ -9,7 +9,7 @@ import * as path from 'path'
 import { createCloudMain, type WxServerSdk } from '../src/cloud/entry'
 import { createBackend } from '../src/harness/backend'
 import { identityEnv, type PlatformCaller, runUnderBootstrap } from '../src/harness/bootstrap'
-import { OWNERSHIP_ENV } from '../src/harness/owners'
+import { OWNERSHIP_ENV, seedOwners } from '../src/harness/owners'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import type { Result } from '../src/types'
 import { captureOutput, ownedFakeCloud } from './support/fakeMain'
@@ -19,6 +19,8 @@ import { comparable, USER } from './support/scenarios'
 const FUNCTION_DIR = path.resolve(__dirname, '..', 'cloudfunctions', 'getOrder')
 const EVENT = { orderId: '01234567890123456789', deliveryId: 'SF', waybillId: '123456789' }
 const FOREIGN = { fromOpenid: 'oFOREIGN-user-0000001', fromAppid: 'wxFOREIGN0000000' }
+/** Under ACCESS_POLICY=own a listed cross-account caller reads what is recorded for it, with its account. */
+const FOREIGN_OWNS = { orderId: EVENT.orderId, deliveryId: EVENT.deliveryId, openid: FOREIGN.fromOpenid, appid: FOREIGN.fromAppid }
 
 interface Row {
   name: string
@@ -98,6 +100,7 @@ const IDENTITY_KEYS = [
 ]
 
 const loopback = useLoopback()
+beforeEach(() => seedOwners(loopback.gateway.db, [FOREIGN_OWNS]))
 
 type Run = { result: Result | undefined; calls: number; logs: Record<string, unknown>[]; output: string; appid?: string | undefined; openid?: unknown }
 
@@ -105,6 +108,7 @@ async function viaFake(row: Row, trust: 'off' | 'on'): Promise<Run> {
   const env = { ...platformEnv(row, trust), TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
   const backend = createBackend()
   const fake = ownedFakeCloud(backend, env)
+  seedOwners(fake.db, [FOREIGN_OWNS])
   const main = createCloudMain(fake as unknown as WxServerSdk, env)
   const { value, output } = await captureOutput(() => main(EVENT, { request_id: 'fake', time_limit_in_ms: 3000 }))
   return { result: value, calls: backend.calls.length, logs: jsonLines(output), output, appid: fake.calls[0]?.appid, openid: backend.calls[0]?.request.openid }
@@ -203,3 +207,44 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .filter((l) => l.startsWith('{"level"'))
     .map((l) => JSON.parse(l) as Record<string, unknown>)
 }
+
+describe('a cross-account user under ACCESS_POLICY=own, through both SDKs', () => {
+  const OTHER = { orderId: 'DEMO-GBK-0001', deliveryId: 'STO' }
+  const caller = { ...FOREIGN, source: 'wx_client' }
+  const env = { ...OWNERSHIP_ENV, TRUSTED_FROM_APPIDS: FOREIGN.fromAppid }
+  async function read(tier: 'fake' | 'real', event: object, records: object[]) {
+    const platform = { ...identityEnv(caller), ...env }
+    if (tier === 'fake') {
+      const backend = createBackend()
+      const full = { ...platform, TENCENTCLOUD_SECRETID: 'x', TENCENTCLOUD_SECRETKEY: 'y' }
+      const fake = createFakeCloud({ backend, env: full })
+      seedOwners(fake.db, records as never)
+      const { value } = await captureOutput(() => createCloudMain(fake as unknown as WxServerSdk, full)(event, { request_id: 'x', time_limit_in_ms: 3000 }))
+      return { result: value, calls: backend.calls.length }
+    }
+    loopback.gateway.db.collections.delete(OWNERSHIP_ENV.ORDER_OWNERS_COLLECTION!)
+    seedOwners(loopback.gateway.db, records as never)
+    loopback.gateway.backend = createBackend()
+    for (const k of IDENTITY_KEYS) delete process.env[k]
+    Object.assign(process.env, platform)
+    const { value } = await captureOutput(() => createCloudMain(require('wx-server-sdk') as WxServerSdk, process.env)(event, { request_id: 'x', time_limit_in_ms: 3000 }))
+    return { result: value, calls: loopback.gateway.backend.calls.length }
+  }
+  test.each(['fake', 'real'] as const)('%s: reads the order recorded for it, and nothing else; 0 WeChat calls on refusal', async (tier) => {
+    const mine = await read(tier, EVENT, [FOREIGN_OWNS])
+    expect(mine.result).toMatchObject({ ok: true, order: { orderId: EVENT.orderId } })
+    expect(mine.calls).toBe(1)
+    // Another order, recorded for nobody.
+    const other = await read(tier, OTHER, [FOREIGN_OWNS])
+    expect(other.result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+    expect(other.calls).toBe(0)
+    // A record for the same openid without the account: this account's user, not the caller.
+    const unscoped = await read(tier, EVENT, [{ ...FOREIGN_OWNS, appid: undefined }])
+    expect(unscoped.result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+    expect(unscoped.calls).toBe(0)
+    // Recorded for another account.
+    const elsewhere = await read(tier, EVENT, [{ ...FOREIGN_OWNS, appid: 'wxSOMEONEELSE0000' }])
+    expect(elsewhere.result).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } })
+    expect(elsewhere.calls).toBe(0)
+  })
+})

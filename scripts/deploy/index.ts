@@ -6,7 +6,10 @@ import { parseArgs } from 'util'
 import * as fs from 'fs'
 import { CLOUDBASERC, COMPONENT_FUNCTION_DIR, COMPONENT_FUNCTION_NAME, FUNCTION_DIR, FUNCTION_NAME, ROOT } from '../artifact'
 import { printRows, type Row } from '../doctor/checks'
-import { managerFor } from '../doctor/cloudView'
+import { type ManagerLike, managerFor } from '../doctor/cloudView'
+import { requestTicketPush } from '../../src/component/platform'
+import { readComponentConfig } from '../../src/config'
+import { toOrderError } from '../../src/errors/toOrderError'
 import { cliFailures, type Expected, readBack } from './readback'
 import { describeTarget, resolveCredentials } from '../credentials'
 import { installedRunChecks, report, staticChecks } from '../packageCheck'
@@ -85,8 +88,30 @@ async function main(): Promise<number> {
   // The push receiver's URL. An existing path makes the CLI refuse: the read-back below says whether it is there.
   cli(serviceArgs(envId), envId)
   out('Reading the deployment back:')
-  const rows = await readBack(managerFor(creds.credentials, envId), expectedDeployment())
-  return finish(rows, failures, out)
+  const manager = managerFor(creds.credentials, envId)
+  const code = finish(await readBack(manager, expectedDeployment()), failures, out)
+  if (code === 0) out(await firstTicket(manager))
+  return code
+}
+
+/**
+ * A third-party platform's first ticket, asked for now (api_start_push_ticket) rather than at
+ * WeChat's next 10-minute cycle, with the settings getOrder was deployed with. Said, never fatal:
+ * the next cycle brings one anyway, and this machine's IP may not be in the platform's whitelist.
+ */
+export async function firstTicket(manager: Pick<ManagerLike, 'functions'>): Promise<string> {
+  try {
+    const detail = await manager.functions.getFunctionDetail(FUNCTION_NAME)
+    const vars = Object.fromEntries((detail.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]))
+    if (vars.WX_TRANSPORT !== 'component') return 'No first ticket to ask for: getOrder is not set to WX_TRANSPORT=component.'
+    const settings = readComponentConfig(vars)
+    if (!settings.ok) return `No first ticket asked for: ${settings.problems.map((p) => p.message).join(' ')}`
+    await requestTicketPush({ appid: settings.value.appid, secret: settings.value.secret, ...(settings.value.baseUrl ? { baseUrl: settings.value.baseUrl } : {}) })
+    return 'Asked WeChat for a first component_verify_ticket (api_start_push_ticket): wxComponent receives it within seconds.'
+  } catch (err) {
+    const e = toOrderError(err)
+    return `Could not ask WeChat for a first ticket (${e.message}${e.hint ? ` ${e.hint}` : ''}); it pushes one within 10 minutes anyway, or run npm run component -- ticket.`
+  }
 }
 
 /** What `npm run deploy` makes: both functions with their committed code and triggers, and the push receiver's path. */

@@ -8,8 +8,12 @@ import { storageError } from '../errors/storage'
  * merchant's own order flow recorded that user as its owner.
  */
 export interface OrderOwners {
-  /** true when a record names `openid` as an owner of the order (carrier ids compared without regard to case) */
-  owns(order: { orderId: string; deliveryId: string }, openid: string): Promise<boolean>
+  /**
+   * true when a record names `openid` as an owner of the order (carrier ids compared without
+   * regard to case). `appid`: a cross-account caller's FROM_APPID, which the record must name too;
+   * without it, only records of this account's own users (no `appid`) count.
+   */
+  owns(order: { orderId: string; deliveryId: string }, openid: string, appid?: string): Promise<boolean>
 }
 
 /** One ownership record, as the merchant's order flow writes it. */
@@ -17,6 +21,8 @@ export interface OrderOwnerRecord {
   orderId: string
   deliveryId: string
   openid: string
+  /** a cross-account caller's own account (FROM_APPID), when the owner is that account's user */
+  appid?: string
 }
 
 /** The slice of wx-server-sdk's `cloud.database()` the ownership records use. */
@@ -40,7 +46,7 @@ const READ_LIMIT = 20
  */
 export function cloudOrderOwners(db: OwnersDatabaseLike, collection: string): OrderOwners {
   return {
-    async owns(order, openid) {
+    async owns(order, openid, appid) {
       let got: { data: unknown[] }
       try {
         got = await db.collection(collection).where({ orderId: order.orderId }).limit(READ_LIMIT).get()
@@ -52,7 +58,7 @@ export function cloudOrderOwners(db: OwnersDatabaseLike, collection: string): Or
       const carrier = order.deliveryId.toUpperCase()
       return got.data.some((doc) => {
         const d = doc as Record<string, unknown>
-        return d.orderId === order.orderId && typeof d.deliveryId === 'string' && d.deliveryId.toUpperCase() === carrier && d.openid === openid
+        return d.orderId === order.orderId && typeof d.deliveryId === 'string' && d.deliveryId.toUpperCase() === carrier && d.openid === openid && (d.appid ?? undefined) === appid
       })
     },
   }
@@ -73,10 +79,13 @@ export async function recordOrderOwner(db: OwnersDatabaseLike, collection: strin
   await db
     .collection(collection)
     .doc(ownerRecordId(record))
-    .set({ data: { orderId: record.orderId, deliveryId: record.deliveryId, openid: record.openid } })
+    .set({ data: { orderId: record.orderId, deliveryId: record.deliveryId, openid: record.openid, ...(record.appid ? { appid: record.appid } : {}) } })
 }
 
-/** The document id of an order's ownership record: one per order id and carrier. */
-export function ownerRecordId(order: { orderId: string; deliveryId: string }): string {
-  return createHash('sha256').update(`${order.orderId}\u0000${order.deliveryId.toUpperCase()}`).digest('hex').slice(0, 32)
+/** The document id of an order's ownership record: one per order id and carrier (and account, for another account's order). */
+export function ownerRecordId(order: { orderId: string; deliveryId: string; appid?: string }): string {
+  return createHash('sha256')
+    .update(`${order.orderId}\u0000${order.deliveryId.toUpperCase()}${order.appid ? `\u0000${order.appid}` : ''}`)
+    .digest('hex')
+    .slice(0, 32)
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process'
 import { randomBytes } from 'crypto'
 import { startWechatServer, FAKE_COMPONENT, type FakeWechatServer } from '../harness/wechatServer'
 import { aesKeyOf, decryptMessage, encryptMessage, msgSignature } from './crypto'
-import { componentPlatform, type ComponentPlatform } from './platform'
+import { componentPlatform, type ComponentPlatform, requestTicketPush } from './platform'
 import { createPushReceiver } from './push'
 import { sealerFrom, type Sealer } from './seal'
 import { sharedToken } from './shared'
@@ -152,6 +152,37 @@ describe('the component flow against the fake WeChat server', () => {
   afterEach(() => wx.close())
 
   const count = (path: string) => wx.component.requests.filter((r) => r.path.endsWith(path)).length
+
+  test("merchants that authorized before the receiver existed are imported from WeChat's list, refresh tokens sealed; again, they are kept", async () => {
+    expect((await receive(wx.component.newTicket().push)).status).toBe(200)
+    wx.component.authorizedEarlier('wxEARLIER000000001', [45])
+    wx.component.authorizedEarlier('wxEARLIER000000002', [1, 2])
+    await expect(platform.authorizer('wxEARLIER000000001').getToken({ signal: signal() })).rejects.toThrow(/has not authorized/)
+    const first = await platform.importAuthorizers(signal())
+    expect(first.imported.map((m) => [m.appid, m.funcs])).toEqual([
+      ['wxEARLIER000000001', [45]],
+      ['wxEARLIER000000002', [1, 2]],
+    ])
+    expect(count('api_get_authorizer_list')).toBe(1)
+    // Sealed at rest: the stored value is not the refresh token, and opens only under the key.
+    const stored = (await platform.store.get('refresh:wxEARLIER000000001'))!
+    expect(stored).toMatch(/^v1\./)
+    expect(SEALER.open(stored, 'refresh:wxEARLIER000000001')).toMatch(/^FAKE_REFRESH_/)
+    expect(await platform.authorizer('wxEARLIER000000001').getToken({ signal: signal() })).toMatch(/^FAKE_AUTHORIZER_TOKEN_/)
+    // Without set 45 or 71 the import does not make it readable.
+    await expect(platform.authorizer('wxEARLIER000000002').getToken({ signal: signal() })).rejects.toThrow(/permission set 45 or 71/)
+    const again = await platform.importAuthorizers(signal())
+    expect(again).toEqual({ imported: [], kept: ['wxEARLIER000000001', 'wxEARLIER000000002'] })
+  })
+
+  test('a first ticket asked for now (api_start_push_ticket); a wrong secret is an errcode, with no secret in it', async () => {
+    await requestTicketPush({ appid: APPID, secret: FAKE_COMPONENT.secret, baseUrl: wx.baseUrl }, signal())
+    expect(wx.component.ticketPushesAsked).toBe(1)
+    const err = await requestTicketPush({ appid: APPID, secret: 'not-the-secret', baseUrl: wx.baseUrl }, signal()).catch((e: unknown) => e)
+    expect(err).toMatchObject({ wxErrCode: 40013 })
+    expect(JSON.stringify(err)).not.toContain('not-the-secret')
+    expect(wx.component.ticketPushesAsked).toBe(1)
+  })
 
   test('no ticket yet: a clear error, and no call to WeChat', async () => {
     await expect(platform.componentToken.getToken({ signal: signal() })).rejects.toThrow(/No component_verify_ticket has arrived yet.*every 10 minutes/)

@@ -55,6 +55,13 @@ export interface ComponentPlatform {
   merchant(appid: string): Promise<Merchant | undefined>
   /** records a pushed component_verify_ticket */
   saveTicket(ticket: string): Promise<void>
+  /**
+   * Merchants that authorized before this platform's receiver was deployed: WeChat's own list
+   * (`api_get_authorizer_list`, with each refresh token) and each one's permission sets
+   * (`api_get_authorizer_info`), stored as an authorization push would store them. Merchants
+   * already stored are left as they are.
+   */
+  importAuthorizers(signal?: AbortSignal): Promise<{ imported: Merchant[]; kept: string[] }>
   /** component API requests this instance made, by path */
   readonly requests: Record<string, number>
 }
@@ -157,6 +164,7 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
       }
     },
     authorize: (code, signal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)) => exchangeCode(s, clock, withComponentToken, putMerchant, code, signal),
+    importAuthorizers: (signal = AbortSignal.timeout(60_000)) => importAuthorizers({ s, clock, withComponentToken, merchant, putMerchant }, signal),
     async unauthorize(appid) {
       await markUnauthorized(appid)
     },
@@ -227,7 +235,7 @@ async function exchangeCode(
   const appid = info?.authorizer_appid
   const refresh = info?.authorizer_refresh_token
   if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') throw new UpstreamError('bad-json', 'The api_query_auth answer has no authorizer_appid or authorizer_refresh_token.')
-  const funcs = Array.isArray(info!.func_info) ? (info!.func_info as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n)) : []
+  const funcs = funcsOf(info!.func_info)
   await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
   const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: clock.now() }
   await putMerchant(m)
@@ -238,4 +246,68 @@ async function exchangeCode(
     await s.store.set(KEYS.authorizerToken(appid), JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs }), ttlMs)
   }
   return m
+}
+
+/** WeChat's list has at most 500 authorizers a page. */
+const AUTHORIZER_PAGE = 500
+
+async function importAuthorizers(
+  p: {
+    s: ComponentSettings
+    clock: Clock
+    withComponentToken: (path: string, body: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>
+    merchant: (appid: string) => Promise<Merchant | undefined>
+    putMerchant: (m: Merchant) => Promise<void>
+  },
+  signal: AbortSignal,
+): Promise<{ imported: Merchant[]; kept: string[] }> {
+  const { s } = p
+  const imported: Merchant[] = []
+  const kept: string[] = []
+  for (let offset = 0; ; offset += AUTHORIZER_PAGE) {
+    const page = await p.withComponentToken('/cgi-bin/component/api_get_authorizer_list', { component_appid: s.appid, offset, count: AUTHORIZER_PAGE }, signal)
+    const list = Array.isArray(page.list) ? (page.list as { authorizer_appid?: unknown; refresh_token?: unknown }[]) : []
+    for (const entry of list) {
+      const appid = entry.authorizer_appid
+      const refresh = entry.refresh_token
+      if (typeof appid !== 'string' || typeof refresh !== 'string' || refresh === '') continue
+      const known = await p.merchant(appid)
+      if (known?.status === 'authorized') {
+        kept.push(appid)
+        continue
+      }
+      const info = await p.withComponentToken('/cgi-bin/component/api_get_authorizer_info', { component_appid: s.appid, authorizer_appid: appid }, signal)
+      const funcs = funcsOf((info.authorization_info as Record<string, unknown> | undefined)?.func_info)
+      await s.store.set(KEYS.refresh(appid), s.sealer.seal(refresh, KEYS.refresh(appid)))
+      const m: Merchant = { appid, status: 'authorized', funcs, updatedAt: p.clock.now() }
+      await p.putMerchant(m)
+      imported.push(m)
+    }
+    const total = typeof page.total_count === 'number' ? page.total_count : 0
+    if (list.length < AUTHORIZER_PAGE || offset + list.length >= total) return { imported, kept }
+  }
+}
+
+/** The permission set ids of a `func_info` list. */
+function funcsOf(funcInfo: unknown): number[] {
+  return Array.isArray(funcInfo) ? (funcInfo as { funcscope_category?: { id?: unknown } }[]).map((f) => Number(f.funcscope_category?.id)).filter((n) => Number.isInteger(n)) : []
+}
+
+/**
+ * Asks WeChat to push a component_verify_ticket now (`api_start_push_ticket`), instead of waiting
+ * for its 10-minute cycle: a freshly deployed receiver can serve at once.
+ *
+ * @example
+ * await requestTicketPush({ appid: 'wx…component', secret: process.env.WX_COMPONENT_APPSECRET! })
+ */
+export async function requestTicketPush(c: { appid: string; secret: string; baseUrl?: string }, signal: AbortSignal = AbortSignal.timeout(TOKEN_FETCH_TIMEOUT_MS)): Promise<void> {
+  const base = (c.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')
+  const path = '/cgi-bin/component/api_start_push_ticket'
+  const answer = (await withoutSecrets(
+    () => [c.secret],
+    () => postJson(`${base}${path}`, { component_appid: c.appid, component_secret: c.secret }, signal, path),
+  )) as Record<string, unknown>
+  if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+    throw new UpstreamError('errcode', `${path} failed with errcode ${answer.errcode}.`, { wxErrCode: answer.errcode, ...(typeof answer.errmsg === 'string' ? { wxErrMsg: answer.errmsg } : {}) })
+  }
 }

@@ -53,7 +53,22 @@ export async function admit(deps: GetOrderDeps, event: unknown, context: Invocat
     }
   }
   if (decision.role === 'user' && valid.kind === 'single') {
-    const refused = await proveOwnership(deps, valid.event, decision.openid!, settings.value.ownersCollection, on)
+    const refused = await proveOwnership(deps, valid.event, { openid: decision.openid! }, settings.value.ownersCollection, on)
+    if (refused !== undefined) return { ok: false, error: refused }
+  }
+  // Another account's user under ACCESS_POLICY=own reads only what is recorded for it, with its account.
+  if (decision.role === 'cross-account' && settings.value.policy === 'own') {
+    if (decision.openid === undefined) {
+      return {
+        ok: false,
+        error: build(
+          'PERMISSION_DENIED',
+          'A cross-account call with no FROM_OPENID cannot be matched to an ownership record.',
+          "Call from the other account's mini program, which carries its user's FROM_OPENID.",
+        ),
+      }
+    }
+    const refused = await proveOwnership(deps, valid.event as { orderId: string; deliveryId: string }, { openid: decision.openid, appid: decision.actAs }, settings.value.ownersCollection, on)
     if (refused !== undefined) return { ok: false, error: refused }
   }
   return { ok: true, valid, decision, identity, ...(authorizer !== undefined ? { authorizer } : {}) }
@@ -84,7 +99,7 @@ function merchantRule(deps: GetOrderDeps, authorizer: string | undefined): Order
 async function proveOwnership(
   deps: GetOrderDeps,
   order: { orderId: string; deliveryId: string },
-  openid: string,
+  who: { openid: string; appid?: string },
   collection: string | undefined,
   on: { budget: Budget; line: LogRecord },
 ): Promise<OrderError | undefined> {
@@ -98,7 +113,7 @@ async function proveOwnership(
   }
   let owned: boolean
   try {
-    owned = await callBefore(on.budget, () => owners.owns(order, openid), 'owners')
+    owned = await callBefore(on.budget, () => owners.owns(order, who.openid, who.appid), 'owners')
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err
     const error = toOrderError(err)

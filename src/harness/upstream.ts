@@ -5,7 +5,7 @@ import { COMPONENT_FUNCTION_NAME } from '../registry/component'
 import { createBackend, type ScenarioName } from './backend'
 import { runUnderBootstrap } from './bootstrap'
 import type { FakeGateway } from './gateway'
-import { startWechatServer } from './wechatServer'
+import { type FakeWechatServer, startWechatServer } from './wechatServer'
 
 /** The merchant `--transport component` reads for unless `--authorizer` names another. */
 export const DEMO_MERCHANT = 'wxDEMOMERCHANT0001'
@@ -13,6 +13,8 @@ export const DEMO_MERCHANT = 'wxDEMOMERCHANT0001'
 /** A fake WeChat for one transport: the variables that point the function at it, and how to stop it. */
 export interface FakeUpstream {
   env: Record<string, string>
+  /** the fake third-party platform's side, with the component transport */
+  component?: FakeWechatServer['component']
   via: string
   where: string
   close(): Promise<void>
@@ -65,6 +67,7 @@ export const FAKE_UPSTREAMS: { readonly [N in TransportName]: (o: Options) => Pr
     }
     return {
       env,
+      component: server.component,
       via: `the component transport, for merchant ${merchant}`,
       where: `fake WeChat API server ${server.baseUrl}${label(scenario)} (pushes received by wxComponent)`,
       close: () => server.close(),

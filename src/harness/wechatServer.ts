@@ -30,6 +30,10 @@ export interface FakeComponentSide {
   queryAuthGivesToken: boolean
   /** delay before answering api_authorizer_token, ms */
   authorizerLatencyMs: number
+  /** api_start_push_ticket calls answered */
+  ticketPushesAsked: number
+  /** adds a merchant that authorized before the platform's receiver existed: no push, only WeChat's own list knows it */
+  authorizedEarlier(appid: string, funcs?: number[]): void
   /** called when an api_authorizer_token request arrives, before it is answered */
   onAuthorizerRequest?: (authorizerAppid: string) => void
 }
@@ -195,6 +199,12 @@ export async function startWechatServer(
     const side = fake.component
     side.requests.push({ path, ...(typeof body.authorizer_appid === 'string' ? { authorizerAppid: body.authorizer_appid } : {}) })
     if (side.refuseIp) return refuse(res, 61004, 'access clientip is not registered requestIP: 127.0.0.1')
+    if (path === '/cgi-bin/component/api_start_push_ticket') {
+      // WeChat pushes a fresh ticket to the authorization event URL within a few seconds.
+      if (body.component_appid !== C.appid || body.component_secret !== C.secret) return refuse(res, 40013, 'invalid appid')
+      side.ticketPushesAsked++
+      return json(res, { errcode: 0, errmsg: 'ok' })
+    }
     if (path === '/cgi-bin/component/api_component_token') {
       if (body.component_appid !== C.appid || body.component_appsecret !== C.secret) return refuse(res, 40013, 'invalid appid')
       if (typeof body.component_verify_ticket !== 'string' || !tickets.includes(body.component_verify_ticket)) return refuse(res, 61006, 'component ticket is invalid')
@@ -222,6 +232,18 @@ export async function startWechatServer(
           func_info: m.funcs.map((id) => ({ funcscope_category: { id } })),
         },
       })
+    }
+    if (path === '/cgi-bin/component/api_get_authorizer_list') {
+      const offset = Number(body.offset ?? 0)
+      const count = Number(body.count ?? 0)
+      if (!Number.isInteger(count) || count < 1 || count > 500 || !Number.isInteger(offset) || offset < 0) return refuse(res, 47001, 'data format error')
+      const live = [...merchants.entries()].filter(([, m]) => !m.revoked)
+      return json(res, { total_count: live.length, list: live.slice(offset, offset + count).map(([appid, m]) => ({ authorizer_appid: appid, refresh_token: m.refresh, auth_time: 1700000000 })) })
+    }
+    if (path === '/cgi-bin/component/api_get_authorizer_info') {
+      const m = merchants.get(String(body.authorizer_appid))
+      if (!m || m.revoked) return refuse(res, 61003, 'component is not authorized by this account')
+      return json(res, { authorizer_info: {}, authorization_info: { authorizer_appid: body.authorizer_appid, func_info: m.funcs.map((id) => ({ funcscope_category: { id } })) } })
     }
     if (path === '/cgi-bin/component/api_authorizer_token') {
       const appid = String(body.authorizer_appid)
@@ -280,6 +302,10 @@ export async function startWechatServer(
       refuseIp: false,
       queryAuthGivesToken: true,
       authorizerLatencyMs: 0,
+      ticketPushesAsked: 0,
+      authorizedEarlier(merchant, funcs = [45]) {
+        merchants.set(merchant, { refresh: `FAKE_REFRESH_${randomBytes(8).toString('hex')}`, funcs, revoked: false })
+      },
       authorizeMerchant(merchant, funcs = [45]) {
         // Authorizing again replaces the refresh token: the old one stops working.
         merchants.set(merchant, { refresh: `FAKE_REFRESH_${randomBytes(8).toString('hex')}`, funcs, revoked: false })
