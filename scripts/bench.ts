@@ -633,8 +633,26 @@ async function decoding() {
 async function platformLimits() {
   const memoryMb = 256
   const limitMs = 10_000
-  const scenarios: { name: string; n: number; bytes: number; latency: number; mode: 'text' | 'file'; target?: (r: LimitRun) => [string, boolean] }[] = [
+  const scenarios: {
+    name: string
+    n: number
+    bytes: number | ((i: number) => number)
+    latency: number
+    mode: 'text' | 'file'
+    env?: Record<string, string>
+    target?: (r: LimitRun) => [string, boolean]
+  }[] = [
     { name: '1000 × 2 KB labels, storage 20 ms', n: 1000, bytes: 2048, latency: 20, mode: 'text', target: (r) => ['≤ 3 s, no orphan', r.ms <= 3000] },
+    // Chunks are sized for the largest label allowed: a merchant whose labels are small says so.
+    {
+      name: '1000 × 2 KB labels, BATCH_MAX_LABEL_KB=64, storage 20 ms',
+      n: 1000,
+      bytes: 2048,
+      latency: 20,
+      mode: 'text',
+      env: { BATCH_MAX_LABEL_KB: '64' },
+      target: (r) => ['≤ 3 s, no orphan', r.ms <= 3000],
+    },
     ...(quick
       ? []
       : [
@@ -650,7 +668,16 @@ async function platformLimits() {
           { name: '1000 × 500 KB labels, storage 20 ms', n: 1000, bytes: 512_000, latency: 20, mode: 'text' as const },
           { name: 'a single 40 MB label', n: 1, bytes: 40 * 1024 * 1024, latency: 20, mode: 'text' as const },
         ]),
-    // Memory by bytes, not by count: the chunk grows only while the sizes already seen allow.
+    // Memory by bytes, not by count, whatever order the sizes come in: small answers first must not
+    // grow the chunk past what large ones would need.
+    {
+      name: '21 × 2 KB then 64 × 3 MB labels, storage 20 ms',
+      n: 85,
+      bytes: (i: number) => (i < 21 ? 2048 : 3 * 1024 * 1024),
+      latency: 20,
+      mode: 'text',
+      target: (r: LimitRun): [string, boolean] => [`peak RSS ≤ ${memoryMb} MB, ≥ 41 read, no orphan`, r.peakMb <= memoryMb && r.okItems >= 41],
+    },
     { name: '40 × 3 MB labels, storage 20 ms', n: 40, bytes: 3 * 1024 * 1024, latency: 20, mode: 'text', target: (r) => [`peak RSS ≤ ${memoryMb} MB, no orphan`, r.peakMb <= memoryMb] },
     ...(quick
       ? []
@@ -705,6 +732,7 @@ main(event, { request_id: 'limits', time_limit_in_ms: ${limitMs}, memory_limit_i
         ADMIN_OPENIDS: OPENID,
         TCB_SOURCE: 'wx_client',
         ...(process.env.STORAGE_CONCURRENCY ? { STORAGE_CONCURRENCY: process.env.STORAGE_CONCURRENCY } : {}),
+        ...sc.env,
       }
       const ran = await runLimited([`--max-old-space-size=${memoryMb}`, child, eventFile], env)
       const out = ran.code === 0 ? ran.text : `${ran.text}\nCRASH ${ran.lastError ?? `exit ${ran.code}`}`
@@ -818,11 +846,18 @@ main().then((out) => {
 }
 
 /** A backend holding `n` SF orders with labels of about `bytes` each, and the orders to ask for. */
-function sfOrders(prefix: string, n: number, bytes: number) {
+function sfOrders(prefix: string, n: number, bytes: number | ((i: number) => number)) {
   const backend = createBackend()
   const orders = Array.from({ length: n }, (_, i) => {
     const id = `${prefix}-${String(i).padStart(5, '0')}`
-    backend.put({ order_id: id, delivery_id: 'SF', waybill_id: `SF${i}`, order_status: 0, label: labelOfSize(id, bytes), waybill_data: [{ key: 'SF_mark', value: `${i}` }] })
+    backend.put({
+      order_id: id,
+      delivery_id: 'SF',
+      waybill_id: `SF${i}`,
+      order_status: 0,
+      label: labelOfSize(id, typeof bytes === 'number' ? bytes : bytes(i)),
+      waybill_data: [{ key: 'SF_mark', value: `${i}` }],
+    })
     return { orderId: id, deliveryId: 'SF' }
   })
   return { backend, orders }

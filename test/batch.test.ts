@@ -49,14 +49,15 @@ const orders = (r: Result): BatchItem[] => {
 }
 
 describe('batch mode through the real SDK and the gateway', () => {
-  test('250 orders with one duplicate and one unknown: 251 items in input order from 6 upstream calls (1, then growing 4× while sizes allow, up to 100)', async () => {
+  test('250 orders with one duplicate and one unknown: 251 items in input order from 6 upstream calls (1, then growing 4× while the worst answer allows, up to 100)', async () => {
     const known = generated(249)
     h.gateway.backend = backendWith(known)
     const input = [...known.map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id })), { orderId: 'NO-SUCH-ORDER', deliveryId: 'ZTO' }]
     input.splice(120, 0, { ...input[17]! }) // the duplicate, mid-batch
     expect(input).toHaveLength(251)
     const before = h.gateway.requests.length
-    const main = h.use({ ADMIN_OPENIDS: ADMIN }, ADMIN)
+    // Labels of at most 64 KB: a chunk of 100 fits the answer budget at that size.
+    const main = h.use({ ADMIN_OPENIDS: ADMIN, BATCH_MAX_LABEL_KB: '64' }, ADMIN)
     const items = orders(await quiet(() => main({ orders: input, printHtmlAs: 'none' }, { time_limit_in_ms: 3000 })))
 
     const calls = h.gateway.requests.slice(before)
@@ -79,7 +80,7 @@ describe('batch mode through the real SDK and the gateway', () => {
     let n = 0
     // The sixth call (1, 4, 16, 64, 100, then this 100, concurrency 1) never answers.
     slow.answer = (api, req) => (++n === 6 ? { kind: 'silence' } : answer(api, req))
-    const main = h.use({ ADMIN_OPENIDS: ADMIN, BATCH_CONCURRENCY: '1' }, ADMIN)
+    const main = h.use({ ADMIN_OPENIDS: ADMIN, BATCH_CONCURRENCY: '1', BATCH_MAX_LABEL_KB: '64' }, ADMIN)
     const input = generated(300).map((o) => ({ orderId: o.order_id, deliveryId: o.delivery_id }))
     const started = Date.now()
     const items = orders(await quiet(() => main({ orders: input, printHtmlAs: 'none' }, { time_limit_in_ms: 3000 })))

@@ -156,7 +156,8 @@ test('an event larger than an environment variable may hold (128 KiB) reaches th
   const run = await runUnderBootstrap({
     functionDir: FUNCTION_DIR,
     event: { orders, printHtmlAs: 'none' },
-    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
+    // Small labels, said: chunks of 100 (the default sizes chunks for 3.75 MB labels, two orders a call).
+    env: { ...gateway.sdkEnv(), ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN, BATCH_MAX_LABEL_KB: '64' },
     timeoutSec: 10,
   })
   if (!run.result) throw new Error((run.stdout + run.stderr).slice(-1500))

@@ -43,6 +43,7 @@ export function wire(sdk: WxServerSdk, env: Env, config: Config, limitMs: number
     logger: options.logger,
     ...(config.tuning.batchConcurrency !== undefined ? { batchConcurrency: config.tuning.batchConcurrency } : {}),
     ...(config.tuning.storageConcurrency !== undefined ? { storageConcurrency: config.tuning.storageConcurrency } : {}),
+    ...(config.tuning.batchMaxLabelChars !== undefined ? { batchMaxLabelChars: config.tuning.batchMaxLabelChars } : {}),
     ...(storage ? { storage } : {}),
     ...(clock ? { clock } : {}),
     ...(inCloud ? { tickets: cloudTickets(sdk.database(), config.doctor.collection, clock ?? systemClock) } : {}),

@@ -7,6 +7,8 @@ export interface Tuning {
   batchConcurrency?: number
   /** STORAGE_CONCURRENCY: label uploads in flight, 1–64; undefined: the default (48) */
   storageConcurrency?: number
+  /** BATCH_MAX_LABEL_KB × 1024: the largest batch label, in base64 characters, 16–16384 KB; undefined: the default (5120) */
+  batchMaxLabelChars?: number
 }
 
 /**
@@ -23,5 +25,16 @@ export function readTuning(s: Snapshot): { value: Tuning; ignored: SettingProble
   if (s.STORAGE_CONCURRENCY !== undefined && storage === undefined) {
     ignored.push(problem('STORAGE_CONCURRENCY', `STORAGE_CONCURRENCY is "${s.STORAGE_CONCURRENCY.slice(0, 20)}", which is ignored (1–64).`, 'Remove it or set a whole number from 1 to 64.'))
   }
-  return { value: { ...(batch !== undefined ? { batchConcurrency: batch } : {}), ...(storage !== undefined ? { storageConcurrency: storage } : {}) }, ignored }
+  const maxLabelKb = wholeIn(s.BATCH_MAX_LABEL_KB, 16, 16384)
+  if (s.BATCH_MAX_LABEL_KB !== undefined && maxLabelKb === undefined) {
+    ignored.push(problem('BATCH_MAX_LABEL_KB', `BATCH_MAX_LABEL_KB is "${s.BATCH_MAX_LABEL_KB.slice(0, 20)}", which is ignored (16–16384).`, 'Remove it or set a whole number of KB from 16 to 16384.'))
+  }
+  return {
+    value: {
+      ...(batch !== undefined ? { batchConcurrency: batch } : {}),
+      ...(storage !== undefined ? { storageConcurrency: storage } : {}),
+      ...(maxLabelKb !== undefined ? { batchMaxLabelChars: maxLabelKb * 1024 } : {}),
+    },
+    ignored,
+  }
 }

@@ -24,6 +24,7 @@ export const VARIABLES = [
   { name: 'AUTHORIZER_APPIDS', group: 'component' },
   { name: 'BATCH_CONCURRENCY', group: 'tuning' },
   { name: 'STORAGE_CONCURRENCY', group: 'tuning' },
+  { name: 'BATCH_MAX_LABEL_KB', group: 'tuning' },
   { name: 'LABEL_TTL_HOURS', group: 'labels' },
   { name: 'LABEL_RECORDS_COLLECTION', group: 'labels' },
   { name: 'LABEL_OWNER_SECRET', group: 'labels', secret: true },

@@ -123,44 +123,66 @@ describe('inside the memory', () => {
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(600)
   })
 
-  test('a chunk grows only while the largest answer seen allows it, and shrinks at once when a larger one comes', async () => {
-    // Small labels first, then one of about 1 MB of base64: at 64 MB the chunk budget is about 1.4 M characters.
+  test('small labels first do not grow the chunk past what the largest allowed label would need', async () => {
+    // At 64 MB the answer budget is 2.8 M characters; with labels of at most 16 K a chunk of 100 fits it.
     const small = b64('<p>small</p>')
-    const big = 'PHA+'.repeat(250_000)
+    const big = 'PHA+'.repeat(250_000) // 1 M characters, over the 16 K allowed (printHtmlAs 'none' does not decode it)
     const { transport, chunks } = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: o.order_id === 'O21' ? big : small }))
     const orders = Array.from({ length: 200 }, (_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
-    const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
-    expect(items(r).every((i) => i.ok)).toBe(true)
-    // 1, 4, 16 (small), then 64 holds the 1 MB one: from then on one order at a time.
+    const handler = createGetOrderHandler({ transport, caller: () => undefined, access: trustServerCallers, batchMaxLabelChars: 16 * 1024 })
+    const r = items(await handler({ orders, printHtmlAs: 'none' }, { time_limit_in_ms: 10_000, memory_limit_in_mb: 64 }))
+    expect(r.every((i) => i.ok)).toBe(true)
+    // 1, 4, 16 (small), then 64 holds the 1 M one: from then on chunks fit two such answers.
     expect(chunks.slice(0, 4)).toEqual([1, 4, 16, 64])
-    expect(new Set(chunks.slice(4))).toEqual(new Set([1]))
+    expect(Math.max(...chunks.slice(4))).toBeLessThanOrEqual(2)
+    // With the default (5 M characters, a 3.75 MB label) the same memory reads one order at a time.
+    const worst = stubTransport((o) => ({ order_id: o.order_id, delivery_id: o.delivery_id, print_html: small }))
+    await run(worst.transport, { orders: orders.slice(0, 20), printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
+    expect(new Set(worst.chunks)).toEqual(new Set([1]))
   })
 
-  test('property: whatever the sizes, no chunk asked holds more than the budget by the largest entry seen before it', async () => {
+  test('property: whatever the sizes and their order (small then big included), the answers in flight fit the budget at the worst label allowed', async () => {
+    const budget = Math.floor((64 * 1024 * 1024) / 24)
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400_000 }), { minLength: 1, maxLength: 150 }), async (sizes) => {
-        const seen: number[] = []
-        const asked: { size: number; before: number }[] = []
-        const transport: Transport = {
-          name: 'sized',
-          getOrder: async () => ({}),
-          batchGetOrder: async (request) => {
-            const list = (request as WireBatchRequest).order_list
-            asked.push({ size: list.length, before: Math.max(0, ...seen) })
-            const answer = list.map((o) => {
-              const n = sizes[Number(o.order_id.slice(1))]!
-              seen.push(n)
-              return { errcode: 0, order_id: o.order_id, delivery_id: o.delivery_id, order_status: 0, print_html: 'PHA+'.repeat(Math.ceil(n / 4)) }
-            })
-            return { errcode: 0, order_list: answer }
-          },
-        }
-        const orders = sizes.map((_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
-        const r = await run(transport, { orders, printHtmlAs: 'none' }, { memory_limit_in_mb: 64 })
-        const budget = (64 * 1024 * 1024) / 16 / 3
-        return items(r).length === sizes.length && asked.every((a, i) => (i === 0 ? a.size === 1 : a.size === 1 || a.size * a.before <= budget))
-      }),
-      { numRuns: 50 },
+      fc.asyncProperty(
+        fc.integer({ min: 2_000, max: 400_000 }),
+        // Runs of small answers, then large ones: the order that grew chunks past what the large needed.
+        fc
+          .tuple(fc.array(fc.integer({ min: 0, max: 2_000 }), { maxLength: 100 }), fc.array(fc.integer({ min: 0, max: 400_000 }), { minLength: 1, maxLength: 60 }))
+          .map(([small, big]) => [...small, ...big]),
+        fc.integer({ min: 1, max: 4 }),
+        async (cap, sizes, concurrency) => {
+          let inFlight = 0
+          let worstInFlight = 0
+          let largest = 0
+          const breaches: string[] = []
+          const transport: Transport = {
+            name: 'sized',
+            getOrder: async () => ({}),
+            batchGetOrder: async (request) => {
+              const list = (request as WireBatchRequest).order_list
+              inFlight += list.length
+              // What could arrive at once, if every label asked for were as large as allowed (or as the largest seen).
+              const worst = Math.max(cap, largest)
+              if (inFlight > 1 && inFlight * worst > budget) breaches.push(`${inFlight} × ${worst}`)
+              worstInFlight = Math.max(worstInFlight, inFlight)
+              await new Promise((r) => setImmediate(r))
+              const answer = list.map((o) => {
+                const n = sizes[Number(o.order_id.slice(1))]!
+                largest = Math.max(largest, n)
+                return { errcode: 0, order_id: o.order_id, delivery_id: o.delivery_id, order_status: 0, print_html: 'PHA+'.repeat(Math.ceil(n / 4)) }
+              })
+              inFlight -= list.length
+              return { errcode: 0, order_list: answer }
+            },
+          }
+          const orders = sizes.map((_, i) => ({ orderId: `O${i}`, deliveryId: 'SF' }))
+          const handler = createGetOrderHandler({ transport, caller: () => undefined, access: trustServerCallers, batchMaxLabelChars: cap, batchConcurrency: concurrency })
+          const r = items(await handler({ orders, printHtmlAs: 'none' }, { time_limit_in_ms: 10_000, memory_limit_in_mb: 64 }))
+          return r.length === sizes.length && breaches.length === 0 && worstInFlight >= 1
+        },
+      ),
+      { numRuns: 60 },
     )
   })
 })

@@ -4,17 +4,19 @@ import { assertFits, deliverLabels, type FailedDeliveries, type Labelled, Result
 import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from '../types'
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
-import { batchLabelCapChars, type Flow, resultBytes, storageFailure, upstreamError } from './flow'
+import { answerBudgetChars, batchLabelCapChars, type Flow, resultBytes, storageFailure, upstreamError } from './flow'
 import { limiter, yieldToLoop } from '../shared/pool'
 import { upstreamCall } from './upstreamCall'
 
 /** WeChat's limit for one batchGetOrder call. */
 export const BATCH_CHUNK = 100
 /**
- * Memory is bounded by bytes, not by count. The first chunk is one order, read alone: until an
- * answer says how large labels are, even 20 orders could hold hundreds of MB. Chunks then grow by
- * this factor at most, and only while the largest answer entry seen so far, times the chunk,
- * stays inside the chunk budget; they run in parallel only once they are large.
+ * Memory is bounded by bytes, not by count, and by the worst answer, not the last one: the SDK
+ * parses a whole answer before any label in it can be measured, so small labels first say nothing
+ * of the next chunk. Every chunk, and every set of chunks in flight at once, is sized so that it
+ * fits the answer budget if every label in it were as large as a batch item may be
+ * (`batchMaxLabelChars`), or as the largest entry seen, if that is larger. The first chunk is one
+ * order; chunks grow by this factor at most.
  */
 export const FIRST_CHUNK = 1
 export const CHUNK_GROWTH = 4
@@ -47,10 +49,9 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   const exactJson = new Map<Labelled, number>()
   const failedSaves: FailedDeliveries = new Map()
   const { queueSave, roomToRead, saved } = saveQueue(flow, failedSaves)
-  const maxLabelChars = batchLabelCapChars(flow.memoryMb)
-  // What the chunks in flight may hold in label text at once: a sixteenth of the memory, since the
-  // SDK's parse and case conversion copy an answer several times over.
-  const chunkBudgetChars = (flow.memoryMb * 1024 * 1024) / 16 / flow.concurrency
+  const maxLabelChars = Math.min(batchLabelCapChars(flow.memoryMb), flow.batchMaxLabelChars)
+  // What all the chunks in flight may hold in label text at once, at the worst each could be.
+  const budgetChars = answerBudgetChars(flow.memoryMb)
   // Inline labels are kept while an estimate of the answer stays under the limit; past it they go to storage.
   let inlineBound = 64 * 1024
   let chunkSize = FIRST_CHUNK
@@ -61,12 +62,11 @@ export async function readBatch(flow: Flow, event: BatchEvent): Promise<Result> 
   let calls = 0
   const chunkErrors: OrderError[] = []
 
-  /** The next chunk's size: grown at most CHUNK_GROWTH times, and only as far as the largest entry seen allows. */
+  /** The next chunk's size, and how many run at once: grown at most CHUNK_GROWTH times, never past what the worst answer allows. */
   const resize = () => {
-    const fits = largest > 0 ? Math.floor(chunkBudgetChars / largest) : BATCH_CHUNK
-    chunkSize = Math.max(1, Math.min(BATCH_CHUNK, chunkSize * CHUNK_GROWTH, fits))
-    // Parallel chunks only once answers are known to be small; large ones are read one at a time.
-    workers = chunkSize >= BATCH_CHUNK / 2 ? flow.concurrency : 1
+    const worst = Math.max(largest, maxLabelChars)
+    chunkSize = Math.max(1, Math.min(BATCH_CHUNK, chunkSize * CHUNK_GROWTH, Math.floor(budgetChars / worst)))
+    workers = Math.max(1, Math.min(flow.concurrency, Math.floor(budgetChars / (chunkSize * worst))))
   }
 
   const worker = async (index: number, growing = false) => {

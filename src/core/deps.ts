@@ -42,6 +42,13 @@ export interface GetOrderDeps {
   /** label uploads in flight at most (default 48) */
   storageConcurrency?: number
   /**
+   * The largest label a batch item may carry, in base64 characters (`BATCH_MAX_LABEL_KB` × 1024;
+   * default 5 M, a label of 3.75 MB). Batch chunks are sized as if every label in them were this large,
+   * since the SDK parses a whole answer before anything can be measured; a larger label fails its
+   * item with RESULT_TOO_LARGE. Lower it when your labels are small, for fewer calls.
+   */
+  batchMaxLabelChars?: number
+  /**
    * Largest result, in bytes, before labels are offloaded to storage. Default: just under the
    * 1 MB callFunction limit. A Node server that returns results over its own channel can pass
    * `Infinity`.

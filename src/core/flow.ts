@@ -24,6 +24,20 @@ export interface Flow {
   storageConcurrency: number
   /** the function's memory, from the platform (`memory_limit_in_mb`) */
   memoryMb: number
+  /** the largest label (base64 characters) a batch item may carry; chunks are sized as if every label were this large */
+  batchMaxLabelChars: number
+}
+
+/** BATCH_MAX_LABEL_KB's default: 5120 KB of base64, a label of 3.75 MB. */
+export const DEFAULT_BATCH_MAX_LABEL_CHARS = 5120 * 1024
+
+/**
+ * What the answers in flight may hold, in label characters, whatever sizes they turn out to have:
+ * a twenty-fourth of the memory. Measured with the committed bundle under a 256 MB heap: 21 small
+ * labels then 64 of 3 MB, two in flight at a time, peak 213 MB; three at a time, 270 MB.
+ */
+export function answerBudgetChars(memoryMb: number): number {
+  return Math.floor((memoryMb * 1024 * 1024) / 24)
 }
 
 /** The platform's memory default for this function (cloudbaserc.json `memorySize`). */

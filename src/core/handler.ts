@@ -8,7 +8,7 @@ import type { Failure, InvocationContext, OrderError, Result } from '../types'
 import { admit } from './admit'
 import { readBatch } from './batch'
 import { callBefore } from './deadline'
-import { type Flow, memoryMbOf } from './flow'
+import { DEFAULT_BATCH_MAX_LABEL_CHARS, type Flow, memoryMbOf } from './flow'
 import { readSingle } from './single'
 import type { CallContext } from './upstreamCall'
 
@@ -109,6 +109,7 @@ export function createGetOrderHandler(deps: GetOrderDeps): GetOrderHandler {
         limitBytes: deps.resultLimitBytes ?? RESULT_LIMIT_BYTES,
         concurrency,
         storageConcurrency: Math.max(1, deps.storageConcurrency ?? STORAGE_CONCURRENCY),
+        batchMaxLabelChars: Math.max(1024, deps.batchMaxLabelChars ?? DEFAULT_BATCH_MAX_LABEL_CHARS),
         memoryMb: memoryMbOf(context),
       }
       if (valid.kind === 'single') {

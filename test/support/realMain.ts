@@ -29,6 +29,7 @@ export async function realSdkHarness() {
         'ACCESS_POLICY',
         'ORDER_OWNERS_COLLECTION',
         'BATCH_CONCURRENCY',
+        'BATCH_MAX_LABEL_KB',
         'LABEL_TTL_HOURS',
       ])
         delete process.env[k]
