@@ -7,7 +7,11 @@ import { type ChildProcess, spawn } from 'child_process'
 import { randomBytes } from 'crypto'
 import * as esbuild from 'esbuild'
 import Redis from 'ioredis'
+import * as net from 'net'
 import * as path from 'path'
+import { trustServerCallers } from '../src/access/policy'
+import { createGetOrderHandler } from '../src/core/handler'
+import { httpsTransport } from '../src/transport/https'
 import { aesKeyOf } from '../src/component/crypto'
 import { componentPlatform } from '../src/component/platform'
 import { createPushReceiver } from '../src/component/push'
@@ -74,7 +78,7 @@ suite('a fleet sharing tokens through Redis', () => {
     return prefix
   }
 
-  function worker(prefix: string, merchants: string[], calls: number): { child: ChildProcess; done: Promise<WorkerOut> } {
+  function worker(prefix: string, merchants: string[], calls: number, extra: Record<string, string> = {}): { child: ChildProcess; done: Promise<WorkerOut> } {
     const child = spawn(process.execPath, [WORKER], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -87,6 +91,7 @@ suite('a fleet sharing tokens through Redis', () => {
         WX_API_BASE: wx.baseUrl,
         WX_COMPONENT_APPID: FAKE_COMPONENT.appid,
         WX_COMPONENT_APPSECRET: FAKE_COMPONENT.secret,
+        ...extra,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -137,5 +142,85 @@ suite('a fleet sharing tokens through Redis', () => {
     // At most the lease, plus process start-up (a few hundred ms each, in parallel).
     expect(Math.max(...outs.map((o) => o.ms))).toBeLessThanOrEqual(LEASE_MS + 1000)
     expect(waited).toBeLessThan(LEASE_MS + 8000)
+  }, 60_000)
+
+  // A fleet at production rates must not hammer WeChat while it is refusing: a failed fetch is
+  // recorded in the store with a back-off every instance honours.
+  test.each([
+    ['the ticket invalid (61006)', 'api_component_token', async (prefix: string) => void (await redis.set(`${prefix}ticket`, 'a-ticket-wechat-no-longer-knows')), /CONFIG_ERROR:.*61006/],
+    ['the component IP not whitelisted (61004)', 'api_component_token', async () => void (wx.component.refuseIp = true), /CONFIG_ERROR:.*61004/],
+    ['every API call answering 40001', 'api_authorizer_token', async () => void (wx.rejectAllTokens = true), /AUTH_ERROR/],
+  ] as const)(
+    '%s: 4 processes × 20 calls make at most 8 %s fetches, and every call answers at once',
+    async (_name, endpoint, fault, error) => {
+      const merchant = 'wxFLEETFAIL0000001'
+      const prefix = await seeded([merchant])
+      await fault(prefix)
+      try {
+        const outs = await Promise.all(Array.from({ length: 4 }, () => worker(prefix, [merchant], 20, { SEQUENTIAL: '1' }).done))
+        const failed = outs.flatMap((o) => o.failed)
+        expect(failed).toHaveLength(80)
+        for (const f of failed) expect(f).toMatch(error)
+        expect(count(endpoint)).toBeLessThanOrEqual(8)
+        expect(count(endpoint)).toBeGreaterThanOrEqual(1)
+        // No secret, ticket or token in what the callers were told.
+        expect(JSON.stringify(failed)).not.toMatch(/a-ticket-wechat|FAKE_COMPONENT_TOKEN|FAKE_AUTHORIZER_TOKEN|fake-component-secret/)
+      } finally {
+        wx.component.refuseIp = false
+        wx.rejectAllTokens = false
+      }
+    },
+    60_000,
+  )
+
+  test('a half-open Redis connection: calls fail within their deadline, and the process recovers when Redis answers again', async () => {
+    const merchant = 'wxFLEETSTALL000001'
+    const prefix = await seeded([merchant])
+    // A loopback proxy that can hold what it carries without closing, as a half-open TCP path does:
+    // the connection looks open and goes silent; when the path returns, what was held arrives.
+    let stalled = false
+    const held: (() => void)[] = []
+    const pipes: net.Socket[] = []
+    const carry = (to: net.Socket) => (d: Buffer) => void (stalled ? held.push(() => to.write(d)) : to.write(d))
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(redisServer.port, '127.0.0.1')
+      pipes.push(client, upstream)
+      client.on('data', carry(upstream))
+      upstream.on('data', carry(client))
+      client.on('error', () => undefined)
+      upstream.on('error', () => undefined)
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const client = new Redis(`redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, { commandTimeout: 500, maxRetriesPerRequest: 1 })
+    try {
+      const platform = componentPlatform({
+        appid: FAKE_COMPONENT.appid,
+        secret: FAKE_COMPONENT.secret,
+        store: redisTokenStore(client, prefix),
+        sealer: sealerFrom(TOKEN_STORE_KEY) as Sealer,
+        baseUrl: wx.baseUrl,
+      })
+      const handler = createGetOrderHandler({ transport: httpsTransport({ tokens: platform.authorizer(merchant), baseUrl: wx.baseUrl }), caller: () => undefined, access: trustServerCallers })
+      const call = () => handler({ orderId: '01234567890123456789', deliveryId: 'SF' }, { time_limit_in_ms: 3000 })
+      expect(await call()).toMatchObject({ ok: true })
+      await redis.del(`${prefix}authorizer_token:${merchant}`)
+      stalled = true
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now()
+        const r = await call()
+        expect(r.ok).toBe(false)
+        expect(Date.now() - started).toBeLessThan(3000)
+      }
+      stalled = false
+      for (const deliver of held.splice(0)) deliver()
+      // Redis answers again: the next calls are served.
+      let recovered = false
+      for (let i = 0; i < 10 && !recovered; i++) recovered = (await call()).ok
+      expect(recovered).toBe(true)
+    } finally {
+      client.disconnect()
+      for (const p of pipes) p.destroy()
+      await new Promise<void>((r) => proxy.close(() => r()))
+    }
   }, 60_000)
 })

@@ -254,7 +254,8 @@ describe('the component flow against the fake WeChat server', () => {
 
 describe('a shared token', () => {
   // Two instances on one store, as two processes would be.
-  const instances = (fetch: () => Promise<{ value: string; ttlMs: number }>, store = memoryTokenStore()) => [0, 1].map(() => sharedToken({ store, key: 'tok', fetch, leaseMs: 150, pollMs: 10 }))
+  const instances = (fetch: () => Promise<{ value: string; ttlMs: number }>, store: TokenStore = memoryTokenStore()) =>
+    [0, 1].map(() => sharedToken({ store, key: 'tok', fetch, leaseMs: 150, pollMs: 10 }))
 
   test('a refresh slower than the lease is not doubled: its live holder renews the lease', async () => {
     let fetched = 0
@@ -268,6 +269,33 @@ describe('a shared token', () => {
     const got = await Promise.all([first, b!.getToken({ signal: AbortSignal.timeout(5000) })])
     expect(got).toEqual(['T1', 'T1'])
     expect(fetched).toBe(1)
+  })
+
+  test('a fetched token is served when the store will not take it: to every waiting call, and kept in the process', async () => {
+    const inner = memoryTokenStore()
+    const store: TokenStore = { ...inner, set: async (k, v, t) => (k === 'tok' ? Promise.reject(new Error('database write failed')) : inner.set(k, v, t)) }
+    let fetched = 0
+    const [a] = instances(async () => ({ value: `T${++fetched}`, ttlMs: 60_000 }), store)
+    const got = await Promise.all(Array.from({ length: 10 }, () => a!.getToken({ signal: AbortSignal.timeout(5000) })))
+    expect(new Set(got)).toEqual(new Set(['T1']))
+    expect(await a!.getToken({ signal: AbortSignal.timeout(5000) })).toBe('T1')
+    expect(fetched).toBe(1)
+  })
+
+  test('a store that stops answering fails the call within its time, and the next resolution starts afresh', async () => {
+    const inner = memoryTokenStore()
+    let stalled = true
+    const hang = <T>(f: () => Promise<T>) => (stalled ? new Promise<T>(() => undefined) : f())
+    const store: TokenStore = { ...inner, get: (k) => hang(() => inner.get(k)), setIfAbsent: (k, v, t) => hang(() => inner.setIfAbsent(k, v, t)) }
+    const t = sharedToken({ store, key: 'tok', fetch: async () => ({ value: 'T1', ttlMs: 60_000 }), leaseMs: 100, pollMs: 10 })
+    const started = Date.now()
+    await expect(t.getToken({ signal: AbortSignal.timeout(300) })).rejects.toThrow(/ran out of time|did not answer/)
+    expect(Date.now() - started).toBeLessThan(1000)
+    stalled = false
+    // The caller that timed out dropped the stalled resolution: the next call starts a new one at once.
+    const again = Date.now()
+    await expect(t.getToken({ signal: AbortSignal.timeout(2000) })).resolves.toBe('T1')
+    expect(Date.now() - again).toBeLessThan(1000)
   })
 
   test('a holder that stops renewing (it died) is taken over once the lease lapses', async () => {

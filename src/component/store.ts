@@ -73,7 +73,8 @@ const EXTEND_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.ca
  * script releases it only for its holder.
  *
  * @example
- * const store = redisTokenStore(new Redis(process.env.REDIS_URL!), 'wxcomponent:')
+ * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 1000, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 200, 2000), keepAlive: 10_000 })
+ * const store = redisTokenStore(redis, 'wxcomponent:')
  */
 export function redisTokenStore(client: RedisLike, prefix = 'wxcomponent:'): TokenStore {
   const k = (key: string) => `${prefix}${key}`

@@ -33,6 +33,9 @@ export interface ErrcodeEntry {
 //  [c61004] a real api_component_token answer {"errcode":61004,"errmsg":"access clientip is not registered requestIP: …"},
 //          staff: add the IP under 第三方平台 → 开发资料 → 白名单配置:
 //          developers.weixin.qq.com/community/develop/doc/000042d408c098e39bcfe69bd51c00
+//  [ctok]  api_component_token's own return codes: "61005 component ticket is expired", "61006 component ticket is
+//          invalid" (developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/ThirdParty/token/component_access_token.html);
+//          a stopped ticket push is restarted with api_start_push_ticket (component_verify_ticket_troubleshooting.html there)
 //  [c61023] a real api_authorizer_token answer {"errcode":61023,"errmsg":"refresh_token is invalid rid: …"} after the
 //          refresh token was replaced: developers.weixin.qq.com/community/develop/doc/0002869cb3415047f6ccccbb85a400;
 //          "用户重新授权后，之前的刷新令牌会失效" (api_query_auth: developers.weixin.qq.com/doc/oplatform/openApi/ticket-token/api_getauthorizerrefreshtoken)
@@ -117,6 +120,16 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeEntry>> = {
     meaning: "the calling IP is not in the third-party platform's whitelist",
     hint: "Add the server's outbound IP under 第三方平台 → 开发资料 → 白名单配置 (a cloud function has one only with CloudBase's 固定出口 IP).",
   }, // [c61004]
+  61005: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the component_verify_ticket has expired',
+    hint: 'WeChat pushes a new ticket to the authorization event URL (wxComponent) every 10 minutes; if none arrives, ask for one now: npm run component -- ticket --env <envId> (api_start_push_ticket), and check wxComponent answers success.',
+  }, // [ctok]
+  61006: {
+    code: 'CONFIG_ERROR',
+    meaning: 'the component_verify_ticket is invalid (expired or replaced): a new push is due',
+    hint: 'WeChat pushes a new ticket to the authorization event URL (wxComponent) every 10 minutes; if none arrives, ask for one now: npm run component -- ticket --env <envId> (api_start_push_ticket), and check wxComponent answers success.',
+  }, // [ctok]
   61023: {
     code: 'AUTH_ERROR',
     meaning: "the merchant's refresh token is invalid: the authorization was revoked or replaced",

@@ -26,13 +26,15 @@ async function main() {
   )
   const calls = Number(env.CALLS)
   const started = Date.now()
-  const results = await Promise.all(
-    Array.from({ length: calls }, async (_, i) => {
-      const m = merchants[i % merchants.length]!
-      const r = await handlers.get(m)!({ orderId: '01234567890123456789', deliveryId: 'SF' }, { time_limit_in_ms: 15_000 })
-      return r.ok ? 'ok' : `${r.error.code}:${r.error.message}`
-    }),
-  )
+  const call = async (i: number) => {
+    const m = merchants[i % merchants.length]!
+    const r = await handlers.get(m)!({ orderId: '01234567890123456789', deliveryId: 'SF' }, { time_limit_in_ms: 15_000 })
+    return r.ok ? 'ok' : `${r.error.code}:${r.error.message}`
+  }
+  // SEQUENTIAL: one call after another, as a server's requests arrive over time.
+  const results: string[] = []
+  if (env.SEQUENTIAL) for (let i = 0; i < calls; i++) results.push(await call(i))
+  else results.push(...(await Promise.all(Array.from({ length: calls }, (_, i) => call(i)))))
   process.stdout.write(`${JSON.stringify({ ok: results.filter((r) => r === 'ok').length, failed: results.filter((r) => r !== 'ok'), ms: Date.now() - started })}\n`)
   redis.disconnect()
 }
