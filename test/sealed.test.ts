@@ -155,13 +155,17 @@ withChromium('a sealed renderer', () => {
     const huge = page('<style>@page { size: 100000mm 100000mm }</style><p>大</p>')
     const hidden = page('<style>@page { size: 100mm 150mm } @page :first { size: 100000mm 100000mm }</style><p>藏</p>')
     const braces = '@page{'.repeat(150_000) // 900 KB with no closing brace
+    // Runs away only when printed: the screen layout is one page.
+    const printOnly = page('<style>@media print { .tall { height: 200000mm } }</style><div class="tall">高</div>')
     test.each([
-      ['a 100000 mm page', huge, 'size'],
-      ['a 100000 mm page behind a plain one', hidden, 'size'],
-      ['900 KB of "@page{"', braces, 'size'],
-    ])('%s: alone it fails in under 10 s; in a batch the others print', async (_what, bad, limit) => {
+      ['a 100000 mm page', huge, 'size', /outside the label stock|larger than/],
+      ['a 100000 mm page behind a plain one', hidden, 'size', /./],
+      ['900 KB of "@page{"', braces, 'size', /./],
+      // Refused by the check before printing (measured in print media), not after printing it.
+      ['a 200000 mm element under @media print', printOnly, 'pages', /would print to at least/],
+    ])('%s: alone it fails in under 10 s; in a batch the others print', async (_what, bad, limit, why) => {
       const started = Date.now()
-      await expect(renderLabel(bad, { outDir: out, name: `wedge-${limit}` })).rejects.toMatchObject({ name: 'RenderLimitError', limit })
+      await expect(renderLabel(bad, { outDir: out, name: `wedge-${limit}` })).rejects.toMatchObject({ name: 'RenderLimitError', limit, message: expect.stringMatching(why) })
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(fs.existsSync(path.join(out, `wedge-${limit}.pdf`))).toBe(false)
       const r = await renderLabels(
@@ -191,5 +195,23 @@ withChromium('a sealed renderer', () => {
     expect(path.dirname(single.png)).toBe(inner)
     expect(path.dirname(single.pdf)).toBe(inner)
     expect(fs.readdirSync(out).filter((f) => f.includes('escape'))).toEqual([])
+  })
+
+  test('names that reduce alike get a file each; a long name still makes a .pdf', async () => {
+    const dir = fs.mkdtempSync(path.join(out, 'names-'))
+    const long = 'L'.repeat(150)
+    const names = ['ORDER/1', 'ORDER?1', 'ORDER 1', `${long}-a`, `${long}-b`]
+    const r = await renderLabels(
+      names.map((name, i) => ({ name, html: page(`<p>第${i}张</p>`) })),
+      { outDir: dir, png: true, pdfName: 'names.pdf' },
+    )
+    const pngs = r.labels.map((l) => (l.ok ? l.png! : ''))
+    expect(new Set(pngs).size).toBe(5)
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.png'))).toHaveLength(5)
+    // Each file is its own label: no two hold the same picture.
+    expect(new Set(pngs.map((p) => fs.readFileSync(p).toString('base64'))).size).toBe(5)
+    const single = await renderLabel(page('<p>长</p>'), { outDir: dir, name: 'N'.repeat(100) })
+    expect(single.pdf.endsWith('.pdf')).toBe(true)
+    expect(fs.existsSync(single.pdf)).toBe(true)
   })
 })

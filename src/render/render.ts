@@ -1,3 +1,4 @@
+import { createHash } from 'crypto'
 import * as fs from 'fs'
 import * as path from 'path'
 import type { Browser } from 'playwright-core'
@@ -178,6 +179,26 @@ export function safeFileName(name: string): string {
   return cleaned === '' ? '_' : cleaned
 }
 
+/** A PDF's file name: safe, and ending in `.pdf` whatever the length of `name`. */
+export function pdfFileName(name: string): string {
+  return `${safeFileName(name.replace(/\.pdf$/i, '')).slice(0, 96)}.pdf`
+}
+
+/**
+ * One file name per label, unique by construction: the safe form of the name when it is the name
+ * itself and no other label's, else that form with a hash of the label's position and whole name,
+ * so `ORDER/1`, `ORDER?1` and `ORDER 1` (all `ORDER_1`) or two long names cut alike never share a file.
+ */
+export function uniqueFileNames(names: readonly string[]): string[] {
+  const counts = new Map<string, number>()
+  for (const n of names) counts.set(safeFileName(n), (counts.get(safeFileName(n)) ?? 0) + 1)
+  return names.map((n, i) => {
+    const safe = safeFileName(n)
+    if (safe === n && counts.get(safe) === 1) return safe
+    return `${safe.slice(0, 88)}-${createHash('sha256').update(`${i}\u0000${n}`).digest('hex').slice(0, 10)}`
+  })
+}
+
 const FONT_WAIT_MS = 3000
 const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
 
@@ -250,12 +271,13 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
     let done = 0
     // Each label is bounded by its own time; the run's bound only stops labels from starting, so
     // one runaway label never costs the others their place in the PDF.
-    const rendered = await mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label) => {
+    const files = uniqueFileNames(labels.map((l) => l.name))
+    const rendered = await mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label, index) => {
       try {
         if (label.status === 'cancelled' && options.includeCancelled !== true) throw new CancelledWaybillError(label.name)
         if (Date.now() >= deadline) throw new RenderLimitError('timeout', `Label ${label.name} was not started: the run took its whole time (${total} ms).`)
         const toPrint = label.status === 'cancelled' ? { ...label, html: markCancelled(label.html) } : label
-        return await renderOne(browser, toPrint, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
+        return await renderOne(browser, toPrint, files[index]!, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
       } catch (err) {
         const limit = err instanceof RenderLimitError ? err.limit : err instanceof CancelledWaybillError ? ('cancelled' as const) : undefined
         return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
@@ -279,7 +301,7 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
       const doc = await PDFDocument.load(list)
       for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
-    const pdf = path.join(options.outDir, safeFileName(options.pdfName ?? 'labels.pdf'))
+    const pdf = path.join(options.outDir, pdfFileName(options.pdfName ?? 'labels.pdf'))
     // Without object streams: the plainest PDF, which every printer driver reads.
     fs.writeFileSync(pdf, await merged.save({ useObjectStreams: false }))
     return { pdf, pages: merged.getPageCount(), labels: outcomes }
@@ -298,7 +320,7 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
 export async function renderLabel(html: string, options: RenderOptions): Promise<Rendered> {
   const { outDir, name, printType, status, ...seal } = options
   const label = { name, html, ...(printType !== undefined ? { printType } : {}), ...(status !== undefined ? { status } : {}) }
-  const r = await renderLabels([label], { ...seal, outDir, pdfName: `${safeFileName(name)}.pdf`, png: true, failurePage: false })
+  const r = await renderLabels([label], { ...seal, outDir, pdfName: pdfFileName(name), png: true, failurePage: false })
   const outcome = r.labels[0]!
   if (!outcome.ok) {
     fs.rmSync(r.pdf, { force: true })
@@ -334,7 +356,7 @@ export function markCancelled(html: string): string {
   return at < 0 ? html + mark : html.slice(0, at) + mark + html.slice(at)
 }
 
-async function renderOne(browser: Browser, label: LabelToRender, options: RenderLabelsOptions & { labelTimeoutMs: number }) {
+async function renderOne(browser: Browser, label: LabelToRender, fileName: string, options: RenderLabelsOptions & { labelTimeoutMs: number }) {
   const page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
   const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
   const allowScripts = options.allowScripts ?? false
@@ -358,7 +380,9 @@ async function renderOne(browser: Browser, label: LabelToRender, options: Render
     await within(FONT_WAIT_MS, 'Waiting for fonts', () => tab.evaluate(() => document.fonts.ready.then(() => true))).catch((err: unknown) => {
       if (!(err instanceof RenderLimitError)) throw err
     })
-    // Refuse a runaway label before printing it: its height, and its forced page breaks.
+    // Refuse a runaway label before printing it: its height, and its forced page breaks, measured in
+    // print media (a runaway may hide under @media print), then back to screen for the PNG.
+    await within(t, `Measuring label ${label.name}`, () => tab.emulateMedia({ media: 'print' }))
     const layout = await within(t, `Measuring label ${label.name}`, () =>
       tab.evaluate(() => {
         let breaks = 0
@@ -370,6 +394,7 @@ async function renderOne(browser: Browser, label: LabelToRender, options: Render
         return { height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth, breaks }
       }),
     )
+    await within(t, `Measuring label ${label.name}`, () => tab.emulateMedia({ media: null }))
     const estimate = Math.max(Math.ceil(layout.height / viewport.height), layout.breaks)
     if (estimate > maxPages) throw new RenderLimitError('pages', `Label ${label.name} would print to at least ${estimate} pages, over the limit of ${maxPages}.`)
     // Content many times wider than its page is no label (an unbroken run of text, say), and
@@ -385,7 +410,7 @@ async function renderOne(browser: Browser, label: LabelToRender, options: Render
     if (pages > maxPages) throw new RenderLimitError('pages', `Label ${label.name} printed to ${pages} pages, over the limit of ${maxPages}.`)
     let png: string | undefined
     if (options.png) {
-      png = path.join(options.outDir, `${safeFileName(label.name)}.png`)
+      png = path.join(options.outDir, `${fileName}.png`)
       await within(t, `Capturing label ${label.name}`, () => tab.screenshot({ path: png!, clip: { x: 0, y: 0, ...viewport } }))
     }
     return { pdf, outcome: { name: label.name, ok: true as const, page, pages, ...(png ? { png } : {}) } }
