@@ -4,6 +4,7 @@
  * component flow keeps in the environment's database; wxComponent receives the pushes through the
  * HTTP access service's event, both as source and as the committed bundle under the CLI's runtime.
  */
+import { sealerFrom, type Sealer } from '../src/component/seal'
 import * as fs from 'fs'
 import * as path from 'path'
 import { buildComponentArtifact, COMPONENT_FUNCTION_DIR } from '../scripts/artifact'
@@ -144,7 +145,9 @@ describe('wxComponent', () => {
       const run = await runUnderBootstrap({ functionDir: COMPONENT_FUNCTION_DIR, event, env: { ...gateway.sdkEnv(), ...wx.componentEnv(), TOKEN_STORE_KEY }, timeoutSec: 10 })
       expect(run.result).toMatchObject({ statusCode: 200, body: 'success' })
       const docs = gateway.db.find('wx_component_store', { _id: 'ticket' })
-      expect(docs[0]).toMatchObject({ value: ticket })
+      // Sealed at rest under TOKEN_STORE_KEY: only the key opens it.
+      expect(String(docs[0]!.value)).not.toContain(ticket)
+      expect((sealerFrom(TOKEN_STORE_KEY) as Sealer).open(String(docs[0]!.value), 'ticket')).toBe(ticket)
       expect(run.stdout + run.stderr).not.toContain(ticket)
     } finally {
       await gateway.close()

@@ -147,7 +147,12 @@ suite('a fleet sharing tokens through Redis', () => {
   // A fleet at production rates must not hammer WeChat while it is refusing: a failed fetch is
   // recorded in the store with a back-off every instance honours.
   test.each([
-    ['the ticket invalid (61006)', 'api_component_token', async (prefix: string) => void (await redis.set(`${prefix}ticket`, 'a-ticket-wechat-no-longer-knows')), /CONFIG_ERROR:.*61006/],
+    [
+      'the ticket invalid (61006)',
+      'api_component_token',
+      async (prefix: string) => void (await redis.set(`${prefix}ticket`, (sealerFrom(TOKEN_STORE_KEY) as Sealer).seal('a-ticket-wechat-no-longer-knows', 'ticket'))),
+      /CONFIG_ERROR:.*61006/,
+    ],
     ['the component IP not whitelisted (61004)', 'api_component_token', async () => void (wx.component.refuseIp = true), /CONFIG_ERROR:.*61004/],
     ['every API call answering 40001', 'api_authorizer_token', async () => void (wx.rejectAllTokens = true), /AUTH_ERROR/],
   ] as const)(

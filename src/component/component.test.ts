@@ -1,4 +1,6 @@
 import { execFileSync } from 'child_process'
+import * as http from 'http'
+import type { AddressInfo } from 'net'
 import { randomBytes } from 'crypto'
 import { startWechatServer, FAKE_COMPONENT, type FakeWechatServer } from '../harness/wechatServer'
 import { aesKeyOf, decryptMessage, encryptMessage, msgSignature } from './crypto'
@@ -32,6 +34,9 @@ function opensslPush(inner: string, opts: { appid?: string; timestamp?: number; 
     .split(' ')[0]!
   return { query: { msg_signature: signature, timestamp, nonce, encrypt_type: 'aes' }, body: `<xml><AppId><![CDATA[${APPID}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
 }
+
+/** The ticket as the store holds it: sealed under TOKEN_STORE_KEY, opened here. */
+const ticketIn = (stored: string | undefined) => (stored === undefined ? undefined : SEALER.open(stored, 'ticket'))
 
 const ticketXml = (ticket: string) =>
   `<xml><AppId><![CDATA[${APPID}]]></AppId><CreateTime>1413192605</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[${ticket}]]></ComponentVerifyTicket></xml>`
@@ -88,7 +93,7 @@ describe('the push receiver', () => {
   test('a ticket encrypted by OpenSSL is accepted and answered success', async () => {
     const answer = await receive(opensslPush(ticketXml('ticket-1')))
     expect(answer).toMatchObject({ status: 200, body: 'success', infoType: 'component_verify_ticket' })
-    expect(await store.get('ticket')).toBe('ticket-1')
+    expect(ticketIn(await store.get('ticket'))).toBe('ticket-1')
   })
 
   test.each<[string, () => { query: Record<string, string>; body: string }, RegExp]>([
@@ -121,7 +126,7 @@ describe('the push receiver', () => {
     const rotated = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: current, previousAesKey: KEY })
     expect(await rotated(opensslPush(ticketXml('under-previous'), { key: KEY }))).toMatchObject({ status: 200, outcome: 'ticket saved (under the previous EncodingAESKey)' })
     expect(await rotated(opensslPush(ticketXml('under-current'), { key: current }))).toMatchObject({ status: 200, outcome: 'ticket saved' })
-    expect(await store.get('ticket')).toBe('under-current')
+    expect(ticketIn(await store.get('ticket'))).toBe('under-current')
     const writes = store.writes.length
     expect(await rotated(opensslPush(ticketXml('evil'), { key: other }))).toMatchObject({ status: 403 })
     expect(store.writes.length).toBe(writes)
@@ -135,7 +140,7 @@ describe('the push receiver', () => {
     expect((await receive(push)).status).toBe(200)
     const again = await receive(push)
     expect(again).toMatchObject({ status: 403, outcome: 'refused: replayed' })
-    expect(await store.get('ticket')).toBe('ticket-2')
+    expect(ticketIn(await store.get('ticket'))).toBe('ticket-2')
   })
 })
 
@@ -199,6 +204,13 @@ describe('the component flow against the fake WeChat server', () => {
     expect(pushed).toMatchObject({ status: 200, body: 'success', authorizerAppid: 'wxMERCHANT00000001' })
     const tokens = await Promise.all(Array.from({ length: 20 }, () => platform.authorizer('wxMERCHANT00000001').getToken({ signal: signal() })))
     expect(new Set(tokens).size).toBe(1)
+    // Nothing in clear at rest: the ticket, the component token and the merchant's tokens are sealed.
+    for (const key of ['ticket', 'component_token', 'authorizer_token:wxMERCHANT00000001', 'refresh:wxMERCHANT00000001']) {
+      const stored = (await platform.store.get(key))!
+      expect(stored).toMatch(/^v1\./)
+      expect(stored).not.toContain(tokens[0]!)
+      expect(stored).not.toMatch(/FAKE_|ticket@@@/)
+    }
     expect(count('api_component_token')).toBe(1)
     expect(count('api_authorizer_token')).toBe(1)
     // The refresh token is sealed at rest: the store never holds it in the clear.
@@ -334,10 +346,57 @@ describe('componentPushHandler, over real HTTP', () => {
       const push = opensslPush(ticketXml('over-http'))
       const res = await fetch(`${base}?${new URLSearchParams(push.query).toString()}`, { method: 'POST', body: push.body })
       expect([res.status, await res.text()]).toEqual([200, 'success'])
-      expect(await store.get('ticket')).toBe('over-http')
+      expect(ticketIn(await store.get('ticket'))).toBe('over-http')
       expect((await fetch(base)).status).toBe(405)
     } finally {
       server.close()
+    }
+  })
+})
+
+describe('a WeChat that quotes every request value back in errmsg', () => {
+  test('no refresh token, authorization code, ticket, secret or token reaches a result or a log line', async () => {
+    const seen: string[] = []
+    // Answers every component call with an errcode and the whole request (query and body) in errmsg.
+    const echo = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        const path = (req.url ?? '').split('?')[0]!
+        const quoted = `${req.url} ${body}`
+        res.writeHead(200, { 'content-type': 'application/json' })
+        if (path.endsWith('api_component_token')) res.end(JSON.stringify({ component_access_token: 'TOKEN-quoted-0001', expires_in: 7200 }))
+        else res.end(JSON.stringify({ errcode: path.endsWith('api_authorizer_token') ? 61023 : 40013, errmsg: `bad request: ${quoted}` }))
+      })
+    })
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    const baseUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
+    try {
+      const store = memoryTokenStore()
+      const logger = { info: (r: object) => void seen.push(JSON.stringify(r)), error: (r: object) => void seen.push(JSON.stringify(r)) }
+      const platform = componentPlatform({ appid: APPID, secret: FAKE_COMPONENT.secret, store, sealer: SEALER, baseUrl })
+      const receive = createPushReceiver({ platform, token: FAKE_COMPONENT.token, aesKey: KEY, logger })
+      await receive(opensslPush(ticketXml('TICKET-quoted-0001')))
+      const REFRESH = 'REFRESH-quoted-0001'
+      await store.set('merchant:wxQUOTE00000000001', JSON.stringify({ appid: 'wxQUOTE00000000001', status: 'authorized', funcs: [45], updatedAt: 0 }))
+      await store.set('refresh:wxQUOTE00000000001', SEALER.seal(REFRESH, 'refresh:wxQUOTE00000000001'))
+      const errors: unknown[] = []
+      await platform
+        .authorizer('wxQUOTE00000000001')
+        .getToken({ signal: AbortSignal.timeout(5000) })
+        .catch((e: unknown) => errors.push(e))
+      await platform.authorize('CODE-quoted-0001', AbortSignal.timeout(5000)).catch((e: unknown) => errors.push(e))
+      // An authorization push with the code goes through the receiver, which logs.
+      await receive(
+        opensslPush(`<xml><AppId>${APPID}</AppId><InfoType>authorized</InfoType><AuthorizerAppid>wxQUOTE00000000002</AuthorizerAppid><AuthorizationCode>CODE-quoted-0002</AuthorizationCode></xml>`),
+      )
+      expect(errors).toHaveLength(2)
+      const told = JSON.stringify([errors.map((e) => ({ message: (e as Error).message, ...(e as object) })), seen])
+      // The echo did quote them: the scrub is what keeps them out.
+      expect(told).toMatch(/bad request/)
+      for (const secret of [REFRESH, 'CODE-quoted-0001', 'CODE-quoted-0002', 'TICKET-quoted-0001', 'TOKEN-quoted-0001', FAKE_COMPONENT.secret]) expect(told).not.toContain(secret)
+    } finally {
+      await new Promise<void>((r) => echo.close(() => r()))
     }
   })
 })

@@ -86,7 +86,7 @@ const KEYS = {
 export function componentPlatform(s: ComponentSettings): ComponentPlatform {
   const clock = s.clock ?? systemClock
   const base = (s.baseUrl ?? DEFAULT_API_BASE).replace(/\/+$/, '')
-  const share = { store: s.store, clock, ...(s.leaseMs !== undefined ? { leaseMs: s.leaseMs } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}) }
+  const share = { store: s.store, clock, sealer: s.sealer, ...(s.leaseMs !== undefined ? { leaseMs: s.leaseMs } : {}), ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}) }
 
   const api = componentApi(s, base, share)
   const { requests, component, withComponentToken } = api
@@ -148,7 +148,7 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
     componentToken: component,
     merchant,
     async saveTicket(ticket) {
-      await s.store.set(KEYS.ticket, ticket, TICKET_TTL_MS)
+      await s.store.set(KEYS.ticket, s.sealer.seal(ticket, KEYS.ticket), TICKET_TTL_MS)
     },
     authorizer(appid) {
       return {
@@ -190,7 +190,8 @@ function componentApi(s: ComponentSettings, base: string, share: Omit<Parameters
     ...share,
     key: KEYS.componentToken,
     async fetch(signal) {
-      const ticket = await s.store.get(KEYS.ticket)
+      const sealed = await s.store.get(KEYS.ticket)
+      const ticket = sealed ? s.sealer.open(sealed, KEYS.ticket) : undefined
       if (!ticket) {
         throw new UpstreamError('config', 'No component_verify_ticket has arrived yet: WeChat pushes one every 10 minutes to the authorization event URL once the platform is set up.')
       }
@@ -211,11 +212,11 @@ function componentApi(s: ComponentSettings, base: string, share: Omit<Parameters
   async function withComponentToken(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     let token = await component.getToken({ signal })
     try {
-      return await call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+      return await call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret, ...secretsOf(body)], signal)
     } catch (err) {
       if (!(err instanceof UpstreamError) || err.wxErrCode === undefined || !TOKEN_ERRCODES.has(err.wxErrCode)) throw err
       token = await component.getToken({ rejected: token, signal })
-      return call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret], signal)
+      return call(path, `?component_access_token=${encodeURIComponent(token)}`, body, () => [token, s.secret, ...secretsOf(body)], signal)
     }
   }
   return { requests, component, withComponentToken }
@@ -243,9 +244,15 @@ async function exchangeCode(
     // The exchange hands over a token too: the first call need not refresh.
     const ttlMs = info!.expires_in * 1000
     const at = clock.now()
-    await s.store.set(KEYS.authorizerToken(appid), JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs }), ttlMs)
+    const record = JSON.stringify({ value: info!.authorizer_access_token, refreshAt: at + ttlMs - Math.min(5 * 60_000, ttlMs / 10), expiresAt: at + ttlMs, fetchedAt: at })
+    await s.store.set(KEYS.authorizerToken(appid), s.sealer.seal(record, KEYS.authorizerToken(appid)), ttlMs)
   }
   return m
+}
+
+/** The body values no answer, error or log may quote back: refresh tokens and authorization codes. */
+function secretsOf(body: Record<string, unknown>): string[] {
+  return ['authorizer_refresh_token', 'authorization_code', 'component_verify_ticket'].map((k) => body[k]).filter((v): v is string => typeof v === 'string' && v !== '')
 }
 
 /** WeChat's list has at most 500 authorizers a page. */

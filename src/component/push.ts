@@ -7,6 +7,8 @@ import type { ComponentPlatform } from './platform'
 
 /** A push whose timestamp is further than this from now is refused: a replay or a stale retry. */
 export const PUSH_MAX_SKEW_MS = 5 * 60_000
+/** How much longer than its acceptable window a push's signature is remembered. */
+export const REPLAY_MARGIN_MS = 2 * 60_000
 
 export interface PushRequest {
   /** the URL's query: msg_signature, timestamp, nonce (and encrypt_type=aes) */
@@ -89,7 +91,9 @@ export function createPushReceiver(deps: {
     if (!decrypted.ok) return refuse(decrypted.why)
     // Seen once, within the window its timestamp allows: the same push again is a replay.
     const seen = `push:${signature}`
-    if (!(await platform.store.setIfAbsent(seen, '1', 2 * PUSH_MAX_SKEW_MS))) return refuse('replayed')
+    // Remembered past the last moment its timestamp could be accepted (a push dated up to 5 minutes
+    // ahead is accepted for 10 more), with a margin for the instances' clocks.
+    if (!(await platform.store.setIfAbsent(seen, '1', Math.max(0, sentAt - clock.now()) + PUSH_MAX_SKEW_MS + REPLAY_MARGIN_MS))) return refuse('replayed')
     const inner = parse(decrypted.message)
     const keyNote = underPrevious ? ' (under the previous EncodingAESKey)' : ''
     const infoType = typeof inner?.InfoType === 'string' ? inner.InfoType : undefined

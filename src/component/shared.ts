@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto'
 import { type Clock, systemClock } from '../clock/budget'
 import { UpstreamError } from '../errors/upstream'
 import { TOKEN_FETCH_TIMEOUT_MS, type TokenRequest } from '../transport/tokens'
+import type { Sealer } from './seal'
 import type { TokenStore } from './store'
 
 export interface SharedTokenOptions {
@@ -20,6 +21,8 @@ export interface SharedTokenOptions {
   pollMs?: number
   /** the longest a failed fetch is held against every instance (default 5 min); the first hold is 5 s, doubling */
   maxBackoffMs?: number
+  /** seals the token at rest (TOKEN_STORE_KEY), bound to its key; without it the token is stored in clear */
+  sealer?: Sealer
   /** refresh this long before expiry (default 5 min, at most a tenth of the lifetime) */
   marginMs?: number
   clock?: Clock
@@ -68,10 +71,14 @@ export function sharedToken(o: SharedTokenOptions) {
   let inflight: Promise<string> | undefined
   let fetches = 0
 
+  // What the store holds: the token's record as JSON, sealed under TOKEN_STORE_KEY when there is one.
+  const pack = (s: Stored): string => (o.sealer ? o.sealer.seal(JSON.stringify(s), o.key) : JSON.stringify(s))
   const parse = (raw: string | undefined): Stored | undefined => {
-    if (raw === undefined) return undefined
+    if (raw === undefined || raw === '') return undefined
+    const text = o.sealer ? o.sealer.open(raw, o.key) : raw
+    if (text === undefined) return undefined
     try {
-      const s = JSON.parse(raw) as Stored
+      const s = JSON.parse(text) as Stored
       return typeof s.value === 'string' && typeof s.refreshAt === 'number' && typeof s.expiresAt === 'number' ? s : undefined
     } catch {
       return undefined
@@ -115,7 +122,7 @@ export function sharedToken(o: SharedTokenOptions) {
           local = fresh
           // A token fetched is used, whether or not the store takes it: the callers waiting get it,
           // and this process keeps it; the others fetch their own once the lease lapses.
-          await Promise.all([store.set(o.key, JSON.stringify(fresh), got.ttlMs), failed ? store.set(failureKey, '', 1) : undefined]).catch(() => undefined)
+          await Promise.all([store.set(o.key, pack(fresh), got.ttlMs), failed ? store.set(failureKey, '', 1) : undefined]).catch(() => undefined)
           return fresh.value
         } finally {
           clearInterval(renew)
