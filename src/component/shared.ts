@@ -71,19 +71,7 @@ export function sharedToken(o: SharedTokenOptions) {
   let inflight: Promise<string> | undefined
   let fetches = 0
 
-  // What the store holds: the token's record as JSON, sealed under TOKEN_STORE_KEY when there is one.
-  const pack = (s: Stored): string => (o.sealer ? o.sealer.seal(JSON.stringify(s), o.key) : JSON.stringify(s))
-  const parse = (raw: string | undefined): Stored | undefined => {
-    if (raw === undefined || raw === '') return undefined
-    const text = o.sealer ? o.sealer.open(raw, o.key) : raw
-    if (text === undefined) return undefined
-    try {
-      const s = JSON.parse(text) as Stored
-      return typeof s.value === 'string' && typeof s.refreshAt === 'number' && typeof s.expiresAt === 'number' ? s : undefined
-    } catch {
-      return undefined
-    }
-  }
+  const { pack, parse } = records(o.sealer, o.key)
 
   async function resolve(rejected: string | undefined, signal: AbortSignal): Promise<string> {
     // Every store call is bounded by this resolution's clock: a stalled store fails it, not the fleet.
@@ -97,7 +85,7 @@ export function sharedToken(o: SharedTokenOptions) {
       if (failed !== undefined && now < failed.until) throw asError(failed)
       if (rejected !== undefined && stored?.value === rejected && stored.replaced && stored.fetchedAt !== undefined && now - stored.fetchedAt < REFUSED_FRESH_MS) {
         // WeChat refuses the token it issued to replace a refused one: fetching again would loop; every instance is told.
-        throw await fail(store, failed, new UpstreamError('errcode', 'WeChat refused a token it issued moments ago.', { wxErrCode: 40001 }))
+        throw await recordFailure(store, failureKey, { clock, maxBackoffMs }, failed, new UpstreamError('errcode', 'WeChat refused a token it issued moments ago.', { wxErrCode: 40001 }))
       }
       const usable = stored !== undefined && stored.value !== rejected
       if (usable && now < stored.refreshAt) return (local = stored).value
@@ -114,7 +102,7 @@ export function sharedToken(o: SharedTokenOptions) {
           try {
             got = await o.fetch(signal)
           } catch (err) {
-            throw err instanceof UpstreamError && err.kind !== 'timeout' ? await fail(store, failed, err) : err
+            throw err instanceof UpstreamError && err.kind !== 'timeout' ? await recordFailure(store, failureKey, { clock, maxBackoffMs }, failed, err) : err
           }
           const at = clock.now()
           const margin = Math.min(o.marginMs ?? 5 * 60_000, got.ttlMs / 10)
@@ -133,23 +121,6 @@ export function sharedToken(o: SharedTokenOptions) {
       if (usable && now < stored.expiresAt) return (local = stored).value
       await sleep(Math.min(1000, pollMs * 2 ** Math.min(round, 4)) * (0.75 + Math.random() / 2), signal)
     }
-  }
-
-  /** Records a failed fetch for every instance, held longer at each failure in a row; the error to throw. */
-  async function fail(store: TokenStore, previous: Failure | undefined, err: UpstreamError): Promise<UpstreamError> {
-    const attempts = (previous?.attempts ?? 0) + 1
-    const holdMs = Math.min(maxBackoffMs, FIRST_BACKOFF_MS * 2 ** (attempts - 1))
-    const failure: Failure = {
-      until: clock.now() + holdMs,
-      attempts,
-      message: err.message,
-      kind: err.kind === 'too-large' || err.kind === 'timeout' ? 'network' : err.kind,
-      ...(err.wxErrCode !== undefined ? { wxErrCode: err.wxErrCode } : {}),
-      ...(err.wxErrMsg !== undefined ? { wxErrMsg: err.wxErrMsg.slice(0, 200) } : {}),
-    }
-    // Kept twice as long as it holds, so the next failure in a row is counted as one.
-    await store.set(failureKey, JSON.stringify(failure), holdMs * 2).catch(() => undefined)
-    return err
   }
 
   return {
@@ -178,6 +149,41 @@ export function sharedToken(o: SharedTokenOptions) {
       await o.store.set(o.key, '', 1)
     },
   }
+}
+
+/** The token's record as the store holds it: JSON, sealed under TOKEN_STORE_KEY when there is one. */
+function records(sealer: Sealer | undefined, key: string) {
+  return {
+    pack: (s: Stored): string => (sealer ? sealer.seal(JSON.stringify(s), key) : JSON.stringify(s)),
+    parse(raw: string | undefined): Stored | undefined {
+      if (raw === undefined || raw === '') return undefined
+      const text = sealer ? sealer.open(raw, key) : raw
+      if (text === undefined) return undefined
+      try {
+        const s = JSON.parse(text) as Stored
+        return typeof s.value === 'string' && typeof s.refreshAt === 'number' && typeof s.expiresAt === 'number' ? s : undefined
+      } catch {
+        return undefined
+      }
+    },
+  }
+}
+
+/** Records a failed fetch for every instance, held longer at each failure in a row; gives back the error to throw. */
+async function recordFailure(store: TokenStore, failureKey: string, o: { clock: Clock; maxBackoffMs: number }, previous: Failure | undefined, err: UpstreamError): Promise<UpstreamError> {
+  const attempts = (previous?.attempts ?? 0) + 1
+  const holdMs = Math.min(o.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** (attempts - 1))
+  const failure: Failure = {
+    until: o.clock.now() + holdMs,
+    attempts,
+    message: err.message,
+    kind: err.kind === 'too-large' || err.kind === 'timeout' ? 'network' : err.kind,
+    ...(err.wxErrCode !== undefined ? { wxErrCode: err.wxErrCode } : {}),
+    ...(err.wxErrMsg !== undefined ? { wxErrMsg: err.wxErrMsg.slice(0, 200) } : {}),
+  }
+  // Kept twice as long as it holds, so the next failure in a row is counted as one.
+  await store.set(failureKey, JSON.stringify(failure), holdMs * 2).catch(() => undefined)
+  return err
 }
 
 function parseFailure(raw: string | undefined): Failure | undefined {
