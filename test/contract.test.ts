@@ -1,6 +1,7 @@
 /**
  * The contract test: one table of scenarios through the in-process fake SDK, through the real
- * wx-server-sdk against the loopback gateway, and over HTTPS against the fake WeChat API server.
+ * wx-server-sdk against the loopback gateway, over HTTPS against the fake WeChat API server, and
+ * through `wx-getorder/testing`, the test cloud users run their own suites on.
  * The two SDK tiers must give identical results but for request ids (when they differ, the fake
  * is wrong: fix the fake); the HTTPS tier must give the same outcome.
  */
@@ -9,8 +10,9 @@ import { createBackend } from '../src/harness/backend'
 import type { Result } from '../src/types'
 import { captureOutput, ownedFakeCloud } from './support/fakeMain'
 import { useLoopback } from './support/loopback'
-import { OWNERSHIP_ENV } from '../src/harness/owners'
-import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE } from './support/scenarios'
+import { demoOwnerRecords, OWNERSHIP_ENV } from '../src/harness/owners'
+import { createTestCloud } from '../src/testing'
+import { ADMIN, checkExpectation, comparable, outcome, type Scenario, SCENARIO_TABLE, USER } from './support/scenarios'
 
 const loopback = useLoopback({ wechat: true })
 
@@ -53,6 +55,31 @@ async function viaHttps(s: Scenario): Promise<{ result: Result; calls: number }>
   expect(fake.calls).toHaveLength(0)
   return { result: value, calls: loopback.wechat.apiRequests.length - before }
 }
+
+/** The published test cloud: it must answer every scenario as the function does. */
+async function viaTestCloud(s: Scenario): Promise<{ result: Result; calls: number }> {
+  const cloud = createTestCloud({
+    // Identity exactly as setCaller gives it to the other tiers: an OPENID, or nothing, and no source chain.
+    caller: s.caller === null ? { source: '' } : { openid: s.caller, source: '' },
+    admins: [ADMIN],
+    owners: demoOwnerRecords(USER),
+    scenario: s.backend,
+    ...(s.env ? { settings: s.env } : {}),
+    timeLimitMs: s.timeLimitMs ?? 3000,
+  })
+  const { result } = await cloud.callFunction({ name: 'getOrder', data: s.event })
+  return { result, calls: cloud.calls.length }
+}
+
+describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+  test('wx-getorder/testing gives the same result as the function', async () => {
+    const fake = await viaFake(s)
+    const test = await viaTestCloud(s)
+    expect(checkExpectation(s, test.result)).toEqual([])
+    expect(comparable(test.result)).toEqual(comparable(fake.result))
+    if (s.calls !== undefined) expect(test.calls).toBe(s.calls)
+  })
+})
 
 describe.each(SCENARIO_TABLE.map((s) => [s.name, s] as const))('%s', (_name, s) => {
   test('the fake SDK and the real SDK give the same result, and it is the expected one', async () => {

@@ -59,7 +59,10 @@ test('the tarball holds the built library, its types and the contract, and no te
     expect(listing).toContain(f)
   // wxComponent's entry runs at load (it requires wx-server-sdk and reads the environment): not a library file.
   expect(listing).not.toContain('package/dist/cloud/wxComponent.js')
-  expect(listing.filter((f) => /\.test\.|\/harness\/|^package\/(src|test|scripts|cloudfunctions|miniprogram|examples)\//.test(f))).toEqual([])
+  expect(listing.filter((f) => /\.test\.|^package\/(src|test|scripts|cloudfunctions|miniprogram|examples)\//.test(f))).toEqual([])
+  // wx-getorder/testing ships the in-process fakes it runs on, and nothing of the loopback servers or the CLI runner.
+  expect(listing).toContain('package/dist/testing/index.js')
+  expect(listing.filter((f) => /\/harness\/(gateway|wechatServer|bootstrap|invoke|upstream|batchFile)\./.test(f))).toEqual([])
 })
 
 test('a strict consumer type-checks an import of createGetOrderHandler, Result and the contract types', async () => {
@@ -111,4 +114,63 @@ test('plain Node requires it and runs the handler', async () => {
   `
   const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer })
   expect(JSON.parse(stdout)).toEqual({ ok: true, status: 'cancelled', warnings: ['PRINT_HTML_MISSING', 'ORDER_CANCELLED'], known: true })
+})
+
+describe('wx-getorder/testing from the tarball', () => {
+  test('a test cloud answers as the function does: an admin reads the label decoded, a stranger is refused, 40001 is AUTH_ERROR, snake_case is INVALID_ARGUMENT', async () => {
+    const script = `
+      const { createTestCloud } = require('wx-getorder/testing')
+      const A = 'oADMIN-tarball-000001'
+      const orders = [{ orderId: 'T1', deliveryId: 'SF', waybillId: 'SF1', printHtml: '<html><body>收件人</body></html>' }]
+      const ask = (o, data = { orderId: 'T1', deliveryId: 'SF' }) => { const c = createTestCloud({ orders, ...o }); return c.callFunction({ name: 'getOrder', data }).then(({ result }) => ({ result, calls: c.calls.length })) }
+      Promise.all([
+        ask({ caller: { openid: A }, admins: [A] }),
+        ask({ caller: { openid: 'oSTRANGER-00000000001' }, admins: [A] }),
+        ask({ caller: { openid: A }, admins: [A], scenario: 'errcode-40001' }),
+        ask({ caller: { openid: A }, admins: [A] }, { order_id: 'T1', delivery_id: 'SF' }),
+      ]).then(([ok, stranger, auth, snake]) => process.stdout.write(JSON.stringify({
+        label: ok.result.ok && ok.result.order.printHtml,
+        stranger: [stranger.result.error.code, stranger.calls],
+        auth: [auth.result.error.code, auth.result.error.wxErrCode],
+        snake: [snake.result.error.code, snake.calls],
+        loaded: Object.keys(require.cache).filter((f) => /gateway|protobufjs|playwright|ioredis|busboy/.test(f)),
+      })))
+    `
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer })
+    expect(JSON.parse(stdout)).toEqual({ label: '<html><body>收件人</body></html>', stranger: ['PERMISSION_DENIED', 0], auth: ['AUTH_ERROR', 40001], snake: ['INVALID_ARGUMENT', 0], loaded: [] })
+  })
+
+  test('a strict TypeScript consumer type-checks against wx-getorder/testing, and a wrong use fails', async () => {
+    fs.writeFileSync(
+      path.join(consumer, 'consumer.ts'),
+      `import { createTestCloud, type TestCloud, type TestOrder, TEST_SCENARIOS } from 'wx-getorder/testing'
+const orders: TestOrder[] = [{ orderId: 'A', deliveryId: 'SF', printHtml: '<p>x</p>', status: 'cancelled' }]
+export const cloud: TestCloud = createTestCloud({ orders, caller: { openid: 'o1' }, admins: ['o1'], scenario: 'errcode-40001' })
+export async function status(): Promise<string | undefined> {
+  const { result } = await cloud.callFunction({ name: 'getOrder', data: { orderId: 'A', deliveryId: 'SF' } })
+  return result.ok && 'order' in result ? result.order.status : result.ok ? undefined : result.error.code
+}
+export const known: string = TEST_SCENARIOS['platform--604101']
+`,
+    )
+    await run(process.execPath, [TSC, '-p', consumer])
+    fs.writeFileSync(path.join(consumer, 'consumer.ts'), `import { createTestCloud } from 'wx-getorder/testing'\nexport const c = createTestCloud({ scenario: 'no-such-fault' })\n`)
+    const err = await run(process.execPath, [TSC, '-p', consumer]).catch((e: { stdout: string }) => e)
+    expect(String((err as { stdout?: string }).stdout)).toMatch(/error TS2322/)
+  })
+
+  test('examples/consumer-jest passes from the tarball: a cloud function that calls getOrder, and a mini program page', async () => {
+    const example = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-example-'))
+    fs.cpSync(path.join(ROOT, 'examples', 'consumer-jest'), example, { recursive: true })
+    // The package as npm would install it from the tarball, and jest from this project (no registry in tests).
+    fs.mkdirSync(path.join(example, 'node_modules'))
+    fs.cpSync(path.join(consumer, 'node_modules'), path.join(example, 'node_modules'), { recursive: true, dereference: true })
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'jest'), path.join(example, 'node_modules', 'jest'))
+    const { stdout, stderr } = await run(process.execPath, [path.join(example, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], { cwd: example, timeout: 120_000 }).catch(
+      (e: { stdout: string; stderr: string }) => {
+        throw new Error(`the example failed:\n${e.stdout}\n${e.stderr}`.slice(-3000))
+      },
+    )
+    expect(`${stdout}${stderr}`).toMatch(/Tests:\s+5 passed, 5 total/)
+  })
 })

@@ -1,7 +1,7 @@
 import JSONBigIntFactory = require('json-bigint')
 import type { FakeBackend } from './backend'
 import { CollectionMissing, createDocStore, type Doc, type DocStore, type Query } from './docstore'
-import { MAX_DELETE, type StorageFault } from './gateway'
+import { MAX_DELETE, type StorageFault } from './storageFaults'
 
 const JSONBigInt = JSONBigIntFactory({ useNativeBigInt: false })
 

@@ -1,4 +1,6 @@
 import Busboy from 'busboy'
+import { MAX_DELETE, type StorageFault } from './storageFaults'
+export { MAX_DELETE, type StorageFault }
 import * as http from 'http'
 import type { AddressInfo } from 'net'
 import * as protobuf from 'protobufjs'
@@ -50,7 +52,6 @@ export interface GatewayRequest {
 }
 
 /** A storage or database step to fail: what each failure path of the label lifecycle meets. */
-export type StorageFault = 'none' | 'upload' | 'temp-url' | 'delete' | 'database'
 
 export interface FakeGateway {
   /** `http://127.0.0.1:PORT/admin`, for `TCB_CONTEXT_CNFG` */
@@ -328,8 +329,6 @@ export async function startGateway(options: { backend?: FakeBackend; port?: numb
   }
   return gateway
 }
-
-export const MAX_DELETE = 50
 
 function sendResp(res: http.ServerResponse, msg: Record<string, unknown>) {
   const body = Buffer.from(CommOpenApiResp.encode(CommOpenApiResp.fromObject(msg)).finish())
