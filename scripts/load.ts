@@ -6,7 +6,7 @@ import dns = require('dns')
 import { performance } from 'perf_hooks'
 import type { WxServerSdk } from '../src/cloud/entry'
 import { createCloudMain } from '../src/cloud/entry'
-import { mapPool } from '../src/shared/pool'
+import { mapPool } from '../src/common/pool'
 import { startGateway } from '../src/harness/gateway'
 import type { ErrorCode, Result } from '../src/types'
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/budget'
 import { storageError } from '../errors/storage'
 import { sdkErrorParts } from '../errors/upstream'
-import { COLLECTION_MISSING } from '../shared/collection'
+import { COLLECTION_MISSING } from '../common/collection'
 
 /** The collection the doctor writes its one-time tickets to, unless DOCTOR_COLLECTION says otherwise. */
 export const DEFAULT_DOCTOR_COLLECTION = 'getorder_doctor'

@@ -1,4 +1,4 @@
-import { onCollection } from '../shared/collection'
+import { onCollection } from '../common/collection'
 import { sdkErrorParts, UpstreamError } from '../errors/upstream'
 import { type Clock, systemClock } from '../clock/budget'
 

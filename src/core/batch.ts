@@ -5,7 +5,7 @@ import type { BatchEvent, BatchItem, BatchOrderInput, OrderError, Result } from 
 import { normalizeOrder } from '../upstream/normalize'
 import { toWireBatchRequest } from '../upstream/request'
 import { answerBudgetChars, batchLabelCapChars, type Flow, resultBytes, storageFailure, upstreamError } from './flow'
-import { limiter, yieldToLoop } from '../shared/pool'
+import { limiter, yieldToLoop } from '../common/pool'
 import { upstreamCall } from './upstreamCall'
 
 /** WeChat's limit for one batchGetOrder call. */

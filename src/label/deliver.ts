@@ -1,4 +1,4 @@
-import { mapPool } from '../shared/pool'
+import { mapPool } from '../common/pool'
 import type { Order, PrintHtmlAs, PrintHtmlFile, Warning } from '../types'
 import type { LabelSize } from '../decode/decode'
 

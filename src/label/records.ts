@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto'
-import { onCollection } from '../shared/collection'
+import { onCollection } from '../common/collection'
 import { sdkErrorParts } from '../errors/upstream'
 import { storageError } from '../errors/storage'
 import type { PurgeNote } from '../types'

@@ -2,7 +2,7 @@ import { createHash } from 'crypto'
 import * as fs from 'fs'
 import * as path from 'path'
 import type { Browser } from 'playwright-core'
-import { mapPool } from '../shared/pool'
+import { mapPool } from '../common/pool'
 import type { OrderStatus, PrintType } from '../types'
 import { loadLabel, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
 
