@@ -1,5 +1,5 @@
 // The one reader of the environment: the functions, the doctor and the scripts all read settings here.
-export { readConfig, readComponentConfig, readPlatform, type Config } from './read'
+export { readConfig, readAccessConfig, readComponentConfig, readPlatform, type Config } from './read'
 export { configCache, SETTINGS_FOR_MS } from './cache'
 export { COLLECTION_NAME } from './problems'
 export { readAccess } from './access'
@@ -16,19 +16,3 @@ export {
 } from './transports'
 export { VARIABLES, SECRET_NAMES, snapshot, type Env } from './variables'
 export { wxContextOf } from './identity'
-
-import type { AccessConfig } from '../access/policy'
-import type { Settings } from '../types'
-import { readAccess } from './access'
-import { type Env, snapshot } from './variables'
-
-/**
- * The access rules' settings alone (ADMIN_OPENIDS, ACCESS_POLICY, …), for a library handler whose
- * callers the platform names.
- *
- * @example
- * const handler = createGetOrderHandler({ transport, caller, access: () => readAccessConfig(process.env) })
- */
-export function readAccessConfig(env: Env): Settings<AccessConfig> {
-  return readAccess(snapshot(env))
-}

@@ -74,3 +74,14 @@ function platformOf(s: Snapshot): Config['platform'] {
 export function readComponentConfig(env: Env): Settings<ComponentSettings> {
   return readComponent(snapshot(env))
 }
+
+/**
+ * The access rules' settings alone (ADMIN_OPENIDS, ACCESS_POLICY, …), for a library handler whose
+ * callers the platform names.
+ *
+ * @example
+ * const handler = createGetOrderHandler({ transport, caller, access: () => readAccessConfig(process.env) })
+ */
+export function readAccessConfig(env: Env): Settings<AccessConfig> {
+  return readAccess(snapshot(env))
+}
