@@ -180,7 +180,8 @@ suite('a fleet sharing tokens through Redis', () => {
 
   test('a half-open Redis connection: calls fail within their deadline, and the process recovers when Redis answers again', async () => {
     const merchant = 'wxFLEETSTALL000001'
-    const prefix = await seeded([merchant])
+    const cold = 'wxFLEETSTALL000002'
+    const prefix = await seeded([merchant, cold])
     // A loopback proxy that can hold what it carries without closing, as a half-open TCP path does:
     // the connection looks open and goes silent; when the path returns, what was held arrives.
     let stalled = false
@@ -205,11 +206,17 @@ suite('a fleet sharing tokens through Redis', () => {
         sealer: sealerFrom(TOKEN_STORE_KEY) as Sealer,
         baseUrl: wx.baseUrl,
       })
-      const handler = createGetOrderHandler({ transport: httpsTransport({ tokens: platform.authorizer(merchant), baseUrl: wx.baseUrl }), caller: () => undefined, access: trustServerCallers })
-      const call = () => handler({ orderId: '01234567890123456789', deliveryId: 'SF' }, { time_limit_in_ms: 3000 })
-      expect(await call()).toMatchObject({ ok: true })
-      await redis.del(`${prefix}authorizer_token:${merchant}`)
+      const handlerFor = (m: string) =>
+        createGetOrderHandler({ transport: httpsTransport({ tokens: platform.authorizer(m), baseUrl: wx.baseUrl }), caller: () => undefined, access: trustServerCallers })
+      const warmHandler = handlerFor(merchant)
+      const coldHandler = handlerFor(cold)
+      const SF = { orderId: '01234567890123456789', deliveryId: 'SF' }
+      const call = () => coldHandler(SF, { time_limit_in_ms: 3000 })
+      expect(await warmHandler(SF, { time_limit_in_ms: 3000 })).toMatchObject({ ok: true })
       stalled = true
+      // The merchant it served a moment ago is still served from its own copy of the token.
+      expect(await warmHandler(SF, { time_limit_in_ms: 3000 })).toMatchObject({ ok: true })
+      // A merchant this process has not served yet needs the store: each call fails inside its deadline.
       for (let i = 0; i < 3; i++) {
         const started = Date.now()
         const r = await call()

@@ -5,7 +5,7 @@ import { postJson } from '../transport/http'
 import { DEFAULT_API_BASE } from '../transport/https'
 import { TOKEN_FETCH_TIMEOUT_MS, type TokenProvider } from '../transport/tokens'
 import type { Sealer } from './seal'
-import { sharedToken } from './shared'
+import { bounded, sharedToken } from './shared'
 import type { TokenStore } from './store'
 
 /**
@@ -66,6 +66,9 @@ export interface ComponentPlatform {
   readonly requests: Record<string, number>
 }
 
+/** How long an instance keeps a merchant's record before reading it again. */
+const MERCHANT_CACHE_MS = 5_000
+
 const KEYS = {
   ticket: 'ticket',
   componentToken: 'component_token',
@@ -100,7 +103,22 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
       return undefined
     }
   }
-  const putMerchant = (m: Merchant) => s.store.set(KEYS.merchant(m.appid), JSON.stringify(m))
+  // A merchant's record, kept a few seconds per instance: every call needs it, and a store round
+  // trip a call is what a slow store costs most. A revocation another instance saw reaches this
+  // one within that time, and WeChat refuses the token meanwhile anyway.
+  const known = new Map<string, { m: Merchant | undefined; until: number }>()
+  const merchantNow = async (appid: string, signal: AbortSignal): Promise<Merchant | undefined> => {
+    const hit = known.get(appid)
+    if (hit !== undefined && clock.now() < hit.until) return hit.m
+    const m = await bounded(merchant(appid), signal)
+    if (known.size >= 1000) known.clear()
+    known.set(appid, { m, until: clock.now() + MERCHANT_CACHE_MS })
+    return m
+  }
+  const putMerchant = async (m: Merchant) => {
+    known.delete(m.appid)
+    await s.store.set(KEYS.merchant(m.appid), JSON.stringify(m))
+  }
 
   const authorizers = new Map<string, ReturnType<typeof sharedToken>>()
   function authorizerToken(appid: string) {
@@ -110,7 +128,9 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
         ...share,
         key: KEYS.authorizerToken(appid),
         async fetch(signal) {
-          const sealed = await s.store.get(KEYS.refresh(appid))
+          // The component token is needed next: asked for alongside the refresh token, one round trip
+          // less on a cold start (its failure is met again, and reported, by the call below).
+          const [sealed] = await Promise.all([bounded(s.store.get(KEYS.refresh(appid)), signal), component.getToken({ signal }).catch(() => undefined)])
           const refresh = sealed ? s.sealer.open(sealed, KEYS.refresh(appid)) : undefined
           if (!refresh) throw new UpstreamError('config', `No refresh token is stored for merchant ${appid}, or it was sealed under another TOKEN_STORE_KEY: the merchant must authorize the platform.`)
           let got: Record<string, unknown>
@@ -153,7 +173,7 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
     authorizer(appid) {
       return {
         async getToken(request) {
-          const m = await merchant(appid)
+          const m = await merchantNow(appid, request.signal)
           if (m === undefined) throw new UpstreamError('config', `Merchant ${appid} has not authorized this platform (no authorization was received for it).`)
           if (m.status !== 'authorized') throw new UpstreamError('errcode', `Merchant ${appid} revoked the authorization.`, { wxErrCode: 61023 })
           if (!m.funcs.some((f) => GETORDER_FUNC_SETS.includes(f))) {

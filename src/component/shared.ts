@@ -114,7 +114,8 @@ export function sharedToken(o: SharedTokenOptions) {
           return fresh.value
         } finally {
           clearInterval(renew)
-          await o.store.deleteIf(leaseKey, holder).catch(() => undefined)
+          // Released without waiting: the token is the caller's now, and an unreleased lease lapses anyway.
+          void o.store.deleteIf(leaseKey, holder).catch(() => undefined)
         }
       }
       // Someone else is refreshing: the token still in force serves meanwhile.
@@ -212,6 +213,11 @@ function boundedStore(store: TokenStore, signal: AbortSignal): TokenStore {
     (...a: A): Promise<R> =>
       within(f.apply(store, a), signal, 'The token store did not answer in time.')
   return { ...store, get: bound(store.get), set: bound(store.set), setIfAbsent: bound(store.setIfAbsent), deleteIf: bound(store.deleteIf), extendIf: bound(store.extendIf) }
+}
+
+/** A store call that gives up (UpstreamError 'timeout') once `signal` aborts. */
+export function bounded<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return within(p, signal, 'The token store did not answer in time.')
 }
 
 function within<T>(p: Promise<T>, signal: AbortSignal, message = 'Waiting for a shared token ran out of time.'): Promise<T> {
