@@ -94,31 +94,7 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
   const api = componentApi(s, base, share)
   const { requests, component, withComponentToken } = api
 
-  const merchant = async (appid: string): Promise<Merchant | undefined> => {
-    const raw = await s.store.get(KEYS.merchant(appid))
-    if (!raw) return undefined
-    try {
-      return JSON.parse(raw) as Merchant
-    } catch {
-      return undefined
-    }
-  }
-  // A merchant's record, kept a few seconds per instance: every call needs it, and a store round
-  // trip a call is what a slow store costs most. A revocation another instance saw reaches this
-  // one within that time, and WeChat refuses the token meanwhile anyway.
-  const known = new Map<string, { m: Merchant | undefined; until: number }>()
-  const merchantNow = async (appid: string, signal: AbortSignal): Promise<Merchant | undefined> => {
-    const hit = known.get(appid)
-    if (hit !== undefined && clock.now() < hit.until) return hit.m
-    const m = await bounded(merchant(appid), signal)
-    if (known.size >= 1000) known.clear()
-    known.set(appid, { m, until: clock.now() + MERCHANT_CACHE_MS })
-    return m
-  }
-  const putMerchant = async (m: Merchant) => {
-    known.delete(m.appid)
-    await s.store.set(KEYS.merchant(m.appid), JSON.stringify(m))
-  }
+  const { merchant, merchantNow, putMerchant } = merchantBook(s, clock)
 
   const authorizers = new Map<string, ReturnType<typeof sharedToken>>()
   function authorizerToken(appid: string) {
@@ -189,6 +165,36 @@ export function componentPlatform(s: ComponentSettings): ComponentPlatform {
       await markUnauthorized(appid)
     },
   }
+}
+
+/** Merchants' records in the store, each kept a few seconds per instance once read. */
+function merchantBook(s: ComponentSettings, clock: Clock) {
+  const merchant = async (appid: string): Promise<Merchant | undefined> => {
+    const raw = await s.store.get(KEYS.merchant(appid))
+    if (!raw) return undefined
+    try {
+      return JSON.parse(raw) as Merchant
+    } catch {
+      return undefined
+    }
+  }
+  // A merchant's record, kept a few seconds per instance: every call needs it, and a store round
+  // trip a call is what a slow store costs most. A revocation another instance saw reaches this
+  // one within that time, and WeChat refuses the token meanwhile anyway.
+  const known = new Map<string, { m: Merchant | undefined; until: number }>()
+  const merchantNow = async (appid: string, signal: AbortSignal): Promise<Merchant | undefined> => {
+    const hit = known.get(appid)
+    if (hit !== undefined && clock.now() < hit.until) return hit.m
+    const m = await bounded(merchant(appid), signal)
+    if (known.size >= 1000) known.clear()
+    known.set(appid, { m, until: clock.now() + MERCHANT_CACHE_MS })
+    return m
+  }
+  const putMerchant = async (m: Merchant) => {
+    known.delete(m.appid)
+    await s.store.set(KEYS.merchant(m.appid), JSON.stringify(m))
+  }
+  return { merchant, merchantNow, putMerchant }
 }
 
 /** The component API: each call counted, errcodes thrown, secrets scrubbed; the component token shared and refreshed once if refused. */
