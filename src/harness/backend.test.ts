@@ -35,3 +35,42 @@ describe('the fake backend', () => {
     expect(batch.order_list.map((o: { errcode: number }) => o.errcode)).toEqual([9300528, 0])
   })
 })
+
+describe('the bulk demo orders', () => {
+  const read = (backend: ReturnType<typeof createBackend>, orderId: string, deliveryId = 'SF') => {
+    const outcome = backend.answer('logistics.getOrder', { order_id: orderId, delivery_id: deliveryId }) as { kind: string; body?: string }
+    return JSON.parse(outcome.body!) as { errcode: number; waybill_id?: string; print_html?: string }
+  }
+  test('DEMO-BULK-0001 … 9999 (SF) are distinct orders, each label its own, all the size of the demo SF label', () => {
+    const backend = createBackend()
+    const a = read(backend, 'DEMO-BULK-0042')
+    const b = read(backend, 'DEMO-BULK-0043')
+    const sf = read(backend, '01234567890123456789')
+    expect([a.errcode, b.errcode]).toEqual([0, 0])
+    expect(a.waybill_id).not.toBe(b.waybill_id)
+    expect(a.print_html).not.toBe(b.print_html)
+    const html = (o: { print_html?: string }) => Buffer.from(o.print_html!, 'base64').toString('utf8')
+    expect(html(a)).toContain('DEMO-BULK-0042')
+    expect(html(a)).toContain(a.waybill_id!)
+    // The same layout as the demo SF label; only the text (a longer waybill number, another recipient) differs.
+    expect(Math.abs(html(a).length - html(sf).length) / html(sf).length).toBeLessThan(0.15)
+    expect(
+      html(a)
+        .replace(/>[^<]*</g, '><')
+        .replace(/width:\dpx/g, ''),
+    ).toHaveLength(
+      html(sf)
+        .replace(/>[^<]*</g, '><')
+        .replace(/width:\dpx/g, '').length +
+        (a.waybill_id!.length - sf.waybill_id!.length) * '<i style=""></i>'.length,
+    )
+    expect(read(backend, 'DEMO-BULK-9999').errcode).toBe(0)
+  })
+  test.each([
+    ['DEMO-BULK-0000', 'SF'],
+    ['DEMO-BULK-10000', 'SF'],
+    ['DEMO-BULK-0001', 'ZTO'],
+  ])('%s (%s) is not an order', (orderId, deliveryId) => {
+    expect(read(createBackend(), orderId, deliveryId).errcode).toBe(9300528)
+  })
+})

@@ -46,6 +46,38 @@ function spec(orderId: string, deliveryId: string, waybillId: string, carrier: s
   }
 }
 
+const SURNAMES = ['李', '王', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴']
+const STREETS = ['建国路', '人民路', '解放路', '中山路', '长安街', '淮海路', '天河路', '珠江路', '滨江路', '和平路']
+
+/**
+ * `DEMO-BULK-0001` … `DEMO-BULK-9999` (carrier SF): as many distinct orders as a merchant's day,
+ * each label different (its own order id, waybill number, recipient and barcode) and the same size
+ * and layout as the demo SF label. Made on first ask, so the store holds only what was read.
+ */
+export function bulkOrder(orderId: string, deliveryId: string): DemoOrder | undefined {
+  const m = /^DEMO-BULK-(\d{4})$/.exec(orderId)
+  const n = m ? Number(m[1]) : 0
+  if (deliveryId !== 'SF' || n < 1) return undefined
+  const waybill = `SF${String(1_300_000_000_000 + n * 7919)}`
+  return {
+    order_id: orderId,
+    delivery_id: 'SF',
+    waybill_id: waybill,
+    order_status: 0,
+    label: spec(orderId, 'SF', waybill, '顺丰速运', {
+      receiver: {
+        name: `${SURNAMES[n % 10]}先生${n}`,
+        phone: `13${String(n).padStart(9, '0').slice(0, 1)}****${String(n % 10_000).padStart(4, '0')}`,
+        address: `北京市朝阳区${STREETS[Math.floor(n / 10) % 10]} ${n} 号`,
+      },
+    }),
+    waybill_data: [
+      { key: 'SF_bagAddr', value: '广州' },
+      { key: 'SF_mark', value: `101- ${String(n % 100).padStart(2, '0')}-03 509` },
+    ],
+  }
+}
+
 /** The demo store: several carriers, normal and cancelled, a GBK label, a large one, odd cases. */
 export function demoOrders(): DemoOrder[] {
   return [
@@ -194,7 +226,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     put: (o) => {
       store.set(keyOf(o.order_id, o.delivery_id), o)
     },
-    find: (orderId, deliveryId) => store.get(keyOf(orderId, deliveryId)),
+    find: (orderId, deliveryId) => lookup(orderId, deliveryId),
     answer(api, request) {
       backend.calls.push({ api, request })
       // An order id `FAULT-<scenario>-…` plays that scenario for this call alone, so one run can mix them.
@@ -229,6 +261,15 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     },
   }
 
+  /** An order of the store, or one of the bulk demo orders, made on first ask. */
+  function lookup(orderId: string, deliveryId: string): DemoOrder | undefined {
+    const known = store.get(keyOf(orderId, deliveryId))
+    if (known !== undefined) return known
+    const bulk = bulkOrder(orderId, deliveryId)
+    if (bulk !== undefined) store.set(keyOf(orderId, deliveryId), bulk)
+    return bulk
+  }
+
   function labelOf(o: DemoOrder): string | undefined {
     if (o.printHtml !== undefined) return o.printHtml
     if (!o.label) return undefined
@@ -256,7 +297,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
     if (typeof req.order_id !== 'string' || typeof req.delivery_id !== 'string') {
       return { errcode: 47001, errmsg: 'data format error' }
     }
-    const o = store.get(keyOf(req.order_id, req.delivery_id))
+    const o = lookup(req.order_id, req.delivery_id)
     if (!o) return { ...UNKNOWN_ORDER }
     const answer: Record<string, unknown> = { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
     if (o.onePartEmpty && req.print_type === 1) answer.print_html = ''
@@ -271,7 +312,7 @@ export function createBackend(options: { orders?: DemoOrder[]; scenario?: Scenar
       if (typeof item.order_id === 'string' && item.order_id.startsWith('FAULT-errcode-9300501-')) {
         return { ...CARRIER_REFUSED, order_id: item.order_id, delivery_id: item.delivery_id }
       }
-      const o = store.get(keyOf(String(item.order_id), String(item.delivery_id)))
+      const o = lookup(String(item.order_id), String(item.delivery_id))
       if (!o) return { ...UNKNOWN_ORDER, order_id: item.order_id, delivery_id: item.delivery_id }
       return { errcode: 0, errmsg: 'ok', ...orderAnswer(o) }
     })
