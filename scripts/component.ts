@@ -11,7 +11,7 @@ import { platformOf } from '../src/registry/component'
 import { FUNCTION_DIR, FUNCTION_NAME } from './artifact'
 import { run, usage } from './cli'
 import { describeTarget, resolveCredentials } from './credentials'
-import { managerFor } from './doctor/cloudView'
+import { adminDatabase, deployedVariables, managerFor } from './doctor/cloudView'
 
 const HELP = `npm run component -- <import|ticket> (--env <envId> | --local)
 
@@ -41,18 +41,15 @@ async function main(): Promise<number> {
   if (!creds.ok) return usage(creds.problem)
   const manager = managerFor(creds.credentials, envId)
   const detail = await manager.functions.getFunctionDetail(FUNCTION_NAME)
-  const vars = Object.fromEntries((detail.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]))
-  const settings = readComponentConfig(vars)
+  const settings = readComponentConfig(deployedVariables(detail))
   if (!settings.ok) return usage(`getOrder in ${envId} has no usable third-party platform settings: ${settings.problems.map((p) => `${p.variable}: ${p.message}`).join(' ')}`)
   out(`${verb === 'import' ? 'Importing merchants' : 'Asking for a ticket'} for ${describeTarget(creds.credentials, envId)}`)
   if (verb === 'ticket') return ticket(settings.value, out)
-  const tcb = require('@cloudbase/node-sdk') as { init(o: Record<string, unknown>): { database(): unknown } }
-  const app = tcb.init({ env: envId, secretId: creds.credentials.secretId, secretKey: creds.credentials.secretKey, ...(creds.credentials.token ? { sessionToken: creds.credentials.token } : {}) })
-  return importInto(platformOf(app.database() as Parameters<typeof platformOf>[0], settings.value), out)
+  return importInto(platformOf(adminDatabase(creds.credentials, envId) as Parameters<typeof platformOf>[0], settings.value), out)
 }
 
 async function ticket(settings: ComponentSettings, out: (s: string) => void): Promise<number> {
-  await requestTicketPush({ appid: settings.appid, secret: settings.secret, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) })
+  await requestTicketPush(settings)
   out('WeChat took the request: it pushes a ticket to the authorization event URL (wxComponent) within seconds.')
   return 0
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'util'
 import * as fs from 'fs'
 import { CLOUDBASERC, COMPONENT_FUNCTION_DIR, COMPONENT_FUNCTION_NAME, FUNCTION_DIR, FUNCTION_NAME, ROOT } from '../artifact'
 import { printRows, type Row } from '../doctor/checks'
-import { type ManagerLike, managerFor } from '../doctor/cloudView'
+import { deployedVariables, type ManagerLike, managerFor } from '../doctor/cloudView'
 import { requestTicketPush } from '../../src/component/platform'
 import { readComponentConfig } from '../../src/config'
 import { toOrderError } from '../../src/errors/toOrderError'
@@ -102,11 +102,11 @@ async function main(): Promise<number> {
 export async function firstTicket(manager: Pick<ManagerLike, 'functions'>): Promise<string> {
   try {
     const detail = await manager.functions.getFunctionDetail(FUNCTION_NAME)
-    const vars = Object.fromEntries((detail.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]))
+    const vars = deployedVariables(detail)
     if (vars.WX_TRANSPORT !== 'component') return 'No first ticket to ask for: getOrder is not set to WX_TRANSPORT=component.'
     const settings = readComponentConfig(vars)
     if (!settings.ok) return `No first ticket asked for: ${settings.problems.map((p) => p.message).join(' ')}`
-    await requestTicketPush({ appid: settings.value.appid, secret: settings.value.secret, ...(settings.value.baseUrl ? { baseUrl: settings.value.baseUrl } : {}) })
+    await requestTicketPush(settings.value)
     return 'Asked WeChat for a first component_verify_ticket (api_start_push_ticket): wxComponent receives it within seconds.'
   } catch (err) {
     const e = toOrderError(err)

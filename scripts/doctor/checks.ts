@@ -102,7 +102,9 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
           fix: `Set 内存 to ${REQUIRED.minMemoryMb} MB in the console, or npm run deploy (cloudbaserc.json).`,
         },
   )
-  rows.push(...settingsRows(fn.variables))
+  // Read once, with the function's own reader: every row below that needs a setting takes it from here.
+  const config = readConfig(fn.variables)
+  rows.push(...settingsRows(fn.variables, config))
   rows.push(triggerRow(fn.triggers))
   const entry = transportOf(fn.variables)
   for (const companion of entry?.companions ?? []) {
@@ -132,11 +134,10 @@ export async function runChecks(view: DeploymentView, committed: Buffer = fs.rea
 
   // The harness fires the timer first, as the platform does every hour.
   if (view.fireTimer) await attempt('timer', () => view.fireTimer!(), rows)
-  const self = await selfTest(view, fn.variables, rows)
+  const self = await selfTest(view, config.ok ? config.value.doctor.collection : DEFAULT_DOCTOR_COLLECTION, rows)
   if (self !== null) rows.push(...selfTestRows(self), ...lastPurgeRows(self, fn.deployedAt))
 
   // After the self-test: its read creates the label records collection, as the first stored label would.
-  const config = readConfig(fn.variables)
   const collections = [config.ok ? config.value.labels.collection : DEFAULT_RECORDS_COLLECTION]
   if (config.ok && config.value.access.ownersCollection) collections.push(config.value.access.ownersCollection)
   for (const [i, name] of collections.entries()) {
@@ -169,8 +170,7 @@ function transportOf(vars: Record<string, string>): AnyTransport | undefined {
 }
 
 /** The function's own settings reader, on the deployed variables: what the function would refuse, the doctor refuses first. */
-export function settingsRows(vars: Record<string, string>): Row[] {
-  const read = readConfig(vars)
+export function settingsRows(vars: Record<string, string>, read: ReturnType<typeof readConfig> = readConfig(vars)): Row[] {
   const problems = read.ok ? read.value.ignored : read.problems
   const entry = transportOf(vars)
   const rows: Row[] = [
@@ -284,9 +284,7 @@ export const TICKET_LIFE_MS = 5 * 60_000
  * The self-test, proven by a one-time ticket the doctor writes with the environment's admin
  * credentials, so it is served whatever SOURCE the platform gives a management invoke.
  */
-async function selfTest(view: DeploymentView, vars: Record<string, string>, rows: Row[]): Promise<unknown | null> {
-  const read = readConfig(vars)
-  const collection = read.ok ? read.value.doctor.collection : DEFAULT_DOCTOR_COLLECTION
+async function selfTest(view: DeploymentView, collection: string, rows: Row[]): Promise<unknown | null> {
   const ticket = randomBytes(32).toString('hex')
   const written = await attempt('self-test ticket', () => view.writeTicket(collection, ticket, Date.now() + TICKET_LIFE_MS), rows)
   if (written === null) return null

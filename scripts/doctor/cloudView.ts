@@ -17,15 +17,23 @@ export interface AdminDatabase {
   set(collection: string, id: string, data: Record<string, unknown>): Promise<void>
 }
 
+/** The environment's database as its admin (@cloudbase/node-sdk), with the same login or API key as the CLI. */
+export function adminDatabase(credentials: Credentials, envId: string): unknown {
+  // Loaded here: only the scripts that write to a real environment need it.
+  const tcb = require('@cloudbase/node-sdk') as { init(o: Record<string, unknown>): { database(): unknown } }
+  return tcb.init({ env: envId, secretId: credentials.secretId, secretKey: credentials.secretKey, ...(credentials.token ? { sessionToken: credentials.token } : {}), timeout: 15_000 }).database()
+}
+
+/** A function's environment variables, as SCF's GetFunction lists them. */
+export function deployedVariables(detail: { Environment?: { Variables?: { Key: string; Value: string }[] } }): Record<string, string> {
+  return Object.fromEntries((detail.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]))
+}
+
 export function adminDatabaseFor(credentials: Credentials, envId: string): AdminDatabase {
   return {
     async set(collection, id, data) {
-      // Loaded here: only a real environment's doctor writes through it.
-      const tcb = require('@cloudbase/node-sdk') as {
-        init(o: Record<string, unknown>): { database(): { collection(n: string): { doc(id: string): { set(d: Record<string, unknown>): Promise<{ code?: string; message?: string }> } } } }
-      }
-      const app = tcb.init({ env: envId, secretId: credentials.secretId, secretKey: credentials.secretKey, ...(credentials.token ? { sessionToken: credentials.token } : {}), timeout: 15_000 })
-      const answer = await app.database().collection(collection).doc(id).set(data)
+      const db = adminDatabase(credentials, envId) as { collection(n: string): { doc(id: string): { set(d: Record<string, unknown>): Promise<{ code?: string; message?: string }> } } }
+      const answer = await db.collection(collection).doc(id).set(data)
       if (answer?.code) throw new Error(`writing to ${collection} failed: ${answer.code}`)
     },
   }
@@ -62,8 +70,7 @@ export function cloudView(manager: ManagerLike, where: string, admin: AdminDatab
         throw err
       }
       const deployedAt = scfTime(d.ModTime)
-      const variables: Record<string, string> = {}
-      for (const v of d.Environment?.Variables ?? []) variables[v.Key] = v.Value
+      const variables = deployedVariables(d)
       return {
         ...(d.Status ? { status: d.Status } : {}),
         runtime: d.Runtime,

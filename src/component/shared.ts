@@ -211,7 +211,7 @@ function boundedStore(store: TokenStore, signal: AbortSignal): TokenStore {
   const bound =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
     (...a: A): Promise<R> =>
-      within(f.apply(store, a), signal, 'The token store did not answer in time.')
+      bounded(f.apply(store, a), signal)
   return { ...store, get: bound(store.get), set: bound(store.set), setIfAbsent: bound(store.setIfAbsent), deleteIf: bound(store.deleteIf), extendIf: bound(store.extendIf) }
 }
 
