@@ -9,7 +9,7 @@ import { performance } from 'perf_hooks'
 import { callerIdentity } from '../src/access/identity'
 import { readAccessConfig, readConfig } from '../src/config'
 import { createGetOrderHandler } from '../src/core/handler'
-import { createBackend, type DemoOrder, demoOrders } from '../src/harness/backend'
+import { createBackend, type DemoOrder } from '../src/harness/backend'
 import { createFakeCloud } from '../src/harness/fakeSdk'
 import { startGateway } from '../src/harness/gateway'
 import { labelBase64, labelHtml, type LabelSpec } from '../src/harness/labels'
@@ -889,45 +889,10 @@ function runLimited(args: string[], env: NodeJS.ProcessEnv): Promise<{ text: str
 
 type LimitRun = { ms: number; ok: boolean; okItems: number; codes: Record<string, number>; peakMb: number; pointed?: string[] }
 
-/** The day's labels into one PDF, one browser, against one process per label (the naive way). */
+/** The day's labels into one PDF: scripts/benchPrinting.ts. */
 async function printing() {
-  const { DEFAULT_CHROMIUM, renderLabels } = require('../src/render/render') as typeof import('../src/render/render')
-  if (!fs.existsSync(DEFAULT_CHROMIUM)) {
-    rows.push({ name: 'labels to one PDF', ours: 'skipped: no Chromium', baseline: '—', ratio: '—', target: '—', holds: '—' })
-    return
-  }
-  const specs = demoOrders()
-    .filter((o) => o.label && !o.label.padRows)
-    .map((o) => o.label!)
-  const n = quick ? 10 : 100
-  const naiveN = quick ? 3 : 20
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-bench-print-'))
-  const labels = Array.from({ length: n }, (_, i) => ({ name: `l${i}`, html: labelHtml(specs[i % specs.length]!) }))
-  let t = performance.now()
-  const r = await renderLabels(labels, { outDir: dir, pdfName: 'all.pdf' })
-  const ours = (performance.now() - t) / 1000
-  if (r.labels.some((l) => !l.ok)) throw new Error('a demo label did not render in the bench')
-  // The naive way: a process per label, each launching its own browser.
-  const script =
-    "const fs=require('fs');require('./src/render/render').renderLabel(fs.readFileSync(process.argv[1],'utf8'),{outDir:process.argv[2],name:'one'}).then(()=>process.exit(0),(e)=>{console.error(e);process.exit(1)})"
-  t = performance.now()
-  for (let i = 0; i < naiveN; i++) {
-    const file = path.join(dir, `in${i}.html`)
-    fs.writeFileSync(file, labels[i]!.html)
-    execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, file, dir], { cwd: ROOT, stdio: 'ignore' })
-  }
-  const naive = (performance.now() - t) / 1000
-  fs.rmSync(dir, { recursive: true, force: true })
-  const rate = n / ours
-  const naiveRate = naiveN / naive
-  rows.push({
-    name: `${n} demo labels to one PDF (labels/s)`,
-    ours: `${rate.toFixed(1)} (${ours.toFixed(1)} s)`,
-    baseline: `${naiveRate.toFixed(2)} (a process per label, ${naiveN} timed)`,
-    ratio: `${(rate / naiveRate).toFixed(1)}× faster`,
-    target: '—',
-    holds: '—',
-  })
+  const { printingRows } = require('./benchPrinting') as typeof import('./benchPrinting')
+  rows.push(...(await printingRows(quick)))
 }
 
 function table(): string {

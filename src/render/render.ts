@@ -1,35 +1,24 @@
-import { createHash } from 'crypto'
 import * as fs from 'fs'
+import * as os from 'os'
 import * as path from 'path'
 import type { Browser } from 'playwright-core'
-import { mapPool } from '../common/pool'
 import type { OrderStatus, PrintType } from '../types'
-import { loadLabel, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
+import { CancelledWaybillError } from './cancelled'
+import { pdfFileName, uniqueFileNames } from './names'
+import { Slot } from './one'
+import { joinUnit, planUnits, renderUnit, type UnitResult } from './units'
+import { cssPx } from './page'
+import { type PageSize } from './page'
+import { LabelPage, RenderLimitError, sealedArgs, sealedContext, within } from './sealed'
 
 export { RenderLimitError } from './sealed'
+export { CancelledWaybillError, markCancelled } from './cancelled'
+export { pdfFileName, safeFileName, uniqueFileNames } from './names'
+export { cssPageSize, DEFAULT_SIZES, MAX_PAGE_MM, MIN_PAGE_MM, pageSizeFor, type PageSize } from './page'
 
 /** Debian's chromium package installs here. */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium'
 export const INSTALL_HINT = 'sudo apt-get install -y chromium fonts-noto-cjk'
-
-/**
- * Label sizes when the label does not say (no CSS `@page size`). Chinese e-waybill stock is
- * commonly 100×180 mm for two-part labels (the extra 30 mm is the receipt the courier tears off)
- * and 100×150 mm or 76×130 mm for one-part labels; WeChat's own store prints to 76×130. The API's
- * default is two-part, so that is ours; 100×150 is the one-part default because it is the stock
- * most carriers' one-part templates are laid out for. `--size 76x130` picks the smaller stock.
- */
-export const DEFAULT_SIZES: Record<PrintType, { widthMm: number; heightMm: number }> = {
-  1: { widthMm: 100, heightMm: 150 },
-  0: { widthMm: 100, heightMm: 180 },
-}
-
-export interface PageSize {
-  widthMm: number
-  heightMm: number
-  /** where the size came from */
-  source: 'css' | 'option' | 'default'
-}
 
 /** How labels are rendered; every field has a safe default. */
 export interface SealOptions {
@@ -80,128 +69,6 @@ export class LabelRenderError extends Error {
   }
 }
 
-const UNITS_MM: Record<string, number> = { mm: 1, cm: 10, in: 25.4, px: 25.4 / 96, pt: 25.4 / 72 }
-const NAMED: Record<string, [number, number]> = { a4: [210, 297], a5: [148, 210], a6: [105, 148], letter: [215.9, 279.4] }
-const LENGTH = /^(\d{1,7}(?:\.\d{1,6})?)(mm|cm|in|px|pt)$/
-
-/**
- * The largest page we print: real label and paper stock fits in 300 × 1000 mm (the longest
- * continuous thermal labels are well under a metre). A label asking for more is refused before
- * its size becomes a viewport: a page of 100000 mm would be gigabytes of pixels.
- */
-export const MAX_PAGE_MM = { shorter: 300, longer: 1000 }
-export const MIN_PAGE_MM = 10
-
-/** `@page` rules live in a label's head: the scan reads no further than this. */
-const SCAN_CHARS = 1024 * 1024
-/** An `@page` block longer than this is not a page rule we read. */
-const MAX_BLOCK_CHARS = 4096
-
-/**
- * The page size a label's CSS asks for (`@page { size: 100mm 150mm }`), if any: of several
- * `@page` rules, the largest, so that a runaway size cannot hide behind a plain one. One linear
- * pass over a bounded prefix, with no regular expression over the label's text.
- */
-export function cssPageSize(html: string): { widthMm: number; heightMm: number } | undefined {
-  const lower = (html.length > SCAN_CHARS ? html.slice(0, SCAN_CHARS) : html).toLowerCase()
-  let best: { widthMm: number; heightMm: number } | undefined
-  let at = lower.indexOf('@page')
-  while (at >= 0) {
-    const open = lower.indexOf('{', at + 5)
-    if (open < 0) break
-    // The prelude holds at most a page selector (":first"); anything longer is not a page rule.
-    if (open - at > 40) {
-      at = lower.indexOf('@page', open)
-      continue
-    }
-    const close = lower.indexOf('}', open + 1)
-    if (close < 0) break
-    if (close - open <= MAX_BLOCK_CHARS) {
-      const size = sizeDeclaration(lower.slice(open + 1, close))
-      if (size && (!best || size.widthMm * size.heightMm > best.widthMm * best.heightMm)) best = size
-    }
-    at = lower.indexOf('@page', close + 1)
-  }
-  return best
-}
-
-function sizeDeclaration(block: string): { widthMm: number; heightMm: number } | undefined {
-  let found: { widthMm: number; heightMm: number } | undefined
-  for (const decl of block.split(';')) {
-    const colon = decl.indexOf(':')
-    if (colon < 0 || decl.slice(0, colon).trim() !== 'size') continue
-    const words = decl
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-    const named = NAMED[words[0]!]
-    if (named) {
-      found = words.includes('landscape') ? { widthMm: named[1], heightMm: named[0] } : { widthMm: named[0], heightMm: named[1] }
-      continue
-    }
-    const lengths = words.flatMap((w) => {
-      const m = LENGTH.exec(w)
-      return m ? [Number(m[1]) * UNITS_MM[m[2]!]!] : []
-    })
-    if (lengths.length === 1) found = { widthMm: lengths[0]!, heightMm: lengths[0]! }
-    else if (lengths.length >= 2) found = { widthMm: lengths[0]!, heightMm: lengths[1]! }
-  }
-  return found
-}
-
-/**
- * The page a label prints on: its CSS first, then the option, then the print type's default.
- * Throws `RenderLimitError` (`'size'`) for a page outside real stock.
- */
-export function pageSizeFor(html: string, options: Pick<RenderOptions, 'size' | 'printType'>): PageSize {
-  const css = cssPageSize(html)
-  const page: PageSize = css ? { ...css, source: 'css' } : options.size ? { ...options.size, source: 'option' } : { ...DEFAULT_SIZES[options.printType ?? 0], source: 'default' }
-  const shorter = Math.min(page.widthMm, page.heightMm)
-  const longer = Math.max(page.widthMm, page.heightMm)
-  if (!(shorter >= MIN_PAGE_MM && shorter <= MAX_PAGE_MM.shorter && longer <= MAX_PAGE_MM.longer)) {
-    throw new RenderLimitError(
-      'size',
-      `The page is ${page.widthMm.toFixed(0)} × ${page.heightMm.toFixed(0)} mm (from ${page.source === 'css' ? "the label's @page rule" : page.source}), outside the label stock printed here (${MIN_PAGE_MM} mm to ${MAX_PAGE_MM.shorter} × ${MAX_PAGE_MM.longer} mm).`,
-    )
-  }
-  return page
-}
-
-/**
- * A name that is safe as a file name in `outDir`: no path separators, no `..`, no control
- * characters, at most 100 characters. Order ids are the merchant's and may hold any of these.
- */
-export function safeFileName(name: string): string {
-  const cleaned = name
-    .replace(/[^A-Za-z0-9._\-\u4e00-\u9fff]/g, '_')
-    .replace(/^\.+/, '_')
-    .slice(0, 100)
-  return cleaned === '' ? '_' : cleaned
-}
-
-/** A PDF's file name: safe, and ending in `.pdf` whatever the length of `name`. */
-export function pdfFileName(name: string): string {
-  return `${safeFileName(name.replace(/\.pdf$/i, '')).slice(0, 96)}.pdf`
-}
-
-/**
- * One file name per label, unique by construction: the safe form of the name when it is the name
- * itself and no other label's, else that form with a hash of the label's position and whole name,
- * so `ORDER/1`, `ORDER?1` and `ORDER 1` (all `ORDER_1`) or two long names cut alike never share a file.
- */
-export function uniqueFileNames(names: readonly string[]): string[] {
-  const counts = new Map<string, number>()
-  for (const n of names) counts.set(safeFileName(n), (counts.get(safeFileName(n)) ?? 0) + 1)
-  return names.map((n, i) => {
-    const safe = safeFileName(n)
-    if (safe === n && counts.get(safe) === 1) return safe
-    return `${safe.slice(0, 88)}-${createHash('sha256').update(`${i}\u0000${n}`).digest('hex').slice(0, 10)}`
-  })
-}
-
-const FONT_WAIT_MS = 3000
-const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
-
 export interface LabelToRender {
   /** names the label in reports, and its PNG (`<name>.png`, reduced to a safe file name) */
   name: string
@@ -217,7 +84,12 @@ export interface RenderLabelsOptions extends SealOptions {
   pdfName?: string
   /** also write `<name>.png` for each label */
   png?: boolean
-  /** pages rendered at once in the one browser (default 4) */
+  /**
+   * Each label that printed, in input order, with its picture as it prints (at `scale`): for a
+   * printer's own language, say. The run waits for it, so a slow printer slows the run, not memory.
+   */
+  onPrinted?(label: PrintedLabel): void | Promise<void>
+  /** pages rendered at once in the one browser (default: one per core, 2 to 4) */
   concurrency?: number
   /** a bound on the whole run (default 60 s plus the label timeout for each label beyond 4) */
   totalTimeoutMs?: number
@@ -231,6 +103,8 @@ export interface RenderLabelsOptions extends SealOptions {
    */
   includeCancelled?: boolean
   onProgress?(done: number, total: number): void
+  /** filled with the milliseconds spent per step, summed over labels (the bench's profile) */
+  timings?: Map<string, number>
 }
 
 /** Why a label did not print, when it ran into a limit or was refused. */
@@ -245,11 +119,26 @@ export interface RenderedLabels {
   labels: LabelOutcome[]
 }
 
+/** A label that printed, handed to `onPrinted` in input order. */
+export interface PrintedLabel {
+  /** the label's position in the input */
+  index: number
+  name: string
+  page: PageSize
+  /** the label as it prints (print media), at `scale` device pixels per CSS pixel */
+  png: Buffer
+}
+
+/** Pages rendered at once: one per core, at least 2 (the browser's work overlaps Node's), at most 4. */
+export const DEFAULT_CONCURRENCY = Math.min(4, Math.max(2, os.cpus().length))
+
 /**
  * Renders labels into one print-ready PDF, one label per page at that label's own size, in input
  * order, in one sealed headless Chromium (Debian's package, driven by playwright-core) with up to
- * `concurrency` pages at once. A label that runs away (too many pages, a step past its time) fails
- * alone; the browser is always closed.
+ * `concurrency` pages at once. Static labels take turns in those pages; a label with scripts gets
+ * a page of its own. A label that runs away (too many pages, a step past its time) fails alone;
+ * the browser is always closed. Pages join the PDF as soon as the labels before them have, so
+ * memory holds the PDF and at most `concurrency` labels, whatever the batch's length.
  *
  * @example
  * const { pdf, labels } = await renderLabels(
@@ -268,37 +157,61 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
   )
   try {
     const browser = await within(labelTimeoutMs, 'Connecting to Chromium', () => chromium.connect(server.wsEndpoint(), { timeout: labelTimeoutMs }))
+    const merged = await PDFDocument.create()
+    const files = uniqueFileNames(labels.map((l) => l.name))
+    const outcomes = new Array<LabelOutcome>(labels.length)
+    const units = planUnits(labels, { allowScripts: options.allowScripts ?? false, includeCancelled: options.includeCancelled === true, ...(options.size ? { size: options.size } : {}) })
+    const joiner = inOrder(units.length, async (u, results: UnitResult[]) => {
+      const started = performance.now()
+      await joinUnit(merged, results)
+      options.timings?.set('join the PDF', (options.timings.get('join the PDF') ?? 0) + performance.now() - started)
+      for (const [i, res] of results.entries()) {
+        const index = units[u]!.start + i
+        if (res.ok && res.r.png && options.onPrinted) await options.onPrinted({ index, name: labels[index]!.name, page: res.r.page, png: res.r.png })
+      }
+    })
+    const seal = {
+      allowScripts: options.allowScripts ?? false,
+      maxPages: options.maxPages ?? 5,
+      png: options.png === true || options.onPrinted !== undefined,
+      includeCancelled: options.includeCancelled === true,
+      ...(options.size ? { size: options.size } : {}),
+      timeoutMs: labelTimeoutMs,
+      startBy: deadline,
+      runMs: total,
+      loadPdf: (bytes: Uint8Array) => PDFDocument.load(bytes),
+      timings: options.timings,
+    }
+    let next = 0
     let done = 0
     // Each label is bounded by its own time; the run's bound only stops labels from starting, so
     // one runaway label never costs the others their place in the PDF.
-    const files = uniqueFileNames(labels.map((l) => l.name))
-    const rendered = await mapPool(labels, Math.max(1, options.concurrency ?? 4), async (label, index) => {
+    const worker = async () => {
+      const slot = new Slot(browser, options.scale ?? 2)
       try {
-        if (label.status === 'cancelled' && options.includeCancelled !== true) throw new CancelledWaybillError(label.name)
-        if (Date.now() >= deadline) throw new RenderLimitError('timeout', `Label ${label.name} was not started: the run took its whole time (${total} ms).`)
-        const toPrint = label.status === 'cancelled' ? { ...label, html: markCancelled(label.html) } : label
-        return await renderOne(browser, toPrint, files[index]!, { ...options, labelTimeoutMs: Math.min(labelTimeoutMs, Math.max(1000, deadline - Date.now())) })
-      } catch (err) {
-        const limit = err instanceof RenderLimitError ? err.limit : err instanceof CancelledWaybillError ? ('cancelled' as const) : undefined
-        return { outcome: { name: label.name, ok: false as const, error: err instanceof Error ? err.message : String(err), ...(limit ? { limit } : {}) } }
+        while (next < units.length) {
+          const u = next++
+          const unit = units[u]!
+          const results = await renderUnit(slot, unit, seal)
+          for (const [i, res] of results.entries()) {
+            const index = unit.start + i
+            outcomes[index] = outcomeOf(unit.labels[i]!.name, res, options.png === true ? path.join(options.outDir, `${files[index]!}.png`) : undefined)
+            options.onProgress?.(++done, labels.length)
+          }
+          await joiner.put(u, results)
+        }
       } finally {
-        options.onProgress?.(++done, labels.length)
+        await slot.close()
       }
-    })
-    const merged = await PDFDocument.create()
-    for (const r of rendered) {
-      if (!('pdf' in r) || r.pdf === undefined) continue
-      const doc = await PDFDocument.load(r.pdf)
-      for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
-    const outcomes = rendered.map((r) => r.outcome)
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, units.length)) }, worker))
+    await joiner.drained()
     const failed = [
       ...(options.failures ?? []),
       ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error })),
     ]
     if (failed.length > 0 && options.failurePage !== false) {
-      const list = await failureList(browser, failed, labelTimeoutMs)
-      const doc = await PDFDocument.load(list)
+      const doc = await PDFDocument.load(await failureList(browser, failed, labelTimeoutMs))
       for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
     }
     const pdf = path.join(options.outDir, pdfFileName(options.pdfName ?? 'labels.pdf'))
@@ -307,6 +220,50 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
     return { pdf, pages: merged.getPageCount(), labels: outcomes }
   } finally {
     await server.kill()
+  }
+}
+
+/** A label's outcome, its PNG written when asked for. */
+function outcomeOf(name: string, res: UnitResult, png: string | undefined): LabelOutcome {
+  if (!res.ok) {
+    const err = res.error
+    const limit = err instanceof RenderLimitError ? err.limit : err instanceof CancelledWaybillError ? ('cancelled' as const) : undefined
+    return { name, ok: false, error: err.message, ...(limit ? { limit } : {}) }
+  }
+  if (png && res.r.png) fs.writeFileSync(png, res.r.png)
+  return { name, ok: true, page: res.r.page, pages: res.r.pageIndices.length, ...(png && res.r.png ? { png } : {}) }
+}
+
+/**
+ * Takes results in any order and hands them to `use` in index order, one at a time; a result
+ * waits only for those before it. `put` resolves once its result is used or queued behind one
+ * being used, so a fast worker cannot run far ahead of a slow label.
+ */
+function inOrder<R>(count: number, use: (index: number, r: R) => Promise<void>) {
+  const waiting = new Map<number, R>()
+  let next = 0
+  let chain = Promise.resolve()
+  let failure: unknown
+  const drain = async () => {
+    while (waiting.has(next)) {
+      const r = waiting.get(next) as R
+      waiting.delete(next)
+      await use(next++, r)
+    }
+  }
+  return {
+    put(index: number, r: R) {
+      waiting.set(index, r)
+      chain = chain.then(drain).catch((err: unknown) => {
+        failure ??= err
+      })
+      return chain
+    },
+    async drained() {
+      await chain
+      if (failure !== undefined) throw failure
+      if (next < count) throw new Error(`${count - next} labels were never joined to the PDF`)
+    },
   }
 }
 
@@ -336,89 +293,6 @@ export function failureCode(limit: NotPrinted | undefined): string {
   return limit === 'pages' ? 'TOO_MANY_PAGES' : limit === 'timeout' ? 'RENDER_TIMEOUT' : limit === 'size' ? 'PAGE_TOO_LARGE' : limit === 'cancelled' ? 'CANCELLED' : 'RENDER_FAILED'
 }
 
-/** A cancelled waybill asked to print without `includeCancelled`: nothing is written for it. */
-export class CancelledWaybillError extends Error {
-  override readonly name = 'CancelledWaybillError'
-  constructor(label: string) {
-    super(`The waybill of ${label} is cancelled: not printed, since a parcel shipped under it is lost. Print it marked with includeCancelled (--include-cancelled).`)
-  }
-}
-
-/**
- * The label with 已取消 / CANCELLED across it, on every page it prints to: our own markup, fixed
- * over the label, so no label style can hide it (the highest z-index, no pointer events).
- */
-export function markCancelled(html: string): string {
-  const mark =
-    '<div style="position:fixed;left:0;top:0;width:100%;height:100%;display:flex;align-items:center;justify-content:center;pointer-events:none;z-index:2147483647;opacity:1;visibility:visible">' +
-    '<div style="transform:rotate(-30deg);border:1.2mm solid #d00000;color:#d00000;background:rgba(255,255,255,0.75);font:bold 11mm/1.2 \'Noto Sans CJK SC\',sans-serif;padding:2mm 5mm;text-align:center;white-space:nowrap">已取消<br>CANCELLED</div></div>'
-  const at = html.toLowerCase().lastIndexOf('</body>')
-  return at < 0 ? html + mark : html.slice(0, at) + mark + html.slice(at)
-}
-
-async function renderOne(browser: Browser, label: LabelToRender, fileName: string, options: RenderLabelsOptions & { labelTimeoutMs: number }) {
-  const page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
-  const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
-  const allowScripts = options.allowScripts ?? false
-  const maxPages = options.maxPages ?? 5
-  const t = options.labelTimeoutMs
-  // Creating the context and the page are browser steps too: bounded like every other.
-  const opening = sealedContext(browser, { viewport, scale: options.scale ?? 2, allowScripts })
-  let context: Awaited<typeof opening>
-  try {
-    context = await within(t, `Opening a page for label ${label.name}`, () => opening)
-  } catch (err) {
-    // Closed whenever it does open, so nothing of it outlives the run.
-    void opening.then((c) => c.close()).catch(() => undefined)
-    throw err
-  }
-  try {
-    const tab = await within(t, `Opening a page for label ${label.name}`, () => context.newPage())
-    tab.setDefaultTimeout(t)
-    await within(t, `Loading label ${label.name}`, () => loadLabel(tab, label.html, { allowScripts, timeoutMs: t }))
-    // Fonts come only from data: URLs; a wait that does not end is given up, not waited for.
-    await within(FONT_WAIT_MS, 'Waiting for fonts', () => tab.evaluate(() => document.fonts.ready.then(() => true))).catch((err: unknown) => {
-      if (!(err instanceof RenderLimitError)) throw err
-    })
-    // Refuse a runaway label before printing it: its height, and its forced page breaks, measured in
-    // print media (a runaway may hide under @media print), then back to screen for the PNG.
-    await within(t, `Measuring label ${label.name}`, () => tab.emulateMedia({ media: 'print' }))
-    const layout = await within(t, `Measuring label ${label.name}`, () =>
-      tab.evaluate(() => {
-        let breaks = 0
-        for (const el of Array.from(document.querySelectorAll('body *'))) {
-          const s = getComputedStyle(el)
-          if (s.breakBefore === 'page' || s.breakAfter === 'page' || s.pageBreakBefore === 'always' || s.pageBreakAfter === 'always') breaks++
-          if (breaks > 1000) break
-        }
-        return { height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth, breaks }
-      }),
-    )
-    await within(t, `Measuring label ${label.name}`, () => tab.emulateMedia({ media: null }))
-    const estimate = Math.max(Math.ceil(layout.height / viewport.height), layout.breaks)
-    if (estimate > maxPages) throw new RenderLimitError('pages', `Label ${label.name} would print to at least ${estimate} pages, over the limit of ${maxPages}.`)
-    // Content many times wider than its page is no label (an unbroken run of text, say), and
-    // laying it out for print takes the browser minutes: refused like an oversized page.
-    const across = Math.ceil(layout.width / viewport.width)
-    if (across > maxPages) throw new RenderLimitError('size', `Label ${label.name} is ${across} times wider than its page, over the limit of ${maxPages}.`)
-    // Always the size checked above: a later @page rule of the label's own is not obeyed.
-    const pdf = await within(t, `Printing label ${label.name}`, () =>
-      tab.pdf({ width: `${page.widthMm}mm`, height: `${page.heightMm}mm`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' }, preferCSSPageSize: false }),
-    )
-    const { PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
-    const pages = (await PDFDocument.load(pdf)).getPageCount()
-    if (pages > maxPages) throw new RenderLimitError('pages', `Label ${label.name} printed to ${pages} pages, over the limit of ${maxPages}.`)
-    let png: string | undefined
-    if (options.png) {
-      png = path.join(options.outDir, `${fileName}.png`)
-      await within(t, `Capturing label ${label.name}`, () => tab.screenshot({ path: png!, clip: { x: 0, y: 0, ...viewport } }))
-    }
-    return { pdf, outcome: { name: label.name, ok: true as const, page, pages, ...(png ? { png } : {}) } }
-  } finally {
-    await within(5000, 'Closing the page', () => context.close()).catch(() => undefined)
-  }
-}
-
 /** The orders that did not print, as the last page: our own markup, every value escaped. */
 async function failureList(browser: Browser, failed: { name: string; code: string; message: string }[], timeoutMs: number): Promise<Buffer> {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -427,7 +301,7 @@ async function failureList(browser: Browser, failed: { name: string; code: strin
   const context = await within(timeoutMs, 'Opening the failure list', () => sealedContext(browser, { viewport: { width: cssPx(100), height: cssPx(150) }, scale: 1, allowScripts: false }))
   try {
     const tab = await within(timeoutMs, 'Opening the failure list', () => context.newPage())
-    await loadLabel(tab, html, { allowScripts: false, timeoutMs: timeoutMs })
+    await new LabelPage(tab).show(html, { allowScripts: false, timeoutMs })
     return await within(timeoutMs, 'Printing the failure list', () => tab.pdf({ preferCSSPageSize: true, printBackground: true }))
   } finally {
     await context.close().catch(() => undefined)

@@ -53,7 +53,12 @@ export function labelCsp(allowScripts: boolean): string {
 /** The origin the label is served at: a name that resolves nowhere, answered by route fulfilment. */
 export const LABEL_URL = 'https://label.invalid/'
 
-/** A sealed context: one per label, so nothing of one label reaches another. */
+/**
+ * A sealed context. A label that may run scripts gets one of its own; static labels (scripts off,
+ * the default) take turns in one page, since without scripts a label can read nothing of the one
+ * before it: no storage is written, every request but its own document is refused, and each
+ * document is served at its own address only while it loads.
+ */
 export async function sealedContext(browser: Browser, options: { viewport: { width: number; height: number }; scale: number; allowScripts: boolean }): Promise<BrowserContext> {
   return browser.newContext({
     viewport: options.viewport,
@@ -65,16 +70,38 @@ export async function sealedContext(browser: Browser, options: { viewport: { wid
   })
 }
 
+/** A page that serves labels one after another, each at an address of its own. */
+export class LabelPage {
+  private readonly documents = new Map<string, { html: string; csp: string }>()
+  private served = 0
+  private routed: Promise<void> | undefined
+
+  constructor(readonly page: Page) {}
+
+  /** Loads one label: the document from route fulfilment, everything else refused. */
+  async show(html: string, options: { allowScripts: boolean; timeoutMs: number }): Promise<void> {
+    this.routed ??= this.page
+      .route('**/*', (route) => {
+        const url = route.request().url()
+        const doc = this.documents.get(url)
+        if (doc) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': doc.csp }, body: doc.html })
+        return /^(data|blob|about):/.test(url) ? route.continue() : route.abort('blockedbyclient')
+      })
+      .then(() => undefined)
+    await this.routed
+    const url = `${LABEL_URL}${++this.served}`
+    this.documents.set(url, { html, csp: labelCsp(options.allowScripts) })
+    try {
+      await this.page.goto(url, { waitUntil: 'load', timeout: options.timeoutMs })
+    } finally {
+      this.documents.delete(url)
+    }
+  }
+}
+
 /** Loads the label into a sealed page: the document from route fulfilment, everything else refused. */
 export async function loadLabel(page: Page, html: string, options: { allowScripts: boolean; timeoutMs: number }): Promise<void> {
-  await page.route('**/*', (route) => {
-    const url = route.request().url()
-    if (url === LABEL_URL) {
-      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': labelCsp(options.allowScripts) }, body: html })
-    }
-    return /^(data|blob|about):/.test(url) ? route.continue() : route.abort('blockedbyclient')
-  })
-  await page.goto(LABEL_URL, { waitUntil: 'load', timeout: options.timeoutMs })
+  await new LabelPage(page).show(html, options)
 }
 
 /** A step that may hang (a page busy in a loop, a font that never loads) is given up after `ms`. */
