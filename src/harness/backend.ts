@@ -1,3 +1,4 @@
+import { code128Svg } from './barcode'
 import { labelBase64, type LabelSpec } from './labels'
 
 /** What the fake upstream does with one call. Every tier (in-process SDK, gateway, HTTPS) renders these. */
@@ -46,6 +47,12 @@ function spec(orderId: string, deliveryId: string, waybillId: string, carrier: s
   }
 }
 
+/** The SF labels carry their waybill's Code 128, as SF's do: what a printer's bitmap must keep readable. */
+function withBarcode(waybill: string): Partial<LabelSpec> {
+  const barcode = code128Svg(waybill)
+  return barcode !== undefined ? { barcode } : {}
+}
+
 const SURNAMES = ['李', '王', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴']
 const STREETS = ['建国路', '人民路', '解放路', '中山路', '长安街', '淮海路', '天河路', '珠江路', '滨江路', '和平路']
 
@@ -65,6 +72,7 @@ export function bulkOrder(orderId: string, deliveryId: string): DemoOrder | unde
     waybill_id: waybill,
     order_status: 0,
     label: spec(orderId, 'SF', waybill, '顺丰速运', {
+      ...withBarcode(waybill),
       receiver: {
         name: `${SURNAMES[n % 10]}先生${n}`,
         phone: `13${String(n).padStart(9, '0').slice(0, 1)}****${String(n % 10_000).padStart(4, '0')}`,
@@ -86,7 +94,7 @@ export function demoOrders(): DemoOrder[] {
       delivery_id: 'SF',
       waybill_id: '123456789',
       order_status: 0,
-      label: spec('01234567890123456789', 'SF', '123456789', '顺丰速运'),
+      label: spec('01234567890123456789', 'SF', '123456789', '顺丰速运', withBarcode('123456789')),
       waybill_data: [
         { key: 'SF_bagAddr', value: '广州' },
         { key: 'SF_mark', value: '101- 07-03 509' },

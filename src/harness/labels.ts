@@ -20,6 +20,8 @@ export interface LabelSpec {
    * paragraphs of Chinese text with hardly any markup (about 90% of the bytes non-ASCII)
    */
   padStyle?: 'goods' | 'markup' | 'template' | 'cjk'
+  /** the waybill's barcode as SVG markup (a real Code 128), in place of the decorative bars */
+  barcode?: string
 }
 
 const CJK_LINES = [
@@ -50,7 +52,9 @@ export function labelHtml(spec: LabelSpec): string {
   const bars =
     spec.padStyle === 'template'
       ? [1, 2].map((n) => `<img style="width:80mm;height:15mm" alt="barcode ${n}" src="data:image/png;base64,${pseudoPng(`${spec.waybillId}/${n}`, 7500)}">`).join('')
-      : Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
+      : spec.barcode !== undefined
+        ? `<b class="code">${spec.barcode}</b>`
+        : Array.from(spec.waybillId, (ch) => `<i style="width:${(ch.charCodeAt(0) % 3) + 1}px"></i>`).join('')
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -64,6 +68,7 @@ body { box-sizing: border-box; width: 100mm; height: ${height}mm; padding: 2mm; 
 .carrier { font-size: 20pt; font-weight: bold; }
 .barcode { display: flex; height: 14mm; gap: 1px; margin: 2mm 0; }
 .barcode i { display: block; background: #000; height: 100%; }
+.barcode .code { display: block; width: 80mm; height: 100%; margin: 0 auto; }
 .big { font-size: 16pt; font-weight: bold; }
 table { width: 100%; border-collapse: collapse; font-size: 8pt; }
 td { border: 1px solid #000; padding: 1px 2px; }
