@@ -23,12 +23,15 @@ import {
   safeFileName,
 } from '../src/render/render'
 import type { BatchItem, Order, OrderStatus } from '../src/types'
+import { DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat, printerOutput } from '../src/print/output'
+import { parsePrinter, PrinterFailure, type PrinterTarget } from '../src/print/printer'
+import type { ZplEncoding } from '../src/print/zpl'
 import { run, usage } from './cli'
 
 const ROOT = path.resolve(__dirname, '..')
 const ADMIN = DEMO_ADMIN
-/** Exit codes: all printed; some did not print; bad usage or fetch failed; no Chromium; a runaway label; a cancelled waybill; no label. */
-const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4, cancelled: 5, noLabel: 6 } as const
+/** Exit codes: all printed; some did not print; bad usage or fetch failed; no Chromium; a runaway label; a cancelled waybill; no label; the printer failed. */
+const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4, cancelled: 5, noLabel: 6, printer: 7 } as const
 
 const HELP = `npm run label -- <orderId | path/to/label.html> [options]
 npm run label -- --batch <orders.json> [options]
@@ -52,6 +55,15 @@ that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched 
   --failure-page        batch: also list what did not print on a last page of the PDF
   --include-cancelled   print cancelled waybills too, marked 已取消 / CANCELLED across the
                         label (by default they are not printed: a parcel shipped under one is lost)
+  --format <tspl|zpl>   also write the labels in a thermal printer's own language, beside the
+                        PDF (<out>/labels.tspl, <out>/labels.zpl; one label: <out>/<name>.tspl):
+                        TSPL for TSC, Gprinter 佳博, Xprinter 芯烨 and HPRT 汉印, ZPL for Zebra; one
+                        bitmap per PDF page at the label's size, 1-bit by threshold. Both:
+                        --format tspl,zpl
+  --dpi <n>             the printer's resolution for --format (default ${DEFAULT_DPI}; 300 for 300 dpi models)
+  --printer <target>    send the --format bytes to a printer as well: tcp://host:9100 (a raw
+                        port) or file:/dev/usb/lp0 (a device); the file is written all the same
+  --zpl-encoding <e>    z64 (deflated, the default) or hex, for firmware without :Z64:
   --max-pages <n>       pages one label may print to (default 5)
   --timeout <s>         seconds one label may take (default 20)
   --concurrency <n>     batch: labels rendered at once (default 4)
@@ -66,7 +78,8 @@ that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched 
 
 Exit codes: 0 all printed, 1 some did not print, 2 bad usage or fetch failed, 3 no Chromium,
 4 a label ran away (over --max-pages, --timeout or the largest page), 5 the one order's waybill
-is cancelled (nothing written; --include-cancelled prints it marked), 6 the one order has no label.
+is cancelled (nothing written; --include-cancelled prints it marked), 6 the one order has no label,
+7 the printer could not be reached or did not take the job (the files are written).
 An order whose status is unknown prints, with a warning on stderr.
 `
 
@@ -80,6 +93,10 @@ async function main(): Promise<number> {
       size: { type: 'string' },
       png: { type: 'boolean' },
       'max-pages': { type: 'string' },
+      format: { type: 'string' },
+      dpi: { type: 'string' },
+      printer: { type: 'string' },
+      'zpl-encoding': { type: 'string' },
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
       'allow-scripts': { type: 'boolean' },
@@ -116,11 +133,18 @@ async function main(): Promise<number> {
     ...(timeoutSec !== undefined ? { labelTimeoutMs: timeoutSec * 1000 } : {}),
   }
   const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
+  const printing = printerSettings(o)
+  if (!printing.ok) return fail(printing.problem)
 
   try {
-    if (o.batch !== undefined) return await batch(o.batch, { ...seal, outDir, png: o.png === true, failurePage: o['failure-page'] === true, ...(concurrency !== undefined ? { concurrency } : {}) }, o)
-    return await single(positionals[0], { ...seal, outDir, ...(printType !== undefined ? { printType: printType as 0 | 1 } : {}) }, o)
+    if (o.batch !== undefined)
+      return await batch(o.batch, { ...seal, outDir, png: o.png === true, failurePage: o['failure-page'] === true, ...(concurrency !== undefined ? { concurrency } : {}) }, o, printing.value)
+    return await single(positionals[0], { ...seal, outDir, ...(printType !== undefined ? { printType: printType as 0 | 1 } : {}) }, o, printing.value)
   } catch (err) {
+    if (err instanceof PrinterFailure) {
+      process.stderr.write(`${err.message}\n`)
+      return EXIT.printer
+    }
     if (err instanceof LabelRenderError) {
       process.stderr.write(`${err.message}\n${err.hint}\n`)
       return EXIT.noChromium
@@ -139,7 +163,12 @@ async function main(): Promise<number> {
 
 type Opts = { carrier?: string | undefined; scenario?: string | undefined; live?: boolean | undefined; env?: string | undefined; 'print-type'?: string | undefined }
 
-async function single(target: string | undefined, options: Parameters<typeof renderLabel>[1] extends infer R ? Omit<R & object, 'name'> : never, o: Opts): Promise<number> {
+async function single(
+  target: string | undefined,
+  options: Parameters<typeof renderLabel>[1] extends infer R ? Omit<R & object, 'name'> : never,
+  o: Opts,
+  printing: PrinterSettings | undefined,
+): Promise<number> {
   if (!target) return fail('Name an order id or a .html file, or pass --batch <orders.json>.')
   let html: string
   let name: string
@@ -165,15 +194,17 @@ async function single(target: string | undefined, options: Parameters<typeof ren
     status = item.status
     name = safeFileName(target)
   }
-  const r = await renderLabel(html, { ...options, name, ...(status !== undefined ? { status } : {}) })
+  const device = printing ? await openOutput(printing, options.outDir, name) : undefined
+  const r = await renderLabel(html, { ...options, name, ...(status !== undefined ? { status } : {}), ...(device ? { scale: device.scale, onPrinted: device.onPrinted } : {}) })
   const from = { css: "the label's CSS @page", option: '--size', default: `the default for ${options.printType === 1 ? 'one' : 'two'}-part labels` }[r.page.source]
   out(`label ${name}: ${r.page.widthMm.toFixed(1)} × ${r.page.heightMm.toFixed(1)} mm (from ${from})`)
   out(`  png  ${path.relative(process.cwd(), r.png)} (${r.pixels.width} × ${r.pixels.height} px)`)
   out(`  pdf  ${path.relative(process.cwd(), r.pdf)}`)
+  if (device) await finishOutput(device, printing!)
   return EXIT.ok
 }
 
-async function batch(file: string, options: Omit<Parameters<typeof renderLabels>[1], 'failures' | 'onProgress'>, o: Opts): Promise<number> {
+async function batch(file: string, options: Omit<Parameters<typeof renderLabels>[1], 'failures' | 'onProgress'>, o: Opts, printing: PrinterSettings | undefined): Promise<number> {
   const read = readBatchFile(file)
   if (!read.ok) return fail(read.problem)
   const fetched = await fetchOrders({ orders: read.orders }, o)
@@ -188,8 +219,9 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
       labels.push({ name, html: item.html, status: item.status })
     } else failures.push({ name: item.orderId, code: item.code, message: item.message })
   })
+  const device = printing ? await openOutput(printing, options.outDir, 'labels') : undefined
   const progress = progressBar(labels.length)
-  const r = await renderLabels(labels, { ...options, failures, onProgress: progress.update })
+  const r = await renderLabels(labels, { ...options, failures, onProgress: progress.update, ...(device ? { scale: device.scale, onPrinted: device.onPrinted } : {}) })
   progress.done()
   const notRendered = r.labels.filter((l) => !l.ok)
   out(`${r.labels.length - notRendered.length} of ${fetched.items.length} labels printed to ${path.relative(process.cwd(), r.pdf)} (${r.pages} pages)`)
@@ -201,6 +233,7 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
     out(`${notPrinted.length} not printed, listed in ${path.relative(process.cwd(), list)}${options.failurePage ? ' and on the last page of the PDF' : ''}`)
   } else fs.rmSync(list, { force: true })
   for (const f of notPrinted) process.stderr.write(`not printed: ${f.name} ${f.code}: ${f.message}\n`)
+  if (device) await finishOutput(device, printing!)
   return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
 }
 
@@ -276,6 +309,46 @@ function progressBar(total: number) {
     update: (done: number) => (tty ? draw(done) : undefined),
     done: () => (tty ? process.stderr.write('\n') : undefined),
   }
+}
+
+type PrinterSettings = { formats: PrinterFormat[]; dpi: number; printer?: { spec: string; target: PrinterTarget }; zplEncoding?: ZplEncoding }
+
+/** --format, --dpi, --printer and --zpl-encoding, checked together; undefined when no --format. */
+function printerSettings(o: {
+  format?: string | undefined
+  dpi?: string | undefined
+  printer?: string | undefined
+  'zpl-encoding'?: string | undefined
+}): { ok: true; value: PrinterSettings | undefined } | { ok: false; problem: string } {
+  if (o.format === undefined) {
+    if (o.printer !== undefined || o.dpi !== undefined || o['zpl-encoding'] !== undefined) return { ok: false, problem: '--printer, --dpi and --zpl-encoding go with --format tspl or --format zpl.' }
+    return { ok: true, value: undefined }
+  }
+  const formats = [...new Set(o.format.split(',').map((f) => f.trim().toLowerCase()))]
+  if (formats.some((f) => !PRINTER_FORMATS.includes(f as PrinterFormat))) return { ok: false, problem: `--format takes ${PRINTER_FORMATS.join(', ')} (or both, comma-separated).` }
+  const dpi = o.dpi === undefined ? DEFAULT_DPI : Number(o.dpi)
+  if (!Number.isInteger(dpi) || dpi < 100 || dpi > 600) return { ok: false, problem: "--dpi takes the printer's resolution, a whole number from 100 to 600 (203 or 300 for label printers)." }
+  const encoding = o['zpl-encoding']
+  if (encoding !== undefined && encoding !== 'z64' && encoding !== 'hex') return { ok: false, problem: '--zpl-encoding takes z64 or hex.' }
+  let printer: PrinterSettings['printer']
+  if (o.printer !== undefined) {
+    const parsed = parsePrinter(o.printer)
+    if (!parsed.ok) return { ok: false, problem: parsed.problem }
+    if (formats.length !== 1) return { ok: false, problem: 'A printer takes one language: name one --format with --printer.' }
+    printer = { spec: o.printer, target: parsed.target }
+  }
+  return { ok: true, value: { formats: formats as PrinterFormat[], dpi, ...(printer ? { printer } : {}), ...(encoding ? { zplEncoding: encoding } : {}) } }
+}
+
+function openOutput(p: PrinterSettings, outDir: string, base: string) {
+  return printerOutput({ formats: p.formats, dpi: p.dpi, outDir, base, ...(p.printer ? { printer: p.printer.target } : {}), ...(p.zplEncoding ? { zplEncoding: p.zplEncoding } : {}) })
+}
+
+/** Closes the files and the printer; a printer that failed throws PrinterFailure (exit 7), the files written. */
+async function finishOutput(device: Awaited<ReturnType<typeof printerOutput>>, p: PrinterSettings) {
+  const done = await device.finish()
+  for (const f of done.files) out(`  ${path.extname(f).slice(1).padEnd(4)} ${path.relative(process.cwd(), f)} (${done.labels} labels at ${p.dpi} dpi)`)
+  if (p.printer) out(`  sent ${done.sent} bytes to ${p.printer.spec}`)
 }
 
 function out(s: string) {

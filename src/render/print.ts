@@ -18,8 +18,17 @@ export async function printOne(labelPage: LabelPage, label: OneLabel, page: Page
   const pdf = await print(tab, page, name, options)
   const pages = pdf.getPageCount()
   if (pages > options.maxPages) throw new RenderLimitError('pages', `Label ${name} printed to ${pages} pages, over the limit of ${options.maxPages}.`)
-  const png = options.png ? await timed(options.timings, 'capture PNG', () => within(t, `Capturing label ${name}`, () => tab.screenshot({ clip: { x: 0, y: 0, ...viewport } }))) : undefined
-  return { page, pdf, pageIndices: pdf.getPageIndices(), ...(png ? { png } : {}) }
+  // A page's picture each: the label cut at page heights (a forced break inside it is not followed).
+  const shots = options.png
+    ? await timed(options.timings, 'capture PNG', () =>
+        within(t, `Capturing label ${name}`, async () => {
+          const out: Buffer[] = []
+          for (let k = 0; k < pages; k++) out.push(await tab.screenshot({ fullPage: pages > 1, clip: pageClip(page, k) }))
+          return out
+        }),
+      )
+    : undefined
+  return { page, pdf, pageIndices: pdf.getPageIndices(), ...(shots ? { png: shots[0]!, pngs: shots } : {}) }
 }
 
 /**
@@ -41,17 +50,25 @@ export async function printGroup(labelPage: LabelPage, labels: OneLabel[], page:
   const fits = layouts.map((l) => l.breaks === 0 && Math.ceil(l.height / viewport.height) <= 1 && Math.ceil(l.width / viewport.width) <= 1)
   const pdf = await print(tab, page, what, options)
   if (pdf.getPageCount() !== labels.length) throw new Error(`The group of ${what} printed to ${pdf.getPageCount()} pages, not ${labels.length}.`)
-  const frames = options.png ? await tab.$$('iframe') : []
   const out: (OneRendered | undefined)[] = []
   for (const [i, label] of labels.entries()) {
     if (!fits[i]) {
       out.push(undefined)
       continue
     }
-    const png = options.png ? await timed(options.timings, 'capture PNG', () => within(t, `Capturing label ${label.name}`, () => frames[i]!.screenshot())) : undefined
-    out.push({ page, pdf, pageIndices: [i], ...(png ? { png } : {}) })
+    const png = options.png
+      ? await timed(options.timings, 'capture PNG', () => within(t, `Capturing label ${label.name}`, () => tab.screenshot({ fullPage: true, clip: pageClip(page, i) })))
+      : undefined
+    out.push({ page, pdf, pageIndices: [i], ...(png ? { png, pngs: [png] } : {}) })
   }
   return out
+}
+
+/** The k-th page of a column of pages, in CSS pixels: where the PDF's page k begins, to the fraction. */
+function pageClip(page: PageSize, k: number) {
+  const width = (page.widthMm / 25.4) * 96
+  const height = (page.heightMm / 25.4) * 96
+  return { x: 0, y: k * height, width, height }
 }
 
 async function load(labelPage: LabelPage, html: string, what: string, options: OneOptions) {

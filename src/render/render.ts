@@ -49,6 +49,8 @@ export interface RenderOptions extends SealOptions {
   includeCancelled?: boolean
   /** picks the default size when neither the label nor `size` gives one (default 0, two-part) */
   printType?: PrintType
+  /** the label as it prints, page by page (see `RenderLabelsOptions.onPrinted`) */
+  onPrinted?(label: PrintedLabel): void | Promise<void>
 }
 
 export interface Rendered {
@@ -125,8 +127,10 @@ export interface PrintedLabel {
   index: number
   name: string
   page: PageSize
-  /** the label as it prints (print media), at `scale` device pixels per CSS pixel */
+  /** the label as it prints (print media), at `scale` device pixels per CSS pixel: its first page */
   png: Buffer
+  /** every page of it (a label of several pages is cut at page heights) */
+  pngs: Buffer[]
 }
 
 /** Pages rendered at once: one per core, at least 2 (the browser's work overlaps Node's), at most 4. */
@@ -167,7 +171,7 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
       options.timings?.set('join the PDF', (options.timings.get('join the PDF') ?? 0) + performance.now() - started)
       for (const [i, res] of results.entries()) {
         const index = units[u]!.start + i
-        if (res.ok && res.r.png && options.onPrinted) await options.onPrinted({ index, name: labels[index]!.name, page: res.r.page, png: res.r.png })
+        if (res.ok && res.r.png && options.onPrinted) await options.onPrinted({ index, name: labels[index]!.name, page: res.r.page, png: res.r.png, pngs: res.r.pngs ?? [res.r.png] })
       }
     })
     const seal = {

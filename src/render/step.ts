@@ -38,5 +38,8 @@ export interface OneRendered {
   pdf: PDFDocument
   /** the label's pages in `pdf` */
   pageIndices: number[]
+  /** the label's first page as a picture */
   png?: Buffer
+  /** each of its pages as a picture */
+  pngs?: Buffer[]
 }
