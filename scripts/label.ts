@@ -6,10 +6,7 @@ import * as path from 'path'
 import { parseArgs } from 'util'
 import { demoOrders } from '../src/harness/backend'
 import { readBatchFile } from '../src/harness/batchFile'
-import { identityEnv } from '../src/harness/bootstrap'
-import { liveTarget } from './live'
-import { invokeOnce } from '../src/harness/invoke'
-import { DEMO_ADMIN } from '../src/harness/owners'
+import { type Fetched, fetchOrders } from './fetchOrders'
 import {
   CancelledWaybillError,
   DEFAULT_CHROMIUM,
@@ -22,14 +19,13 @@ import {
   renderLabels,
   safeFileName,
 } from '../src/render/render'
-import type { BatchItem, Order, OrderStatus } from '../src/types'
+import type { OrderStatus } from '../src/types'
 import { DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat, printerOutput } from '../src/print/output'
 import { parsePrinter, PrinterFailure, type PrinterTarget } from '../src/print/printer'
 import type { ZplEncoding } from '../src/print/zpl'
 import { run, usage } from './cli'
 
 const ROOT = path.resolve(__dirname, '..')
-const ADMIN = DEMO_ADMIN
 /** Exit codes: all printed; some did not print; bad usage or fetch failed; no Chromium; a runaway label; a cancelled waybill; no label; the printer failed. */
 const EXIT = { ok: 0, someFailed: 1, usage: 2, noChromium: 3, runaway: 4, cancelled: 5, noLabel: 6, printer: 7 } as const
 
@@ -237,64 +233,9 @@ async function batch(file: string, options: Omit<Parameters<typeof renderLabels>
   return failures.length + notRendered.length === 0 ? EXIT.ok : EXIT.someFailed
 }
 
-type Fetched = { ok: true; orderId: string; html: string; status: OrderStatus } | { ok: false; orderId: string; code: string; message: string; noLabel?: true }
-
 /** An order whose status WeChat did not say prints, with a word on stderr to check it first. */
 function warnUnknown(item: Extract<Fetched, { ok: true }>) {
   if (item.status === 'unknown') process.stderr.write(`warning: ${item.orderId}: the order's status is unknown; check it is not cancelled before shipping.\n`)
-}
-
-/** Fetches orders through the function (harness or live), labels inline, stored ones downloaded. */
-async function fetchOrders(event: Record<string, unknown>, o: Opts): Promise<{ ok: true; items: Fetched[] } | { ok: false; problem: string }> {
-  let invoked: Awaited<ReturnType<typeof invokeOnce>>
-  const live = o.live ? liveTarget(o.env ?? process.env.ENV_ID) : undefined
-  if (live && !live.ok) return { ok: false, problem: live.problem }
-  try {
-    invoked = await invokeOnce({
-      functionDir: path.join(ROOT, 'cloudfunctions', 'getOrder'),
-      event,
-      env: { ...identityEnv({ openid: ADMIN }), ADMIN_OPENIDS: ADMIN },
-      timeoutSec: 10,
-      hold: true,
-      ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
-      ...(live?.ok ? { live: live.target } : {}),
-    })
-  } catch (err) {
-    // The fetch failed (the runtime could not start, say): exit 2, as documented, not a stack.
-    return { ok: false, problem: `Fetching the orders failed: ${err instanceof Error ? err.message : String(err)}` }
-  }
-  if (!invoked.ok) return { ok: false, problem: invoked.problem }
-  try {
-    const result = invoked.run.result
-    if (!result) return { ok: false, problem: `The function printed no result:\n${invoked.run.stderr || invoked.run.stdout}` }
-    if (!result.ok) return { ok: false, problem: `getOrder failed: ${result.error.code}: ${result.error.message}${result.error.hint ? `\nhint: ${result.error.hint}` : ''}` }
-    const items: BatchItem[] = 'order' in result ? [{ ok: true, order: result.order, warnings: result.warnings }] : result.orders
-    const fetched: Fetched[] = []
-    for (const item of items) {
-      if (!item.ok) fetched.push({ ok: false, orderId: item.orderId, code: item.error.code, message: item.error.message })
-      else
-        fetched.push(
-          await labelOf(
-            item.order,
-            item.warnings.map((w) => w.code),
-          ),
-        )
-    }
-    return { ok: true, items: fetched }
-  } finally {
-    await invoked.close()
-  }
-}
-
-async function labelOf(order: Order, warnings: string[]): Promise<Fetched> {
-  if (order.printHtml !== null) return { ok: true, orderId: order.orderId, html: order.printHtml, status: order.status }
-  if (order.printHtmlFile) {
-    const res = await fetch(order.printHtmlFile.tempFileURL, { signal: AbortSignal.timeout(15_000) })
-    if (res.ok) return { ok: true, orderId: order.orderId, html: await res.text(), status: order.status }
-    return { ok: false, orderId: order.orderId, code: 'DOWNLOAD_FAILED', message: `The stored label could not be downloaded (HTTP ${res.status}).` }
-  }
-  const code = warnings.find((w) => w.startsWith('PRINT_HTML')) ?? 'PRINT_HTML_MISSING'
-  return { ok: false, orderId: order.orderId, code, message: 'The order has no printable label.', noLabel: true }
 }
 
 /** A progress bar on a terminal, for more than a handful of labels; nothing elsewhere. */

@@ -1,0 +1,169 @@
+/**
+ * npm run station in Chromium (Debian's, through playwright-core): the page over
+ * examples/orders.json lists all five orders, shows the three printable labels as pictures,
+ * marks the cancelled one, says why the unknown one cannot print, and prints by keyboard, then
+ * prints one again. The label's HTML never reaches the page.
+ */
+import { type ChildProcess, spawn } from 'child_process'
+import * as fs from 'fs'
+import * as http from 'http'
+import * as net from 'net'
+import * as path from 'path'
+import type { Browser, Page } from 'playwright-core'
+import { DEFAULT_CHROMIUM } from '../src/render/render'
+
+const ROOT = path.resolve(__dirname, '..')
+const haveChromium = fs.existsSync(DEFAULT_CHROMIUM)
+if (!haveChromium && process.env.CI) throw new Error(`CI must have Chromium at ${DEFAULT_CHROMIUM}: .ci/run installs it`)
+const withChromium = haveChromium ? describe : describe.skip
+jest.setTimeout(90_000)
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+
+/** Starts the station as a user does; resolves with the address it prints. */
+function station(args: string[]): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+  const proc = spawn('npm', ['run', '-s', 'station', '--', ...args], { cwd: ROOT, detached: true })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the station did not start:\n${out}`)), 60_000)
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /print station: (\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ url: m[1]!, proc, stop: () => new Promise<void>((done) => (proc.once('exit', () => done()), process.kill(-proc.pid!, 'SIGINT'))) })
+      }
+    })
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    proc.once('exit', (code) => reject(new Error(`the station exited with ${code}:\n${out}`)))
+  })
+}
+
+withChromium('npm run station -- --batch examples/orders.json --port <n>', () => {
+  let browser: Browser
+  let page: Page
+  let running: Awaited<ReturnType<typeof station>>
+  let port: number
+
+  beforeAll(async () => {
+    port = await freePort()
+    running = await station(['--batch', 'examples/orders.json', '--port', String(port)])
+    const { chromium } = require('playwright-core') as typeof import('playwright-core')
+    browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, headless: true })
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
+    await page.goto(running.url)
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 5 && document.querySelectorAll('.card.ready img, .card.cancelled img').length === 4)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await running?.stop()
+  })
+
+  test('it listens on 127.0.0.1 at the port asked for', () => {
+    expect(running.url).toBe(`http://127.0.0.1:${port}/`)
+  })
+
+  test('all five orders are listed, in the file order, each with its status', async () => {
+    const cards = await page.$$eval('.card', (cs) => cs.map((c) => ({ id: c.querySelector('label')!.textContent!.trim(), state: c.className.replace('card ', '') })))
+    expect(cards).toEqual([
+      { id: '01234567890123456789', state: 'ready' },
+      { id: 'DEMO-YTO-0001', state: 'ready' },
+      { id: 'DEMO-GBK-0001', state: 'ready' },
+      { id: 'DEMO-ZTO-0001', state: 'cancelled' },
+      { id: 'NO-SUCH-ORDER', state: 'failed' },
+    ])
+    await expect(page.textContent('#summary')).resolves.toContain('5 个订单 orders · 3 可打印 printable · 1 已取消 cancelled · 1 无法打印')
+  })
+
+  test('the three printable labels are shown as pictures that loaded, each a label-shaped PNG', async () => {
+    const pictures = await page.$$eval('.card.ready img', (imgs) =>
+      imgs.map((i) => ({ w: (i as HTMLImageElement).naturalWidth, h: (i as HTMLImageElement).naturalHeight, src: (i as HTMLImageElement).src })),
+    )
+    expect(pictures).toHaveLength(3)
+    for (const p of pictures) {
+      expect(p.w).toBeGreaterThan(300)
+      expect(p.h / p.w).toBeGreaterThan(1.3)
+      expect(p.src).toMatch(/\/api\/orders\/\d\/label\.png$/)
+    }
+  })
+
+  test('the cancelled waybill is marked and cannot be selected; the unknown order says why', async () => {
+    const cancelled = page.locator('.card.cancelled')
+    await expect(cancelled.textContent()).resolves.toContain('已取消 CANCELLED')
+    await expect(cancelled.locator('input[type=checkbox]').isDisabled()).resolves.toBe(true)
+    await expect(page.locator('.card.failed').textContent()).resolves.toContain('WECHAT_ERROR')
+  })
+
+  test("the label's HTML never reaches the page: its text is only in the pictures", async () => {
+    const html = await page.content()
+    expect(html).not.toContain('建国路')
+    expect(html).not.toContain('<iframe')
+    const csp = (await page.request.get(running.url)).headers()['content-security-policy']
+    expect(csp).toContain("default-src 'none'")
+  })
+
+  test('keyboard: A selects the printable, P prints them with progress; the PDF holds the three labels', async () => {
+    await page.keyboard.press('a')
+    await expect(page.$$eval('.card input:checked', (b) => b.length)).resolves.toBe(3)
+    await page.keyboard.press('p')
+    await page.waitForFunction(() => document.querySelector('#job-text')?.textContent?.startsWith('已打印 3'), undefined, { timeout: 60_000 })
+    await expect(page.getAttribute('#job-progress', 'value')).resolves.toBe('3')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#job-pdf')])
+    const pdf = fs.readFileSync((await download.path())!, 'latin1')
+    expect((pdf.match(/\/Type \/Page\b/g) ?? []).length).toBe(3)
+    await expect(page.$$eval('.badge.printed', (b) => b.map((x) => x.textContent))).resolves.toEqual(['已打印 printed ×1', '已打印 printed ×1', '已打印 printed ×1'])
+  })
+
+  test('print again: one label, its count goes to 2', async () => {
+    await page
+      .locator('.card.ready')
+      .nth(1)
+      .getByRole('button', { name: /Print again/ })
+      .click()
+    await page.waitForFunction(() => document.querySelector('#job-text')?.textContent?.startsWith('已打印 1'), undefined, { timeout: 60_000 })
+    await page.waitForFunction(() => document.querySelectorAll('.card.ready')[1]?.textContent?.includes('×2'))
+  })
+
+  test.each([
+    ['a foreign Host header (DNS rebinding)', { host: `evil.example:1`, 'content-type': 'application/json' }, 421],
+    ['a POST from another origin', { origin: 'http://evil.example', 'content-type': 'application/json' }, 403],
+    ['a POST that is not JSON (a plain form)', { 'content-type': 'application/x-www-form-urlencoded' }, 403],
+  ])('%s is refused', async (_what, headers, status) => {
+    // node:http, since fetch will not send a Host header of its own choosing.
+    const code = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/print', method: 'POST', headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => (res.resume(), resolve(res.statusCode!)))
+      req.on('error', reject)
+      req.end('{"rows":[0]}')
+    })
+    expect(code).toBe(status)
+  })
+})
+
+withChromium('npm run station -- --host <another interface>', () => {
+  test('needs the token it prints: refused without, let in with it once, then by cookie', async () => {
+    const port = await freePort()
+    const running = await station(['--batch', 'examples/orders.json', '--port', String(port), '--host', '127.0.0.2'])
+    try {
+      const url = new URL(running.url)
+      expect(url.hostname).toBe('127.0.0.2')
+      const token = url.searchParams.get('token')!
+      expect(token.length).toBeGreaterThanOrEqual(24)
+      expect((await fetch(`http://127.0.0.2:${port}/api/orders`)).status).toBe(401)
+      expect((await fetch(`http://127.0.0.2:${port}/?token=wrong${token.slice(5)}`)).status).toBe(401)
+      const first = await fetch(running.url)
+      expect(first.status).toBe(200)
+      const cookie = first.headers.get('set-cookie')!
+      expect(cookie).toMatch(/HttpOnly; SameSite=Strict/)
+      const rows = (await (await fetch(`http://127.0.0.2:${port}/api/orders`, { headers: { cookie: cookie.split(';')[0]! } })).json()) as { rows: unknown[] }
+      expect(rows.rows).toHaveLength(5)
+    } finally {
+      await running.stop()
+    }
+  })
+})
