@@ -1,6 +1,5 @@
 import * as fs from 'fs'
 import * as path from 'path'
-import type { PrintedLabel } from '../render/render'
 import { DEFAULT_THRESHOLD, dotsOf, toBitmap } from './bitmap'
 import { openPrinter, PrinterFailure, type PrinterSink, type PrinterTarget } from './printer'
 import { tsplLabel } from './tspl'
@@ -11,6 +10,13 @@ export type PrinterFormat = 'tspl' | 'zpl'
 export const PRINTER_FORMATS: readonly PrinterFormat[] = ['tspl', 'zpl']
 /** Thermal label printers print at 203 dpi (8 dots/mm) unless they are the 300 dpi model. */
 export const DEFAULT_DPI = 203
+
+/** A label as it prints, a picture per page (what `renderLabels` hands to `onPrinted`). */
+export interface PagePictures {
+  page: { widthMm: number; heightMm: number }
+  /** a PNG per page, at `scale` device pixels per CSS pixel */
+  pngs: Buffer[]
+}
 
 export interface PrinterOutputOptions {
   formats: readonly PrinterFormat[]
@@ -30,7 +36,7 @@ export interface PrinterOutput {
   /** the device pixels per CSS pixel labels must be captured at for this dpi */
   scale: number
   /** takes each printed label, in order (`renderLabels`' `onPrinted`) */
-  onPrinted(label: PrintedLabel): Promise<void>
+  onPrinted(label: PagePictures): Promise<void>
   /** closes the files and the printer connection */
   finish(): Promise<{ files: string[]; labels: number; sent: number }>
 }

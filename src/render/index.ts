@@ -1,7 +1,8 @@
 /**
- * `wx-getorder/render`: labels to PNG and print-ready PDF in a sealed Chromium. Its own entry
+ * `wx-getorder/render`: labels to PNG, print-ready PDF and a label printer's own language (TSPL,
+ * ZPL) in a sealed Chromium. Its own entry
  * point, so the main one needs no browser: install `playwright-core` and `pdf-lib` (optional peer
- * dependencies) and a Chromium (`apt-get install chromium fonts-noto-cjk`) to use it.
+ * dependencies; `pngjs` too for printer output) and a Chromium (`apt-get install chromium fonts-noto-cjk`) to use it.
  *
  * @example
  * import { renderLabel } from 'wx-getorder/render'
@@ -28,4 +29,11 @@ export {
   type NotPrinted,
   type PageSize,
   type SealOptions,
+  type PrintedLabel,
 } from './render'
+export { printerOutput, DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat, type PrinterOutput, type PrinterOutputOptions } from '../print/output'
+export { toBitmap, type Bitmap } from '../print/bitmap'
+export { tsplLabel } from '../print/tspl'
+export { zplLabel, type ZplEncoding } from '../print/zpl'
+export { readTspl, readZpl, type ReadLabel } from '../print/read'
+export { parsePrinter, openPrinter, PrinterFailure, type PrinterTarget, type PrinterSink } from '../print/printer'

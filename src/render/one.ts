@@ -24,7 +24,7 @@ export class Slot {
     let ok = false
     const tab = await timed(options.timings, 'open a page', () => (own ? this.opened(label.name, viewport, true, options.timeoutMs) : this.reused(label.name, viewport, options.timeoutMs)))
     try {
-      const rendered = await printOne(tab.page, label, page, viewport, options)
+      const rendered = await printOne(tab.page, label, page, viewport, { ...options, scale: this.scale })
       ok = true
       return rendered
     } finally {
@@ -44,7 +44,7 @@ export class Slot {
     let ok = false
     const tab = await timed(options.timings, 'open a page', () => this.reused(labels[0]!.name, viewport, options.timeoutMs))
     try {
-      const rendered = await printGroup(tab.page, labels, page, viewport, options)
+      const rendered = await printGroup(tab.page, labels, page, viewport, { ...options, scale: this.scale })
       ok = true
       return rendered
     } finally {

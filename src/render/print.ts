@@ -23,7 +23,7 @@ export async function printOne(labelPage: LabelPage, label: OneLabel, page: Page
     ? await timed(options.timings, 'capture PNG', () =>
         within(t, `Capturing label ${name}`, async () => {
           const out: Buffer[] = []
-          for (let k = 0; k < pages; k++) out.push(await tab.screenshot({ fullPage: pages > 1, clip: pageClip(page, k) }))
+          for (let k = 0; k < pages; k++) out.push(await tab.screenshot({ fullPage: pages > 1, clip: pageClip(page, k, options.scale) }))
           return out
         }),
       )
@@ -57,18 +57,22 @@ export async function printGroup(labelPage: LabelPage, labels: OneLabel[], page:
       continue
     }
     const png = options.png
-      ? await timed(options.timings, 'capture PNG', () => within(t, `Capturing label ${label.name}`, () => tab.screenshot({ fullPage: true, clip: pageClip(page, i) })))
+      ? await timed(options.timings, 'capture PNG', () => within(t, `Capturing label ${label.name}`, () => tab.screenshot({ fullPage: true, clip: pageClip(page, i, options.scale) })))
       : undefined
     out.push({ page, pdf, pageIndices: [i], ...(png ? { png, pngs: [png] } : {}) })
   }
   return out
 }
 
-/** The k-th page of a column of pages, in CSS pixels: where the PDF's page k begins, to the fraction. */
-function pageClip(page: PageSize, k: number) {
-  const width = (page.widthMm / 25.4) * 96
-  const height = (page.heightMm / 25.4) * 96
-  return { x: 0, y: k * height, width, height }
+/**
+ * The k-th page of a column of pages, in CSS pixels: where the PDF's page k begins, rounded to
+ * whole device pixels at `scale`, so every page's picture is the page's size in pixels exactly.
+ */
+function pageClip(page: PageSize, k: number, scale = 1) {
+  const px = (mm: number) => (mm / 25.4) * 96 * scale
+  const top = Math.round(k * px(page.heightMm))
+  const bottom = Math.round((k + 1) * px(page.heightMm))
+  return { x: 0, y: top / scale, width: Math.round(px(page.widthMm)) / scale, height: (bottom - top) / scale }
 }
 
 async function load(labelPage: LabelPage, html: string, what: string, options: OneOptions) {

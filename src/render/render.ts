@@ -6,6 +6,7 @@ import type { OrderStatus, PrintType } from '../types'
 import { CancelledWaybillError } from './cancelled'
 import { pdfFileName, uniqueFileNames } from './names'
 import { Slot } from './one'
+import { PdfOut } from './pdfOut'
 import { joinUnit, planUnits, renderUnit, type UnitResult } from './units'
 import { cssPx } from './page'
 import { type PageSize } from './page'
@@ -151,7 +152,8 @@ export const DEFAULT_CONCURRENCY = Math.min(4, Math.max(2, os.cpus().length))
  * )
  */
 export async function renderLabels(labels: LabelToRender[], options: RenderLabelsOptions): Promise<RenderedLabels> {
-  const { chromium, PDFDocument } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
+  const { chromium, pdfLib } = loadTools(options.executablePath ?? DEFAULT_CHROMIUM)
+  const { PDFDocument } = pdfLib
   const labelTimeoutMs = options.labelTimeoutMs ?? 20_000
   const total = options.totalTimeoutMs ?? 60_000 + Math.max(0, labels.length - 4) * labelTimeoutMs
   const deadline = Date.now() + total
@@ -161,67 +163,75 @@ export async function renderLabels(labels: LabelToRender[], options: RenderLabel
   )
   try {
     const browser = await within(labelTimeoutMs, 'Connecting to Chromium', () => chromium.connect(server.wsEndpoint(), { timeout: labelTimeoutMs }))
-    const merged = await PDFDocument.create()
-    const files = uniqueFileNames(labels.map((l) => l.name))
-    const outcomes = new Array<LabelOutcome>(labels.length)
-    const units = planUnits(labels, { allowScripts: options.allowScripts ?? false, includeCancelled: options.includeCancelled === true, ...(options.size ? { size: options.size } : {}) })
-    const joiner = inOrder(units.length, async (u, results: UnitResult[]) => {
-      const started = performance.now()
-      await joinUnit(merged, results)
-      options.timings?.set('join the PDF', (options.timings.get('join the PDF') ?? 0) + performance.now() - started)
-      for (const [i, res] of results.entries()) {
-        const index = units[u]!.start + i
-        if (res.ok && res.r.png && options.onPrinted) await options.onPrinted({ index, name: labels[index]!.name, page: res.r.page, png: res.r.png, pngs: res.r.pngs ?? [res.r.png] })
-      }
-    })
-    const seal = {
-      allowScripts: options.allowScripts ?? false,
-      maxPages: options.maxPages ?? 5,
-      png: options.png === true || options.onPrinted !== undefined,
-      includeCancelled: options.includeCancelled === true,
-      ...(options.size ? { size: options.size } : {}),
-      timeoutMs: labelTimeoutMs,
-      startBy: deadline,
-      runMs: total,
-      loadPdf: (bytes: Uint8Array) => PDFDocument.load(bytes),
-      timings: options.timings,
-    }
-    let next = 0
-    let done = 0
-    // Each label is bounded by its own time; the run's bound only stops labels from starting, so
-    // one runaway label never costs the others their place in the PDF.
-    const worker = async () => {
-      const slot = new Slot(browser, options.scale ?? 2)
-      try {
-        while (next < units.length) {
-          const u = next++
-          const unit = units[u]!
-          const results = await renderUnit(slot, unit, seal)
-          for (const [i, res] of results.entries()) {
-            const index = unit.start + i
-            outcomes[index] = outcomeOf(unit.labels[i]!.name, res, options.png === true ? path.join(options.outDir, `${files[index]!}.png`) : undefined)
-            options.onProgress?.(++done, labels.length)
-          }
-          await joiner.put(u, results)
-        }
-      } finally {
-        await slot.close()
-      }
-    }
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, units.length)) }, worker))
-    await joiner.drained()
-    const failed = [
-      ...(options.failures ?? []),
-      ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error })),
-    ]
-    if (failed.length > 0 && options.failurePage !== false) {
-      const doc = await PDFDocument.load(await failureList(browser, failed, labelTimeoutMs))
-      for (const p of await merged.copyPages(doc, doc.getPageIndices())) merged.addPage(p)
-    }
     const pdf = path.join(options.outDir, pdfFileName(options.pdfName ?? 'labels.pdf'))
-    // Without object streams: the plainest PDF, which every printer driver reads.
-    fs.writeFileSync(pdf, await merged.save({ useObjectStreams: false }))
-    return { pdf, pages: merged.getPageCount(), labels: outcomes }
+    const merged = new PdfOut(pdf, pdfLib)
+    let finished = false
+    try {
+      const files = uniqueFileNames(labels.map((l) => l.name))
+      const outcomes = new Array<LabelOutcome>(labels.length)
+      const units = planUnits(labels, { allowScripts: options.allowScripts ?? false, includeCancelled: options.includeCancelled === true, ...(options.size ? { size: options.size } : {}) })
+      const joiner = inOrder(units.length, async (u, results: UnitResult[]) => {
+        const started = performance.now()
+        joinUnit(merged, results)
+        options.timings?.set('join the PDF', (options.timings.get('join the PDF') ?? 0) + performance.now() - started)
+        for (const [i, res] of results.entries()) {
+          const index = units[u]!.start + i
+          if (res.ok && res.r.png && options.onPrinted) await options.onPrinted({ index, name: labels[index]!.name, page: res.r.page, png: res.r.png, pngs: res.r.pngs ?? [res.r.png] })
+        }
+      })
+      const seal = {
+        allowScripts: options.allowScripts ?? false,
+        maxPages: options.maxPages ?? 5,
+        png: options.png === true || options.onPrinted !== undefined,
+        includeCancelled: options.includeCancelled === true,
+        ...(options.size ? { size: options.size } : {}),
+        timeoutMs: labelTimeoutMs,
+        startBy: deadline,
+        runMs: total,
+        loadPdf: (bytes: Uint8Array) => PDFDocument.load(bytes),
+        timings: options.timings,
+      }
+      let next = 0
+      let done = 0
+      // Each label is bounded by its own time; the run's bound only stops labels from starting, so
+      // one runaway label never costs the others their place in the PDF.
+      const worker = async () => {
+        const slot = new Slot(browser, options.scale ?? 2)
+        try {
+          while (next < units.length) {
+            const u = next++
+            const unit = units[u]!
+            const results = await renderUnit(slot, unit, seal)
+            for (const [i, res] of results.entries()) {
+              const index = unit.start + i
+              outcomes[index] = outcomeOf(unit.labels[i]!.name, res, options.png === true ? path.join(options.outDir, `${files[index]!}.png`) : undefined)
+              options.onProgress?.(++done, labels.length)
+            }
+            await joiner.put(u, results)
+          }
+        } finally {
+          await slot.close()
+        }
+      }
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, units.length)) }, worker))
+      await joiner.drained()
+      const failed = [
+        ...(options.failures ?? []),
+        ...outcomes.filter((o): o is Extract<LabelOutcome, { ok: false }> => !o.ok).map((o) => ({ name: o.name, code: failureCode(o.limit), message: o.error })),
+      ]
+      if (failed.length > 0 && options.failurePage !== false) {
+        const doc = await PDFDocument.load(await failureList(browser, failed, labelTimeoutMs))
+        merged.append(merged.copy(doc, doc.getPageIndices()))
+      }
+      merged.finish()
+      finished = true
+      return { pdf, pages: merged.pages, labels: outcomes }
+    } finally {
+      if (!finished) {
+        merged.abandon()
+        fs.rmSync(pdf, { force: true })
+      }
+    }
   } finally {
     await server.kill()
   }
@@ -319,7 +329,7 @@ function loadTools(executablePath: string) {
   try {
     return {
       chromium: (require('playwright-core') as typeof import('playwright-core')).chromium,
-      PDFDocument: (require('pdf-lib') as typeof import('pdf-lib')).PDFDocument,
+      pdfLib: require('pdf-lib') as typeof import('pdf-lib'),
     }
   } catch {
     throw new LabelRenderError('playwright-core or pdf-lib is not installed, so labels cannot be rendered.', 'Install them with: npm install -D playwright-core pdf-lib')

@@ -17,6 +17,8 @@ export interface OneOptions {
   /** capture the label as a PNG (in print media: what the PDF shows) */
   png: boolean
   loadPdf(bytes: Uint8Array): Promise<PDFDocument>
+  /** device pixels per CSS pixel the pictures are taken at (the slot's) */
+  scale?: number
   /** milliseconds spent per step, summed over labels (for the bench) */
   timings?: Map<string, number> | undefined
 }

@@ -2,6 +2,7 @@ import type { PDFDocument } from 'pdf-lib'
 import { CancelledWaybillError, markCancelled } from './cancelled'
 import type { Slot } from './one'
 import { type PageSize, pageSizeFor } from './page'
+import type { PdfOut } from './pdfOut'
 import { RenderLimitError } from './sealed'
 import type { OneOptions, OneRendered } from './step'
 import type { PrintType, OrderStatus } from '../types'
@@ -79,14 +80,14 @@ async function alone(slot: Slot, label: Input, options: OneOptions & { includeCa
   }
 }
 
-/** Adds a unit's pages to the merged PDF in label order, copying from each source PDF once (a group's fonts stay shared). */
-export async function joinUnit(merged: PDFDocument, results: UnitResult[]): Promise<void> {
+/** Adds a unit's pages to the PDF in label order, copying from each source PDF once (a group's fonts stay shared). */
+export function joinUnit(out: PdfOut, results: UnitResult[]): void {
   const wanted = new Map<PDFDocument, number[]>()
   for (const res of results) if (res.ok) wanted.set(res.r.pdf, [...(wanted.get(res.r.pdf) ?? []), ...res.r.pageIndices])
-  const copied = new Map<PDFDocument, Map<number, Awaited<ReturnType<PDFDocument['copyPages']>>[number]>>()
+  const written = new Map<PDFDocument, Map<number, number>>()
   for (const [doc, indices] of wanted) {
-    const pages = await merged.copyPages(doc, indices)
-    copied.set(doc, new Map(indices.map((at, k) => [at, pages[k]!])))
+    const refs = out.copy(doc, indices)
+    written.set(doc, new Map(indices.map((at, k) => [at, refs[k]!])))
   }
-  for (const res of results) if (res.ok) for (const at of res.r.pageIndices) merged.addPage(copied.get(res.r.pdf)!.get(at)!)
+  for (const res of results) if (res.ok) out.append(res.r.pageIndices.map((at) => written.get(res.r.pdf)!.get(at)!))
 }
