@@ -9,8 +9,7 @@ const PAGES = 2
 
 /**
  * A PDF written to its file as pages come, so a run of a thousand labels holds one group's PDF
- * in memory, not the whole document (pdf-lib's own `save` builds every object first: 410 MB for
- * 1000 labels). Pages are copied with pdf-lib's object copier into a context of their own whose
+ * in memory, not every object of the document as pdf-lib's own `save` needs. Pages are copied with pdf-lib's object copier into a context of their own whose
  * numbering continues the file's, written out at once, and hung from one page tree at the end.
  * Plain cross-reference table, no object streams: the plainest PDF, which every driver reads.
  */
