@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'child_process'
 import * as fs from 'fs'
 import * as http from 'http'
 import * as net from 'net'
+import * as os from 'os'
 import * as path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { DEFAULT_CHROMIUM } from '../src/render/render'
@@ -142,6 +143,41 @@ withChromium('npm run station -- --batch examples/orders.json --port <n>', () =>
       req.end('{"rows":[0]}')
     })
     expect(code).toBe(status)
+  })
+})
+
+withChromium('npm run station -- --printer tcp://127.0.0.1:<port>', () => {
+  test('a print job goes to the printer as TSPL, exactly the job file, and the job says how much was sent', async () => {
+    const received: Buffer[] = []
+    const printer = net.createServer((socket) => socket.on('data', (d: Buffer) => received.push(d)))
+    await new Promise<void>((resolve) => printer.listen(0, '127.0.0.1', resolve))
+    const printerPort = (printer.address() as net.AddressInfo).port
+    const port = await freePort()
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-station-printer-'))
+    const running = await station(['--batch', 'examples/orders.json', '--port', String(port), '--printer', `tcp://127.0.0.1:${printerPort}`, '--out', out])
+    try {
+      const api = (p: string, body?: unknown) =>
+        fetch(`http://127.0.0.1:${port}${p}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+          (r) => r.json() as Promise<Record<string, unknown>>,
+        )
+      expect(((await api('/api/orders')) as { printer: string }).printer).toBe(`tcp://127.0.0.1:${printerPort} (TSPL, 203 dpi)`)
+      const { job } = (await api('/api/print', { rows: [0, 2, 3] })) as { job: { id: number } }
+      let state: { state: string; printed: number; notPrinted: { code: string }[]; printer?: { sent: number; problem?: string } }
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        state = ((await api(`/api/jobs/${job.id}`)) as { job: typeof state }).job
+      } while (state.state === 'running')
+      expect(state).toMatchObject({ state: 'done', printed: 2, notPrinted: [{ code: 'CANCELLED' }] })
+      const file = fs.readFileSync(path.join(out, `job-${job.id}`, 'labels.tspl'))
+      expect(state.printer).toEqual({ target: `tcp://127.0.0.1:${printerPort}`, sent: file.length })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(Buffer.concat(received)).toEqual(file)
+      expect((file.toString('latin1').match(/\r\nPRINT 1\r\n/g) ?? []).length).toBe(2)
+    } finally {
+      await running.stop()
+      printer.close()
+      fs.rmSync(out, { recursive: true, force: true })
+    }
   })
 })
 
