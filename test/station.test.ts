@@ -12,6 +12,7 @@ import * as os from 'os'
 import * as path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { DEFAULT_CHROMIUM } from '../src/render/render'
+import { typedOrders } from '../scripts/station/server'
 
 const ROOT = path.resolve(__dirname, '..')
 const haveChromium = fs.existsSync(DEFAULT_CHROMIUM)
@@ -131,6 +132,14 @@ withChromium('npm run station -- --batch examples/orders.json --port <n>', () =>
     await page.waitForFunction(() => document.querySelectorAll('.card.ready')[1]?.textContent?.includes('×2'))
   })
 
+  test('orders typed into the page are fetched and listed, with their pictures', async () => {
+    await page.fill('#typed', 'DEMO-BULK-0001,SF\nDEMO-BULK-0002')
+    await page.click('#add')
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 7 && document.querySelectorAll('.card.ready img').length === 5, undefined, { timeout: 60_000 })
+    await expect(page.$$eval('.card label', (ls) => ls.slice(5).map((l) => l.textContent!.trim()))).resolves.toEqual(['DEMO-BULK-0001', 'DEMO-BULK-0002'])
+    await expect(page.textContent('#add-text')).resolves.toContain('已添加 2')
+  })
+
   test.each([
     ['a foreign Host header (DNS rebinding)', { host: `evil.example:1`, 'content-type': 'application/json' }, 421],
     ['a POST from another origin', { origin: 'http://evil.example', 'content-type': 'application/json' }, 403],
@@ -143,6 +152,29 @@ withChromium('npm run station -- --batch examples/orders.json --port <n>', () =>
       req.end('{"rows":[0]}')
     })
     expect(code).toBe(status)
+  })
+})
+
+describe('typed order lines', () => {
+  test.each<[string, string, unknown]>([
+    ['an order id alone is SF', 'DEMO-BULK-0001', [{ orderId: 'DEMO-BULK-0001', deliveryId: 'SF' }]],
+    [
+      'comma, space or full-width comma; blank lines and CRLF skipped',
+      'A1,ZTO\n\n  B2 YTO  \r\nC3，JD',
+      [
+        { orderId: 'A1', deliveryId: 'ZTO' },
+        { orderId: 'B2', deliveryId: 'YTO' },
+        { orderId: 'C3', deliveryId: 'JD' },
+      ],
+    ],
+    ['nothing typed', '', /one order id per line/],
+    ['a third field', 'A1,SF,extra', /Not an order line/],
+    ['markup', '<script>', /Not an order line/],
+    ['more than 200 lines', Array(201).fill('A1').join('\n'), /At most 200/],
+  ])('%s', (_what, text, expected) => {
+    const r = typedOrders({ text })
+    if (expected instanceof RegExp) expect(r).toMatchObject({ ok: false, problem: expect.stringMatching(expected) })
+    else expect(r).toEqual({ ok: true, orders: expected })
   })
 })
 
