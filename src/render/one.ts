@@ -17,8 +17,9 @@ export class Slot {
     private readonly scale: number,
   ) {}
 
-  async render(label: OneLabel, options: OneOptions): Promise<OneRendered> {
-    const page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
+  /** One label alone; `known` is its page size when the caller has read it already. */
+  async render(label: OneLabel, options: OneOptions, known?: PageSize): Promise<OneRendered> {
+    const page = known ?? pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
     const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
     const own = options.allowScripts
     let ok = false

@@ -23,6 +23,8 @@ export interface Unit {
   labels: Input[]
   /** the page size they share, when they print together */
   page?: PageSize
+  /** each label's page size, where it could be read (a refused size is read again, to fail) */
+  sizes: (PageSize | undefined)[]
 }
 
 export type UnitResult = { ok: true; r: OneRendered } | { ok: false; error: Error }
@@ -46,9 +48,10 @@ export function planUnits(labels: readonly Input[], options: { allowScripts: boo
     const same = open?.page && page && open.page.widthMm === page.widthMm && open.page.heightMm === page.heightMm
     if (groupable && open && same && open.labels.length < GROUP_SIZE) {
       open.labels.push(label)
+      open.sizes.push(page)
       return
     }
-    open = { start: index, labels: [label], ...(groupable ? { page: page! } : {}) }
+    open = { start: index, labels: [label], sizes: [page], ...(groupable ? { page: page! } : {}) }
     units.push(open)
   })
   return units
@@ -63,18 +66,18 @@ export async function renderUnit(slot: Slot, unit: Unit, options: OneOptions & {
   const results: UnitResult[] = []
   for (const [i, label] of unit.labels.entries()) {
     const done = together[i]
-    results.push(done ? { ok: true, r: done } : await alone(slot, label, options))
+    results.push(done ? { ok: true, r: done } : await alone(slot, label, unit.sizes[i], options))
   }
   return results
 }
 
-async function alone(slot: Slot, label: Input, options: OneOptions & { includeCancelled: boolean; startBy: number; runMs: number }): Promise<UnitResult> {
+async function alone(slot: Slot, label: Input, page: PageSize | undefined, options: OneOptions & { includeCancelled: boolean; startBy: number; runMs: number }): Promise<UnitResult> {
   try {
     if (label.status === 'cancelled' && !options.includeCancelled) throw new CancelledWaybillError(label.name)
     if (Date.now() >= options.startBy) throw new RenderLimitError('timeout', `Label ${label.name} was not started: the run took its whole time (${options.runMs} ms).`)
     const html = label.status === 'cancelled' ? markCancelled(label.html) : label.html
     const timeoutMs = Math.min(options.timeoutMs, Math.max(1000, options.startBy - Date.now()))
-    return { ok: true, r: await slot.render({ ...label, html }, { ...options, timeoutMs }) }
+    return { ok: true, r: await slot.render({ ...label, html }, { ...options, timeoutMs }, page) }
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err : new Error(String(err)) }
   }
