@@ -91,22 +91,34 @@ export class Desk {
     return this.pictures.get(id)
   }
 
-  /** The pictures, in the sealed renderer; a cancelled waybill's shows the mark it would print with. */
+  /**
+   * The pictures, in the sealed renderer, each shown as soon as it is made (a day's few hundred
+   * orders take a while); a cancelled waybill's shows the stamp it would print with.
+   */
   private async makePictures(rows: Row[]) {
     if (rows.length === 0) return
     const dir = path.join(this.options.outDir, 'pictures')
     const labels: LabelToRender[] = rows.map((r) => ({ name: `row-${r.id}`, html: this.html.get(r.id)!, ...(r.status ? { status: r.status } : {}) }))
     try {
-      const done = await renderLabels(labels, { outDir: dir, pdfName: `pictures-${rows[0]!.id}.pdf`, png: true, includeCancelled: true, failurePage: false, scale: this.options.pictureScale ?? 1.5 })
-      done.labels.forEach((outcome, i) => {
-        const row = rows[i]!
-        if (outcome.ok && outcome.png) {
-          this.pictures.set(row.id, outcome.png)
+      const done = await renderLabels(labels, {
+        outDir: dir,
+        pdfName: `pictures-${rows[0]!.id}.pdf`,
+        includeCancelled: true,
+        failurePage: false,
+        scale: this.options.pictureScale ?? 1.5,
+        onPrinted: (printed) => {
+          const row = rows[printed.index]!
+          const file = path.join(dir, `row-${row.id}.png`)
+          fs.writeFileSync(file, printed.png)
+          this.pictures.set(row.id, file)
           row.picture = 'ready'
-        } else row.picture = 'failed'
+        },
       })
+      fs.rmSync(done.pdf, { force: true })
     } catch {
-      for (const row of rows) row.picture = 'failed'
+      // No Chromium, say: the pictures made stay, the rest say so; printing reports its own error.
+    } finally {
+      for (const row of rows) if (row.picture === 'pending') row.picture = 'failed'
     }
   }
 
