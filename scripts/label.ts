@@ -62,7 +62,7 @@ that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched 
   --zpl-encoding <e>    z64 (deflated, the default) or hex, for firmware without :Z64:
   --max-pages <n>       pages one label may print to (default 5)
   --timeout <s>         seconds one label may take (default 20)
-  --concurrency <n>     batch: labels rendered at once (default 4)
+  --concurrency <n>     batch: pages rendered at once (default: one per core, 2 to 4)
   --allow-scripts       run the label's scripts (still no network, still bounded)
   --scenario <name>     a fault to play on the fake gateway
   --live --env <envId>  fetch from the function deployed in a CloudBase environment (the
