@@ -51,11 +51,11 @@ that did not print in <out>/not-printed.txt (and on stderr). Orders are fetched 
   --failure-page        batch: also list what did not print on a last page of the PDF
   --include-cancelled   print cancelled waybills too, marked 已取消 / CANCELLED across the
                         label (by default they are not printed: a parcel shipped under one is lost)
-  --format <tspl|zpl>   also write the labels in a thermal printer's own language, beside the
-                        PDF (<out>/labels.tspl, <out>/labels.zpl; one label: <out>/<name>.tspl):
-                        TSPL for TSC, Gprinter 佳博, Xprinter 芯烨 and HPRT 汉印, ZPL for Zebra; one
-                        bitmap per PDF page at the label's size, 1-bit by threshold. Both:
-                        --format tspl,zpl
+  --format <f>          also write the labels in a thermal printer's own language, beside the
+                        PDF (<out>/labels.<f>; one label: <out>/<name>.<f>): tspl for TSC,
+                        Gprinter 佳博, Xprinter 芯烨 and HPRT 汉印, zpl for Zebra, escpos for
+                        ESC/POS raster; one bitmap per PDF page at the label's size, 1-bit by
+                        threshold. Several: --format tspl,zpl
   --dpi <n>             the printer's resolution for --format (default ${DEFAULT_DPI}; 300 for 300 dpi models)
   --printer <target>    send the --format bytes to a printer as well: tcp://host:9100 (a raw
                         port) or file:/dev/usb/lp0 (a device); the file is written all the same
@@ -266,7 +266,7 @@ function printerSettings(o: {
     return { ok: true, value: undefined }
   }
   const formats = [...new Set(o.format.split(',').map((f) => f.trim().toLowerCase()))]
-  if (formats.some((f) => !PRINTER_FORMATS.includes(f as PrinterFormat))) return { ok: false, problem: `--format takes ${PRINTER_FORMATS.join(', ')} (or both, comma-separated).` }
+  if (formats.some((f) => !PRINTER_FORMATS.includes(f as PrinterFormat))) return { ok: false, problem: `--format takes ${PRINTER_FORMATS.join(', ')} (several: comma-separated).` }
   const dpi = o.dpi === undefined ? DEFAULT_DPI : Number(o.dpi)
   if (!Number.isInteger(dpi) || dpi < 100 || dpi > 600) return { ok: false, problem: "--dpi takes the printer's resolution, a whole number from 100 to 600 (203 or 300 for label printers)." }
   const encoding = o['zpl-encoding']

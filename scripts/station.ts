@@ -24,7 +24,7 @@ download, or straight to a label printer with --printer), with progress; print a
   --host <addr>         the interface (default 127.0.0.1). Any other needs the access token the
                         station prints: the page's address carries it once
   --printer <target>    print to a label printer: tcp://host:9100 or file:/dev/usb/lp0
-  --format <tspl|zpl>   the printer's language (default tspl)
+  --format <f>          the printer's language: tspl (default), zpl or escpos
   --dpi <n>             the printer's resolution (default ${DEFAULT_DPI})
   --live --env <envId>  fetch from the function deployed in a CloudBase environment
   --scenario <name>     a fault to play on the fake gateway

@@ -13,7 +13,7 @@ import * as path from 'path'
 import { promisify } from 'util'
 import { bulkOrder } from '../src/harness/backend'
 import { type Bitmap, isBlack } from '../src/print/bitmap'
-import { readTspl, readZpl } from '../src/print/read'
+import { readEscpos, readTspl, readZpl } from '../src/print/read'
 import { DEFAULT_CHROMIUM } from '../src/render/render'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -89,12 +89,12 @@ function zbar(bitmap: Bitmap, file: string): string {
   return execFileSync('zbarimg', ['--nodbus', '-q', '--raw', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
 }
 
-withTools('npm run label -- --batch … --format tspl,zpl', () => {
+withTools('npm run label -- --batch … --format tspl,zpl,escpos', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-printer-'))
   const ids = bulkIds(41, 10)
   let run: Run
   beforeAll(async () => {
-    run = await label(['--batch', ordersFile(dir, ids), '--out', dir, '--format', 'tspl,zpl'])
+    run = await label(['--batch', ordersFile(dir, ids), '--out', dir, '--format', 'tspl,zpl,escpos'])
   })
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
@@ -109,6 +109,13 @@ withTools('npm run label -- --batch … --format tspl,zpl', () => {
     // 100 mm at 203 dpi is 799 dots (a TSPL bitmap is whole bytes: 800), 150 mm is 1199.
     for (const z of zpl) expect(z.dots).toEqual({ width: 799, height: 1199 })
     for (const [i, t] of tspl.entries()) expect(Buffer.from(t.bitmap.data)).toEqual(Buffer.from(zpl[i]!.bitmap.data))
+  })
+
+  test('labels.escpos holds the same bitmaps, in GS v 0 bands, a GS FF after each label', () => {
+    const tspl = readTspl(fs.readFileSync(path.join(dir, 'labels.tspl')))
+    const escpos = readEscpos(fs.readFileSync(path.join(dir, 'labels.escpos')))
+    expect(escpos).toHaveLength(10)
+    for (const [i, e] of escpos.entries()) expect(Buffer.from(e.bitmap.data)).toEqual(Buffer.from(tspl[i]!.bitmap.data))
   })
 
   test.each([1, 5, 10])("page %i: the printer bitmap is the PDF's page as poppler draws it at 203 dpi, to within a dot", (n) => {
@@ -183,7 +190,7 @@ withTools('--printer', () => {
   })
 
   test.each([
-    [['--format', 'pdf'], /--format takes tspl, zpl/],
+    [['--format', 'pdf'], /--format takes tspl, zpl, escpos/],
     [['--format', 'tspl', '--dpi', '72'], /--dpi takes/],
     [['--format', 'tspl,zpl', '--printer', 'tcp://127.0.0.1:9100'], /one language/],
     [['--printer', 'tcp://127.0.0.1:9100'], /go with --format/],

@@ -2,12 +2,13 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { DEFAULT_THRESHOLD, dotsOf, toBitmap } from './bitmap'
 import { openPrinter, PrinterFailure, type PrinterSink, type PrinterTarget } from './printer'
+import { escposLabel } from './escpos'
 import { tsplLabel } from './tspl'
 import { type ZplEncoding, zplLabel } from './zpl'
 
-/** A thermal printer's own language: TSPL (TSC, Gprinter, Xprinter, HPRT) or ZPL (Zebra). */
-export type PrinterFormat = 'tspl' | 'zpl'
-export const PRINTER_FORMATS: readonly PrinterFormat[] = ['tspl', 'zpl']
+/** A thermal printer's own language: TSPL (TSC, Gprinter, Xprinter, HPRT), ZPL (Zebra) or ESC/POS raster (Epson's, and most receipt-style printers'). */
+export type PrinterFormat = 'tspl' | 'zpl' | 'escpos'
+export const PRINTER_FORMATS: readonly PrinterFormat[] = ['tspl', 'zpl', 'escpos']
 /** Thermal label printers print at 203 dpi (8 dots/mm) unless they are the 300 dpi model. */
 export const DEFAULT_DPI = 203
 
@@ -21,7 +22,7 @@ export interface PagePictures {
 export interface PrinterOutputOptions {
   formats: readonly PrinterFormat[]
   dpi?: number
-  /** the files are `<outDir>/<base>.tspl` and `<outDir>/<base>.zpl` */
+  /** the files are `<outDir>/<base>.tspl`, `.zpl` and `.escpos` */
   outDir: string
   base?: string
   /** also send the bytes of the (one) format to this printer, in order, over one connection */
@@ -71,7 +72,9 @@ export async function printerOutput(options: PrinterOutputOptions): Promise<Prin
           const bytes =
             format === 'tspl'
               ? tsplLabel(bitmap, label.page, { ...(options.gapMm !== undefined ? { gapMm: options.gapMm } : {}) })
-              : zplLabel(bitmap, { ...(options.zplEncoding ? { encoding: options.zplEncoding } : {}) })
+              : format === 'zpl'
+                ? zplLabel(bitmap, { ...(options.zplEncoding ? { encoding: options.zplEncoding } : {}) })
+                : escposLabel(bitmap)
           fs.writeSync(fds[i]!, bytes)
           if (sink && printerFailed === undefined) await sink.write(bytes).catch((err: unknown) => (printerFailed = err))
         }

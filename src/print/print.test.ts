@@ -5,7 +5,8 @@ import * as path from 'path'
 import fc from 'fast-check'
 import { type Bitmap, isBlack } from './bitmap'
 import { openPrinter, parsePrinter, PrinterFailure } from './printer'
-import { readTspl, readZpl } from './read'
+import { escposLabel } from './escpos'
+import { readEscpos, readTspl, readZpl } from './read'
 import { tsplLabel } from './tspl'
 import { crc16, zplLabel } from './zpl'
 
@@ -75,6 +76,30 @@ describe('ZPL', () => {
     const broken = text.replace(/:([0-9A-F]{4})\^FS/, (_, crc: string) => `:${((parseInt(crc, 16) + 1) & 0xffff).toString(16).toUpperCase().padStart(4, '0')}^FS`)
     expect(broken).not.toBe(text)
     expect(() => readZpl(Buffer.from(broken, 'latin1'))).toThrow(/CRC/)
+  })
+})
+
+describe('ESC/POS raster', () => {
+  test('ESC @, then GS v 0 bands of at most 255 rows in which a 1 bit prints, then GS FF', () => {
+    const b = bitmapOf(16, 300, (x, y) => x === y % 16)
+    const bytes = escposLabel(b)
+    expect([...bytes.subarray(0, 2)]).toEqual([0x1b, 0x40])
+    expect([...bytes.subarray(2, 10)]).toEqual([0x1d, 0x76, 0x30, 0, 2, 0, 255, 0])
+    const second = 10 + 2 * 255
+    expect([...bytes.subarray(second, second + 8)]).toEqual([0x1d, 0x76, 0x30, 0, 2, 0, 45, 0])
+    expect([...bytes.subarray(-2)]).toEqual([0x1d, 0x0c])
+    expect(bytes[10]).toBe(0x80)
+  })
+
+  test('whatever the bitmaps, reading the stream back gives them, byte for byte', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryBitmap, { minLength: 1, maxLength: 3 }), (bitmaps) => {
+        const read = readEscpos(Buffer.concat(bitmaps.map((b) => escposLabel(b))))
+        expect(read.map((r) => Buffer.from(r.bitmap.data))).toEqual(bitmaps.map((b) => Buffer.from(b.data)))
+        expect(read.map((r) => r.bitmap.height)).toEqual(bitmaps.map((b) => b.height))
+      }),
+      { numRuns: 60 },
+    )
   })
 })
 

@@ -71,3 +71,35 @@ export function readZpl(stream: Buffer): ReadLabel[] {
   }
   return labels
 }
+
+/**
+ * Reads an ESC/POS stream of raster labels: `ESC @` starts one, its `GS v 0` bands are stacked,
+ * `GS FF` ends it. Any other byte is refused: our output has none.
+ */
+export function readEscpos(stream: Buffer): ReadLabel[] {
+  const labels: ReadLabel[] = []
+  let bands: { rowBytes: number; rows: number; data: Uint8Array }[] = []
+  let at = 0
+  while (at < stream.length) {
+    if (stream[at] === 0x1b && stream[at + 1] === 0x40) {
+      bands = []
+      at += 2
+    } else if (stream[at] === 0x1d && stream[at + 1] === 0x76 && stream[at + 2] === 0x30) {
+      if (stream[at + 3] !== 0) throw new Error('A GS v 0 band in a scaled mode.')
+      const rowBytes = stream[at + 4]! + stream[at + 5]! * 256
+      const rows = stream[at + 6]! + stream[at + 7]! * 256
+      const data = stream.subarray(at + 8, at + 8 + rowBytes * rows)
+      if (data.length !== rowBytes * rows) throw new Error('A GS v 0 band is cut short.')
+      bands.push({ rowBytes, rows, data })
+      at += 8 + rowBytes * rows
+    } else if (stream[at] === 0x1d && stream[at + 1] === 0x0c) {
+      const rowBytes = bands[0]?.rowBytes ?? 0
+      if (bands.length === 0 || bands.some((b) => b.rowBytes !== rowBytes)) throw new Error('A label without bands, or with bands of different widths.')
+      const height = bands.reduce((n, b) => n + b.rows, 0)
+      labels.push({ bitmap: { width: rowBytes * 8, height, rowBytes, data: Uint8Array.from(Buffer.concat(bands.map((b) => b.data))) } })
+      bands = []
+      at += 2
+    } else throw new Error(`Unexpected byte 0x${stream[at]!.toString(16)} at ${at}.`)
+  }
+  return labels
+}

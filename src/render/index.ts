@@ -35,5 +35,6 @@ export { printerOutput, DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat, type P
 export { toBitmap, type Bitmap } from '../print/bitmap'
 export { tsplLabel } from '../print/tspl'
 export { zplLabel, type ZplEncoding } from '../print/zpl'
-export { readTspl, readZpl, type ReadLabel } from '../print/read'
+export { escposLabel } from '../print/escpos'
+export { readEscpos, readTspl, readZpl, type ReadLabel } from '../print/read'
 export { parsePrinter, openPrinter, PrinterFailure, type PrinterTarget, type PrinterSink } from '../print/printer'
