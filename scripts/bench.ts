@@ -24,6 +24,7 @@ import { cloudLabelStorage } from '../src/cloud/storage'
 import { cloudTransport } from '../src/transport/cloud'
 import { bundleEntry, FUNCTION_DIR, ROOT } from './artifact'
 import { BUNDLE_BUDGET_BYTES } from './packageCheck'
+import type { Row } from './benchRow'
 
 const quick = process.argv.includes('--quick')
 /** Run by the bench itself under Node 18.15: prints its rows as JSON for the parent's table. */
@@ -40,14 +41,6 @@ const OPENID = 'oBENCH-user-000000000001'
 const ENV = { WX_CONTEXT_KEYS: 'WX_OPENID', WX_OPENID: OPENID, ADMIN_OPENIDS: OPENID }
 const LABELS = { ttlMs: 24 * 3600_000, collection: 'getorder_labels' }
 
-interface Row {
-  name: string
-  ours: string
-  baseline: string
-  ratio: string
-  target: string
-  holds: string
-}
 const rows: Row[] = []
 
 function median(xs: number[]): number {

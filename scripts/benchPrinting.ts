@@ -11,15 +11,7 @@ import { bulkOrder } from '../src/harness/backend'
 import { labelHtml } from '../src/harness/labels'
 import { DEFAULT_CHROMIUM, renderLabels } from '../src/render/render'
 import { ROOT } from './artifact'
-
-export interface PrintRow {
-  name: string
-  ours: string
-  baseline: string
-  ratio: string
-  target: string
-  holds: string
-}
+import type { Row } from './benchRow'
 
 /** `DEMO-BULK-0001` … as the harness serves them: each label its own order, waybill and barcode. */
 export function bulkLabels(n: number): { name: string; html: string }[] {
@@ -40,9 +32,9 @@ async function timedRun(n: number, perLabelContext: boolean) {
   return { seconds, rate: n / seconds, perLabel: new Map([...timings].map(([k, v]) => [k, v / n])) }
 }
 
-export async function printingRows(quick: boolean): Promise<PrintRow[]> {
+export async function printingRows(quick: boolean): Promise<Row[]> {
   if (!fs.existsSync(DEFAULT_CHROMIUM)) return [{ name: 'labels to one PDF', ours: 'skipped: no Chromium', baseline: '—', ratio: '—', target: '—', holds: '—' }]
-  const rows: PrintRow[] = []
+  const rows: Row[] = []
   const n = quick ? 20 : 100
   const ours = await timedRun(n, false)
   const base = await timedRun(quick ? 8 : 30, true)
@@ -73,7 +65,7 @@ export async function printingRows(quick: boolean): Promise<PrintRow[]> {
 }
 
 /** `npm run label -- --batch` of DEMO-BULK-0001 … n, the fetch through the harness included. */
-function endToEnd(n: number): PrintRow {
+function endToEnd(n: number): Row {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'getorder-bench-e2e-'))
   const file = path.join(dir, 'orders.json')
   fs.writeFileSync(file, JSON.stringify(bulkLabels(n).map((l) => ({ orderId: l.name, deliveryId: 'SF' }))))
@@ -98,7 +90,7 @@ function endToEnd(n: number): PrintRow {
  * (after a full collection) at a fifth of the run and at its end, and the peak RSS. Bounded means
  * the run finishes under the cap and the heap does not grow with the labels.
  */
-function peakRss(n: number): PrintRow {
+function peakRss(n: number): Row {
   const script = `const { bulkLabels } = require('./scripts/benchPrinting'); const { renderLabels } = require('./src/render/render');
 const fs = require('fs'); const dir = fs.mkdtempSync(require('path').join(require('os').tmpdir(), 'getorder-bench-rss-'));
 const live = () => (global.gc(), process.memoryUsage().heapUsed); const heap = {}; const started = Date.now();

@@ -20,9 +20,9 @@ import {
   safeFileName,
 } from '../src/render/render'
 import type { OrderStatus } from '../src/types'
-import { DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat, printerOutput } from '../src/print/output'
-import { parsePrinter, PrinterFailure, type PrinterTarget } from '../src/print/printer'
-import type { ZplEncoding } from '../src/print/zpl'
+import { DEFAULT_DPI, printerOutput } from '../src/print/output'
+import { PrinterFailure } from '../src/print/printer'
+import { outputOptions, type PrinterSettings, readPrinterOptions } from './printerOptions'
 import { run, usage } from './cli'
 
 const ROOT = path.resolve(__dirname, '..')
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     ...(timeoutSec !== undefined ? { labelTimeoutMs: timeoutSec * 1000 } : {}),
   }
   const outDir = path.resolve(o.out ?? path.join(ROOT, 'out'))
-  const printing = printerSettings(o)
+  const printing = readPrinterOptions(o, 'files')
   if (!printing.ok) return fail(printing.problem)
 
   try {
@@ -252,37 +252,8 @@ function progressBar(total: number) {
   }
 }
 
-type PrinterSettings = { formats: PrinterFormat[]; dpi: number; printer?: { spec: string; target: PrinterTarget }; zplEncoding?: ZplEncoding }
-
-/** --format, --dpi, --printer and --zpl-encoding, checked together; undefined when no --format. */
-function printerSettings(o: {
-  format?: string | undefined
-  dpi?: string | undefined
-  printer?: string | undefined
-  'zpl-encoding'?: string | undefined
-}): { ok: true; value: PrinterSettings | undefined } | { ok: false; problem: string } {
-  if (o.format === undefined) {
-    if (o.printer !== undefined || o.dpi !== undefined || o['zpl-encoding'] !== undefined) return { ok: false, problem: '--printer, --dpi and --zpl-encoding go with --format tspl or --format zpl.' }
-    return { ok: true, value: undefined }
-  }
-  const formats = [...new Set(o.format.split(',').map((f) => f.trim().toLowerCase()))]
-  if (formats.some((f) => !PRINTER_FORMATS.includes(f as PrinterFormat))) return { ok: false, problem: `--format takes ${PRINTER_FORMATS.join(', ')} (several: comma-separated).` }
-  const dpi = o.dpi === undefined ? DEFAULT_DPI : Number(o.dpi)
-  if (!Number.isInteger(dpi) || dpi < 100 || dpi > 600) return { ok: false, problem: "--dpi takes the printer's resolution, a whole number from 100 to 600 (203 or 300 for label printers)." }
-  const encoding = o['zpl-encoding']
-  if (encoding !== undefined && encoding !== 'z64' && encoding !== 'hex') return { ok: false, problem: '--zpl-encoding takes z64 or hex.' }
-  let printer: PrinterSettings['printer']
-  if (o.printer !== undefined) {
-    const parsed = parsePrinter(o.printer)
-    if (!parsed.ok) return { ok: false, problem: parsed.problem }
-    if (formats.length !== 1) return { ok: false, problem: 'A printer takes one language: name one --format with --printer.' }
-    printer = { spec: o.printer, target: parsed.target }
-  }
-  return { ok: true, value: { formats: formats as PrinterFormat[], dpi, ...(printer ? { printer } : {}), ...(encoding ? { zplEncoding: encoding } : {}) } }
-}
-
 function openOutput(p: PrinterSettings, outDir: string, base: string) {
-  return printerOutput({ formats: p.formats, dpi: p.dpi, outDir, base, ...(p.printer ? { printer: p.printer.target } : {}), ...(p.zplEncoding ? { zplEncoding: p.zplEncoding } : {}) })
+  return printerOutput(outputOptions(p, outDir, base))
 }
 
 /** Closes the files and the printer; a printer that failed throws PrinterFailure (exit 7), the files written. */

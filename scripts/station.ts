@@ -6,10 +6,10 @@ import * as os from 'os'
 import * as path from 'path'
 import { parseArgs } from 'util'
 import { readBatchFile } from '../src/harness/batchFile'
-import { DEFAULT_DPI, PRINTER_FORMATS, type PrinterFormat } from '../src/print/output'
-import { parsePrinter } from '../src/print/printer'
+import { DEFAULT_DPI } from '../src/print/output'
 import { run, usage } from './cli'
-import { Desk, type DeskOptions } from './station/desk'
+import { readPrinterOptions } from './printerOptions'
+import { Desk } from './station/desk'
 import { startStation } from './station/server'
 
 const HELP = `npm run station -- [--batch <orders.json>] [options]
@@ -26,6 +26,7 @@ download, or straight to a label printer with --printer), with progress; print a
   --printer <target>    print to a label printer: tcp://host:9100 or file:/dev/usb/lp0
   --format <f>          the printer's language: tspl (default), zpl or escpos
   --dpi <n>             the printer's resolution (default ${DEFAULT_DPI})
+  --zpl-encoding <e>    z64 (the default) or hex, for Zebra firmware without :Z64:
   --live --env <envId>  fetch from the function deployed in a CloudBase environment
   --scenario <name>     a fault to play on the fake gateway
   --out <dir>           keep pictures and print jobs here (default: a temporary folder, removed
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
       printer: { type: 'string' },
       format: { type: 'string' },
       dpi: { type: 'string' },
+      'zpl-encoding': { type: 'string' },
       live: { type: 'boolean' },
       env: { type: 'string' },
       scenario: { type: 'string' },
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
   const port = o.port === undefined ? 8130 : Number(o.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usage('--port takes a port number (0 for any free one).')
   const host = o.host ?? '127.0.0.1'
-  const printer = printerOf(o)
+  const printer = readPrinterOptions(o, 'printer')
   if (!printer.ok) return usage(printer.problem)
   const orders = o.batch === undefined ? [] : readBatchFile(o.batch)
   if (!Array.isArray(orders) && !orders.ok) return usage(orders.problem)
@@ -76,17 +78,6 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-}
-
-function printerOf(o: { printer?: string | undefined; format?: string | undefined; dpi?: string | undefined }): { ok: true; value: DeskOptions['printer'] } | { ok: false; problem: string } {
-  if (o.printer === undefined) return o.format !== undefined || o.dpi !== undefined ? { ok: false, problem: '--format and --dpi go with --printer.' } : { ok: true, value: undefined }
-  const target = parsePrinter(o.printer)
-  if (!target.ok) return target
-  const format = (o.format ?? 'tspl').toLowerCase()
-  if (!PRINTER_FORMATS.includes(format as PrinterFormat)) return { ok: false, problem: `--format takes ${PRINTER_FORMATS.join(' or ')}.` }
-  const dpi = o.dpi === undefined ? DEFAULT_DPI : Number(o.dpi)
-  if (!Number.isInteger(dpi) || dpi < 100 || dpi > 600) return { ok: false, problem: '--dpi takes a whole number from 100 to 600 (203 or 300 for label printers).' }
-  return { ok: true, value: { spec: o.printer, target: target.target, format: format as PrinterFormat, dpi } }
 }
 
 run(main, 1)

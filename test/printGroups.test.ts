@@ -11,8 +11,8 @@ import { bulkOrder } from '../src/harness/backend'
 import { labelHtml } from '../src/harness/labels'
 import { DEFAULT_CHROMIUM, renderLabels } from '../src/render/render'
 import { GROUP_SIZE, planUnits } from '../src/render/units'
+import { onPath } from './support/tools'
 
-const onPath = (tool: string) => (process.env.PATH ?? '').split(':').some((dir) => fs.existsSync(path.join(dir, tool)))
 const haveChromium = fs.existsSync(DEFAULT_CHROMIUM) && onPath('pdftotext')
 if (!haveChromium && process.env.CI) throw new Error(`CI must have Chromium at ${DEFAULT_CHROMIUM} and pdftotext: .ci/run installs them`)
 if (!haveChromium) process.stderr.write('group printing tests skipped: they need chromium and poppler-utils\n')

@@ -15,9 +15,9 @@ import { bulkOrder } from '../src/harness/backend'
 import { type Bitmap, isBlack } from '../src/print/bitmap'
 import { readEscpos, readTspl, readZpl } from '../src/print/read'
 import { DEFAULT_CHROMIUM } from '../src/render/render'
+import { onPath } from './support/tools'
 
 const ROOT = path.resolve(__dirname, '..')
-const onPath = (tool: string) => (process.env.PATH ?? '').split(':').some((dir) => fs.existsSync(path.join(dir, tool)))
 const haveTools = fs.existsSync(DEFAULT_CHROMIUM) && onPath('pdftoppm') && onPath('zbarimg')
 if (!haveTools && process.env.CI) throw new Error(`CI must have Chromium at ${DEFAULT_CHROMIUM}, pdftoppm and zbarimg: .ci/run installs them`)
 if (!haveTools) process.stderr.write('printer tests skipped: they need chromium, poppler-utils and zbar-tools (sudo apt-get install -y chromium poppler-utils zbar-tools)\n')

@@ -4,9 +4,8 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { failureCode, type LabelToRender, renderLabels } from '../../src/render/render'
 import { printerOutput } from '../../src/print/output'
-import type { PrinterFormat } from '../../src/print/output'
-import type { PrinterTarget } from '../../src/print/printer'
 import { type FetchFrom, fetchOrders } from '../fetchOrders'
+import { outputOptions, type PrinterSettings } from '../printerOptions'
 import type { OrderStatus } from '../../src/types'
 
 /** What the page shows of an order. */
@@ -43,7 +42,8 @@ export interface Job {
 export interface DeskOptions {
   outDir: string
   from: FetchFrom
-  printer?: { spec: string; target: PrinterTarget; format: PrinterFormat; dpi: number }
+  /** the printer every job also goes to (its settings as `readPrinterOptions` gives them) */
+  printer?: PrinterSettings
   /** pixels per CSS pixel of the pictures (default 1.5: a label about 570 px wide) */
   pictureScale?: number
 }
@@ -84,7 +84,8 @@ export class Desk {
 
   /** The printer jobs also go to, as the operator named it (`--printer`), if any. */
   get printerName(): string | undefined {
-    return this.options.printer ? `${this.options.printer.spec} (${this.options.printer.format.toUpperCase()}, ${this.options.printer.dpi} dpi)` : undefined
+    const p = this.options.printer
+    return p?.printer ? `${p.printer.spec} (${p.formats[0]!.toUpperCase()}, ${p.dpi} dpi)` : undefined
   }
 
   picture(id: number): string | undefined {
@@ -141,7 +142,7 @@ export class Desk {
     }
     const p = this.options.printer
     try {
-      const device = p ? await printerOutput({ formats: [p.format], dpi: p.dpi, outDir, printer: p.target }) : undefined
+      const device = p ? await printerOutput(outputOptions(p, outDir)) : undefined
       const labels = printable.map((r) => ({ name: r.orderId, html: this.html.get(r.id)!, ...(r.status ? { status: r.status } : {}) }))
       const base = job.done
       const done = await renderLabels(labels, {
@@ -165,7 +166,7 @@ export class Desk {
         }
       })
       if (device && p) {
-        job.printer = { target: p.spec, sent: 0 }
+        job.printer = { target: p.printer?.spec ?? '', sent: 0 }
         try {
           job.printer.sent = (await device.finish()).sent
         } catch (err) {

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext } from 'playwright-core'
 import { printGroup, printOne } from './print'
 import { type OneLabel, type OneOptions, type OneRendered, timed } from './step'
-import { cssPx, type PageSize, pageSizeFor } from './page'
+import { cssPx, labelPageSize, type PageSize } from './page'
 import { LabelPage, sealedContext, within } from './sealed'
 
 /**
@@ -19,7 +19,7 @@ export class Slot {
 
   /** One label alone; `known` is its page size when the caller has read it already. */
   async render(label: OneLabel, options: OneOptions, known?: PageSize): Promise<OneRendered> {
-    const page = known ?? pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
+    const page = known ?? labelPageSize(label, options.size)
     const viewport = { width: cssPx(page.widthMm), height: cssPx(page.heightMm) }
     const own = options.allowScripts
     let ok = false

@@ -109,3 +109,8 @@ export function pageSizeFor(html: string, options: { size?: { widthMm: number; h
 
 /** CSS pixels of a length in millimetres (96 to the inch). */
 export const cssPx = (mm: number) => Math.round((mm / 25.4) * 96)
+
+/** The page of one label: `pageSizeFor` with the run's `size` and the label's own print type. */
+export function labelPageSize(label: { html: string; printType?: PrintType }, size: { widthMm: number; heightMm: number } | undefined): PageSize {
+  return pageSizeFor(label.html, { ...(size ? { size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
+}

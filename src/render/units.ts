@@ -1,7 +1,7 @@
 import type { PDFDocument } from 'pdf-lib'
 import { CancelledWaybillError, markCancelled } from './cancelled'
 import type { Slot } from './one'
-import { type PageSize, pageSizeFor } from './page'
+import { labelPageSize, type PageSize } from './page'
 import type { PdfOut } from './pdfOut'
 import { RenderLimitError } from './sealed'
 import type { OneOptions, OneRendered } from './step'
@@ -40,7 +40,7 @@ export function planUnits(labels: readonly Input[], options: { allowScripts: boo
   labels.forEach((label, index) => {
     let page: PageSize | undefined
     try {
-      page = pageSizeFor(label.html, { ...(options.size ? { size: options.size } : {}), ...(label.printType !== undefined ? { printType: label.printType } : {}) })
+      page = labelPageSize(label, options.size)
     } catch {
       page = undefined
     }
